@@ -1,0 +1,20 @@
+// Device selection: "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
+#pragma once
+
+#include <string>
+
+#include <c10/core/Device.h>
+
+namespace astrom3 {
+
+/// True if `spec` is syntactically one of auto, cpu, cuda, cuda:N.
+bool is_valid_device_spec(const std::string& spec);
+
+/// Resolves a device spec against this machine. Throws ConfigError if CUDA is asked for but not
+/// available, or the index does not exist.
+c10::Device resolve_device(const std::string& spec);
+
+/// Sets the intra-op thread count; 0 keeps LibTorch's default (one per core).
+void set_num_threads(int threads);
+
+}  // namespace astrom3

@@ -1,0 +1,52 @@
+// The resolved configuration of one astrom3 invocation. Each section is the options struct of
+// one component; docs/configuration.md lists every key.
+//
+// Precedence: built-in defaults < --config FILE (repeatable, later wins) < --set a.b=v
+// (repeatable, in order) < typed flags (--device, --threads, --log-level, --seed, ...).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "astrom3/data/batch_loader.h"
+#include "astrom3/data/sample_store.h"
+#include "astrom3/synth/survey_generator.h"
+
+namespace astrom3::config {
+
+/// The `runtime` section: how this process runs, not what it computes.
+struct RuntimeOptions {
+  std::string device = "auto";     // auto | cpu | cuda | cuda:N
+  int threads = 0;                 // intra-op and worker threads; 0 = one per core
+  std::uint64_t seed = 42;         // seeds every random draw of a run
+  std::string log_level = "info";  // trace | debug | info | warn | error | critical | off
+};
+
+struct RunConfig {
+  RuntimeOptions runtime;
+  data::DataOptions data;
+  data::LoaderOptions loader;
+  synth::SynthOptions synth;
+};
+
+/// Where a configuration comes from, in increasing precedence.
+struct ConfigSources {
+  std::vector<std::filesystem::path> files;
+  std::vector<std::string> assignments;  // "a.b.c=value"
+  /// Typed flags, already as (dotted key, JSON value) pairs.
+  std::vector<std::pair<std::string, nlohmann::json>> flags;
+};
+
+/// Builds, validates and returns the configuration. Throws ConfigError listing every
+/// violation with its full key path.
+RunConfig load_run_config(const ConfigSources& sources);
+
+/// Strict conversion from a complete or partial JSON document (missing keys keep defaults).
+RunConfig run_config_from_json(const nlohmann::json& doc);
+nlohmann::json to_json(const RunConfig& config);
+
+}  // namespace astrom3::config

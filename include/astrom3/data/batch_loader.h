@@ -1,0 +1,79 @@
+// Multi-threaded, deterministic batch assembly.
+//
+// Determinism: an epoch's sample order is a permutation drawn from (seed, epoch), and a
+// sample's random crop from (seed, epoch, survey row). Workers assemble whole batches and the
+// consumer receives them strictly in order, so the batches are identical for any number of
+// workers. Workers never touch HDF5: the store holds everything in memory.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <c10/core/Device.h>
+
+#include "astrom3/data/batch.h"
+#include "astrom3/data/sample_store.h"
+
+namespace astrom3::data {
+
+/// The `loader` section of a run config.
+struct LoaderOptions {
+  std::int64_t batch_size = 512;
+  int workers = 2;        // threads assembling batches; 0 = assemble on the calling thread
+  int prefetch = 4;       // batches assembled ahead of the consumer (per loader)
+  bool shuffle = true;    // shuffle training loaders each epoch
+  bool drop_last = true;  // training loaders drop the last partial batch
+};
+
+class BatchLoader {
+ public:
+  /// training = true: shuffled (if options.shuffle), random crops, drop_last honoured.
+  /// training = false: store order, centre crops, the last partial batch kept.
+  /// On a CUDA `device` batches are assembled in pinned memory and copied non-blocking.
+  BatchLoader(std::shared_ptr<const SampleStore> store, LoaderOptions options, bool training,
+              std::uint64_t seed, c10::Device device = c10::Device(c10::kCPU));
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  std::int64_t batches_per_epoch() const;
+  /// Restarts iteration at the first batch of `epoch` (any epoch, in any order).
+  void start_epoch(std::int64_t epoch);
+  /// The next batch of the current epoch, or nullopt at its end. Rethrows a worker's error.
+  std::optional<Batch> next();
+
+  /// The sample order of `epoch` (indices into the store).
+  std::vector<std::int64_t> epoch_order(std::int64_t epoch) const;
+
+ private:
+  Batch assemble(std::int64_t batch_index) const;
+  void stop_workers();
+  void worker_loop(int worker);
+
+  std::shared_ptr<const SampleStore> store_;
+  LoaderOptions options_;
+  bool training_;
+  std::uint64_t seed_;
+  c10::Device device_;
+  bool pinned_;
+
+  std::int64_t epoch_ = 0;
+  std::vector<std::int64_t> order_;
+  std::int64_t next_ = 0;  // next batch index to hand out
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::int64_t, Batch> ready_;
+  std::exception_ptr error_;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace astrom3::data

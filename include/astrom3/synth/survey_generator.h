@@ -1,0 +1,29 @@
+// `astrom3 synth`: a realistic synthetic trimodal survey (docs/synthetic-survey.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "astrom3/data/survey.h"
+
+namespace astrom3::synth {
+
+/// The `synth` section of a run config.
+struct SynthOptions {
+  std::int64_t objects = 21440;  // labelled objects (the paper's 10-class total)
+  std::uint64_t seed = 42;
+  std::int64_t unlabeled = 0;  // extra objects without a label (listed in full_* sets)
+  /// Relative class weights by class name; absent classes weigh 0. Empty: the paper's class
+  /// proportions (paper.md §1.2).
+  std::map<std::string, double> class_weights;
+};
+
+/// Exact per-class counts for `total` objects (largest-remainder rounding of the weights).
+std::vector<std::int64_t> class_counts(const SynthOptions& options, std::int64_t total);
+
+/// Generates the survey with its split sets and normalization statistics. The result depends
+/// only on `options` (not on `threads`).
+data::Survey generate_survey(const SynthOptions& options, int threads);
+
+}  // namespace astrom3::synth

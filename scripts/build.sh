@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures and builds astrom3 (Release, ccache, precompiled LibTorch headers) into build/.
+# Usage: scripts/build.sh [extra cmake -D options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${ASTROM3_BUILD_DIR:-build}"
+JOBS="${ASTROM3_JOBS:-2}"
+# Debian's ccache needs these for precompiled headers to be cacheable.
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+mkdir -p "$BUILD_DIR"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" > "$BUILD_DIR/configure.log" 2>&1 ||
+  { cat "$BUILD_DIR/configure.log"; exit 1; }
+cmake --build "$BUILD_DIR" -j "$JOBS"

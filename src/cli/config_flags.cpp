@@ -1,0 +1,39 @@
+#include "cli/config_flags.h"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "astrom3/common/device.h"
+
+namespace astrom3::cli {
+
+void add_config_flags(CLI::App& command, ConfigFlags& flags) {
+  command.add_option("--config", flags.files, "JSON config file(s); later files win")
+      ->check(CLI::ExistingFile);
+  command.add_option("--set", flags.assignments,
+                     "override one setting, e.g. --set data.seq_len=100 (repeatable)");
+  command.add_flag("--dump-config", flags.dump_config,
+                   "print the resolved configuration as JSON and exit");
+}
+
+config::RunConfig resolve_config(const ConfigFlags& flags, const GlobalFlags& global,
+                                 std::vector<std::pair<std::string, nlohmann::json>> typed) {
+  config::ConfigSources sources;
+  sources.files.assign(flags.files.begin(), flags.files.end());
+  sources.assignments = flags.assignments;
+  if (global.log_level) sources.flags.emplace_back("runtime.log_level", *global.log_level);
+  if (global.threads) sources.flags.emplace_back("runtime.threads", *global.threads);
+  if (global.device) sources.flags.emplace_back("runtime.device", *global.device);
+  for (auto& t : typed) sources.flags.push_back(std::move(t));
+  config::RunConfig config = config::load_run_config(sources);
+  spdlog::set_level(spdlog::level::from_str(config.runtime.log_level));
+  set_num_threads(config.runtime.threads);
+  return config;
+}
+
+void print_config(const config::RunConfig& config) {
+  std::cout << config::to_json(config).dump(2) << std::endl;
+}
+
+}  // namespace astrom3::cli

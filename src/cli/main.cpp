@@ -1,0 +1,58 @@
+// astrom3: wires the subcommands and maps errors to the documented exit codes
+// (docs/cli.md): 0 success, 1 other failure, 2 usage or configuration error, 3 data error.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <c10/util/Exception.h>
+
+#include "astrom3/common/error.h"
+#include "astrom3/common/logging.h"
+#include "astrom3/common/version.h"
+#include "cli/global_flags.h"
+#include "cli/inspect_command.h"
+#include "cli/synth_command.h"
+
+namespace {
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitData = 3;
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace astrom3::cli;
+  CLI::App app{"astrom3: multimodal (photometry, spectra, metadata) variable-star learning"};
+  app.set_version_flag("--version", std::string("astrom3 ") + astrom3::kVersion);
+  app.require_subcommand(1);
+  GlobalFlags global;
+  add_global_flags(app, global);
+  SynthArgs synth;
+  InspectArgs inspect;
+  auto* synth_cmd = add_synth_command(app, synth);
+  auto* inspect_cmd = add_inspect_command(app, inspect);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+
+  try {
+    astrom3::init_logging(global.log_level.value_or("info"));
+    if (synth_cmd->parsed()) return run_synth(synth, global);
+    if (inspect_cmd->parsed()) return run_inspect(inspect, global);
+    return kExitUsage;
+  } catch (const astrom3::ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return kExitUsage;
+  } catch (const astrom3::DataError& e) {
+    spdlog::error("{}", e.what());
+    return kExitData;
+  } catch (const c10::Error& e) {
+    spdlog::critical("{}", e.what_without_backtrace());
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,37 @@
+#include "astrom3/data/batch.h"
+
+#include <torch/torch.h>
+
+#include "astrom3/data/schema.h"
+
+namespace astrom3::data {
+
+Batch Batch::to(const torch::Device& device, bool non_blocking) const {
+  Batch b;
+  b.photometry = photometry.to(device, non_blocking);
+  b.photometry_mask = photometry_mask.to(device, non_blocking);
+  b.spectra = spectra.to(device, non_blocking);
+  b.metadata = metadata.to(device, non_blocking);
+  b.labels = labels.to(device, non_blocking);
+  b.present = present.to(device, non_blocking);
+  b.rows = rows.to(device, non_blocking);
+  b.ids = ids;
+  return b;
+}
+
+Batch allocate_batch(std::int64_t batch_size, std::int64_t seq_len, bool pinned) {
+  const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned);
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned);
+  Batch b;
+  b.photometry = torch::empty({batch_size, seq_len, kPhotometryChannels}, f32);
+  b.photometry_mask = torch::empty({batch_size, seq_len}, f32);
+  b.spectra = torch::empty({batch_size, kSpectrumChannels, kSpectrumGridSize}, f32);
+  b.metadata = torch::empty({batch_size, kNumMetaCols}, f32);
+  b.labels = torch::empty({batch_size}, i64);
+  b.present = torch::empty({batch_size, 3}, torch::TensorOptions().dtype(torch::kBool).pinned_memory(pinned));
+  b.rows = torch::empty({batch_size}, i64);
+  b.ids.resize(static_cast<std::size_t>(batch_size));
+  return b;
+}
+
+}  // namespace astrom3::data

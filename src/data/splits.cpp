@@ -1,0 +1,124 @@
+#include "astrom3/data/splits.h"
+
+#include <algorithm>
+
+#include "astrom3/common/rng.h"
+#include "astrom3/data/normalization.h"
+#include "astrom3/data/schema.h"
+
+namespace astrom3::data {
+
+std::int64_t water_filling_cap(const std::vector<std::int64_t>& class_counts,
+                               std::int64_t target) {
+  const std::int64_t largest =
+      class_counts.empty() ? 0 : *std::max_element(class_counts.begin(), class_counts.end());
+  auto total = [&](std::int64_t cap) {
+    std::int64_t s = 0;
+    for (auto c : class_counts) s += std::min(c, cap);
+    return s;
+  };
+  std::int64_t lo = 0, hi = largest;  // total(lo) <= target always holds
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    if (total(mid) <= target) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+std::vector<std::int64_t> capped_subset(const std::vector<std::int64_t>& rows,
+                                        const std::vector<std::int32_t>& labels, int num_classes,
+                                        int factor, std::uint64_t seed) {
+  std::vector<std::vector<std::int64_t>> by_class(static_cast<std::size_t>(num_classes));
+  for (auto r : rows) by_class[labels[r]].push_back(r);
+  std::vector<std::int64_t> counts;
+  for (const auto& c : by_class) counts.push_back(static_cast<std::int64_t>(c.size()));
+  const std::int64_t cap =
+      water_filling_cap(counts, static_cast<std::int64_t>(rows.size()) / factor);
+  std::vector<std::int64_t> out;
+  for (int k = 0; k < num_classes; ++k) {
+    auto members = by_class[k];
+    if (static_cast<std::int64_t>(members.size()) > cap) {
+      Rng rng(derive_seed(seed, {static_cast<std::uint64_t>(k)}));
+      rng.shuffle(members);
+      members.resize(static_cast<std::size_t>(cap));
+    }
+    out.insert(out.end(), members.begin(), members.end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+struct ThreeWay {
+  std::vector<std::int64_t> train, val, test;
+};
+
+ThreeWay cut(const std::vector<std::int64_t>& order, std::size_t n_train, std::size_t n_val) {
+  ThreeWay s;
+  s.train.assign(order.begin(), order.begin() + n_train);
+  s.val.assign(order.begin() + n_train, order.begin() + n_train + n_val);
+  s.test.assign(order.begin() + n_train + n_val, order.end());
+  for (auto* v : {&s.train, &s.val, &s.test}) std::sort(v->begin(), v->end());
+  return s;
+}
+
+}  // namespace
+
+std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey) {
+  std::vector<std::int64_t> labelled, unlabelled;
+  for (std::int64_t i = 0; i < survey.size(); ++i) {
+    (survey.labels[i] >= 0 ? labelled : unlabelled).push_back(i);
+  }
+  const std::size_t n = labelled.size();
+  const std::size_t n_held = (n * 2 + 9) / 10;  // ceil(0.2 n)
+  const std::size_t n_test = (n_held + 1) / 2;  // ceil(0.5 n_held)
+  const std::size_t n_val = n_held - n_test;
+  const std::size_t n_train = n - n_held;
+
+  // Seed 42: a random permutation of the labelled objects, cut 80/10/10.
+  std::vector<std::int64_t> order = labelled;
+  Rng(derive_seed(42, {0x5B117})).shuffle(order);
+  const ThreeWay base = cut(order, n_train, n_val);
+
+  std::map<std::string, SplitSet> sets;
+  const int num_classes = static_cast<int>(survey.class_names.size());
+  for (int seed : kSplitSeeds) {
+    ThreeWay full = base;
+    if (seed != 42) {
+      std::vector<std::int64_t> pooled = base.train;
+      pooled.insert(pooled.end(), base.val.begin(), base.val.end());
+      pooled.insert(pooled.end(), base.test.begin(), base.test.end());
+      Rng(derive_seed(static_cast<std::uint64_t>(seed), {0x5B117})).shuffle(pooled);
+      full = cut(pooled, n_train, n_val);
+    }
+    for (const auto& subset : kSubsets) {
+      SplitSet set;
+      set.subset = subset.name;
+      set.seed = seed;
+      if (subset.factor == 1) {
+        set.train = full.train;
+        set.val = full.val;
+        set.test = full.test;
+        set.unlabeled = unlabelled;
+      } else {
+        const auto key = [&](std::uint64_t part) {
+          return derive_seed(static_cast<std::uint64_t>(seed),
+                             {static_cast<std::uint64_t>(subset.factor), part});
+        };
+        set.train = capped_subset(full.train, survey.labels, num_classes, subset.factor, key(0));
+        set.val = capped_subset(full.val, survey.labels, num_classes, subset.factor, key(1));
+        set.test = capped_subset(full.test, survey.labels, num_classes, subset.factor, key(2));
+      }
+      set.normalization = fit_normalization(survey, set.train);
+      sets.emplace(split_set_name(subset.name, seed), std::move(set));
+    }
+  }
+  return sets;
+}
+
+}  // namespace astrom3::data

@@ -1,0 +1,119 @@
+#include "astrom3/synth/spectrum_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace astrom3::synth {
+namespace {
+
+enum ClassIndex { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR };
+constexpr double kC = 299792.458;  // km/s
+
+double planck(double lambda_angstrom, double teff) {
+  const double x = 1.4387769e8 / (lambda_angstrom * teff);  // hc / (lambda k T), lambda in A
+  return 1.0 / (std::pow(lambda_angstrom / 5500.0, 5.0) * std::expm1(std::min(x, 700.0)));
+}
+
+// Smooth LAMOST-like throughput: low in the far blue, dichroic dip near 5900 A.
+double throughput(double lambda) {
+  const double broad = std::exp(-std::pow((lambda - 6200.0) / 3200.0, 2.0));
+  const double blue_cut = 1.0 / (1.0 + std::exp(-(lambda - 3900.0) / 80.0));
+  const double dichroic = 1.0 - 0.35 * std::exp(-std::pow((lambda - 5900.0) / 60.0, 2.0));
+  return broad * blue_cut * dichroic;
+}
+
+struct Line {
+  double center, depth, sigma;
+};
+
+// Molecular band with a sharp head at `head`, degrading towards the red (TiO) or blue (C2).
+double band(double lambda, double head, double depth, double extent, bool to_red) {
+  const double d = to_red ? lambda - head : head - lambda;
+  if (d < 0.0 || d > extent) return 1.0;
+  return 1.0 - depth * std::exp(-d / (0.4 * extent));
+}
+
+}  // namespace
+
+RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
+  RawSpectrum out;
+  out.wavelength.resize(kLamostPixels);
+  out.flux.resize(kLamostPixels);
+  out.ivar.resize(kLamostPixels);
+
+  const double t = s.teff;
+  const double metal = std::pow(10.0, std::clamp(s.metallicity, -2.5, 0.5));  // line strength
+  const double balmer = std::exp(-std::pow((t - 9500.0) / 2600.0, 2.0));
+  const double cool = std::clamp((7500.0 - t) / 3000.0, 0.05, 1.0);
+  std::vector<Line> lines = {
+      {6564.6, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer},
+      {4862.7, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer},
+      {4341.7, 0.55 * balmer + 0.08, 4.0 + 16.0 * balmer},
+      {4102.9, 0.5 * balmer + 0.06, 4.0 + 14.0 * balmer},
+      {3971.2, 0.45 * balmer + 0.05, 4.0 + 12.0 * balmer},
+      {3934.8, 0.8 * cool * std::min(1.0, metal), 4.0 + 4.0 * cool},  // Ca II K
+      {3969.6, 0.7 * cool * std::min(1.0, metal), 4.0 + 4.0 * cool},  // Ca II H
+      {5175.0, 0.35 * cool * std::min(1.0, metal), 6.0},              // Mg b
+      {5895.0, 0.35 * cool * std::min(1.0, metal), 4.0},              // Na D
+      {4300.0, 0.25 * cool * std::min(1.0, metal), 10.0},             // G band
+      {8544.0, 0.3 * cool * std::min(1.0, metal), 5.0},               // Ca triplet
+      {8664.0, 0.25 * cool * std::min(1.0, metal), 5.0},
+  };
+  // Emission: Miras show strong Balmer emission; active dwarfs (ROT) Ca II and H-alpha cores.
+  std::vector<Line> emission;
+  if (s.label == M) {
+    emission = {{4102.9, rng.uniform(0.5, 3.0), 3.0}, {4341.7, rng.uniform(0.3, 2.0), 3.0},
+                {6564.6, rng.uniform(0.2, 1.0), 3.0}};
+  } else if (s.label == ROT && !s.giant) {
+    emission = {{3934.8, rng.uniform(0.1, 0.6), 1.5}, {6564.6, rng.uniform(0.0, 0.3), 2.0}};
+  }
+  const double tio = s.carbon ? 0.0 : std::clamp((4000.0 - t) / 1100.0, 0.0, 0.85);
+  const double c2 = s.carbon ? rng.uniform(0.4, 0.7) : 0.0;
+  static constexpr double kTio[] = {4955, 5167, 5448, 5847, 6159, 6651, 7054, 7589, 8432};
+  static constexpr double kC2[] = {4737, 5165, 5636, 6191};
+
+  const double doppler = 1.0 + s.radial_velocity / kC;
+  const double scale = 2000.0 * std::pow(10.0, -0.4 * (s.apparent_v - 12.0)) * rng.lognormal(0, 0.5);
+  const double snr = std::clamp(rng.lognormal(std::log(40.0), 0.7), 5.0, 300.0);
+  const double peak = [&] {
+    double m = 0.0;
+    for (int i = 0; i < kLamostPixels; i += 16) {
+      const double lam = std::pow(10.0, kLamostCoeff0 + kLamostCoeff1 * i);
+      m = std::max(m, planck(lam, t) * throughput(lam));
+    }
+    return m;
+  }();
+
+  for (int i = 0; i < kLamostPixels; ++i) {
+    const double lam = std::pow(10.0, kLamostCoeff0 + kLamostCoeff1 * i);
+    const double rest = lam / doppler;
+    double f = planck(lam, t) * throughput(lam) / peak;
+    for (const auto& l : lines) {
+      f *= 1.0 - std::min(0.95, l.depth) * std::exp(-0.5 * std::pow((rest - l.center) / l.sigma, 2));
+    }
+    for (double h : kTio) f *= band(rest, h, tio, 180.0, true);
+    for (double h : kC2) f *= band(rest, h, c2, 150.0, false);
+    double e = 0.0;
+    for (const auto& l : emission) {
+      e += l.depth * std::exp(-0.5 * std::pow((rest - l.center) / l.sigma, 2));
+    }
+    f = scale * (f + e * f * 0.5 + e * 0.02);
+    // Photon-like noise: S/N scales with sqrt(signal) relative to the peak.
+    const double sigma = scale / snr * std::sqrt(std::max(f / scale, 1e-3));
+    out.wavelength[i] = static_cast<float>(lam);
+    out.flux[i] = static_cast<float>(f + sigma * rng.normal());
+    out.ivar[i] = static_cast<float>(1.0 / (sigma * sigma));
+  }
+  // Cosmic rays and bad columns: a few pixels with zero weight.
+  const int bad = static_cast<int>(rng.integer(0, 3));
+  for (int k = 0; k < bad; ++k) out.ivar[rng.integer(0, kLamostPixels - 1)] = 0.0f;
+  // The red end of LAMOST spectra often has 2-12 pixels with flux = ivar = 0.
+  const int zeros = static_cast<int>(rng.integer(2, 12));
+  for (int k = 0; k < zeros; ++k) {
+    out.flux[kLamostPixels - 1 - k] = 0.0f;
+    out.ivar[kLamostPixels - 1 - k] = 0.0f;
+  }
+  return out;
+}
+
+}  // namespace astrom3::synth

@@ -1,0 +1,260 @@
+#include "astrom3/synth/star_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace astrom3::synth {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+enum ClassIndex { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR };
+
+double interp(const double* xs, const double* ys, int n, double x) {
+  if (x <= xs[0]) return ys[0];
+  if (x >= xs[n - 1]) return ys[n - 1];
+  int i = 0;
+  while (x > xs[i + 1]) ++i;
+  const double w = (x - xs[i]) / (xs[i + 1] - xs[i]);
+  return ys[i] + w * (ys[i + 1] - ys[i]);
+}
+
+// Colour and luminosity tables against Teff (ascending), approximate dwarf values
+// (Pecaut & Mamajek 2013 style); giants use the same colours at the same Teff.
+constexpr int kT = 12;
+constexpr double kTeff[kT] = {2400, 3000, 3500, 4000, 4500, 5000,
+                              5500, 6000, 6500, 7000, 8000, 10000};
+constexpr double kBpRp[kT] = {4.5, 3.0, 2.3, 1.75, 1.35, 1.10, 0.90, 0.75, 0.60, 0.45, 0.25, 0.0};
+constexpr double kVminusK[kT] = {7.5, 5.5, 4.2, 3.4, 2.6, 2.15, 1.7, 1.45, 1.2, 0.9, 0.5, 0.0};
+constexpr double kMsMv[kT] = {16.0, 12.5, 10.0, 8.2, 7.0, 6.0, 5.0, 4.2, 3.5, 2.8, 2.2, 1.0};
+
+double clamp(double x, double lo, double hi) { return std::min(hi, std::max(lo, x)); }
+
+// Log-normal draw with median `median`, log-sd `sd`, truncated to [lo, hi] by redrawing.
+double bounded_lognormal(Rng& rng, double median, double sd, double lo, double hi) {
+  for (int i = 0; i < 64; ++i) {
+    const double v = rng.lognormal(std::log(median), sd);
+    if (v >= lo && v <= hi) return v;
+  }
+  return clamp(median, lo, hi);
+}
+
+double log_uniform(Rng& rng, double lo, double hi) {
+  return std::exp(rng.uniform(std::log(lo), std::log(hi)));
+}
+
+}  // namespace
+
+double main_sequence_abs_mag(double teff) { return interp(kTeff, kMsMv, kT, teff); }
+
+Star draw_star(int label, Rng& rng) {
+  Star s;
+  s.label = label;
+  for (auto& v : s.shape) v = rng.uniform();
+  switch (label) {
+    case DSCT:
+      s.period_days = bounded_lognormal(rng, 0.08, 0.5, 0.02, 0.2);
+      s.amplitude_mag = log_uniform(rng, 0.02, 0.15);
+      s.teff = rng.uniform(6900, 8600);
+      s.abs_mag_v = rng.uniform(1.8, 3.0);
+      break;
+    case HADS:
+      s.period_days = bounded_lognormal(rng, 0.1, 0.4, 0.04, 0.2);
+      s.amplitude_mag = log_uniform(rng, 0.18, 0.8);
+      s.teff = rng.uniform(6900, 8300);
+      s.abs_mag_v = rng.uniform(1.0, 2.5);
+      break;
+    case EA:
+      s.period_days = bounded_lognormal(rng, 2.5, 0.8, 0.5, 20.0);
+      s.amplitude_mag = log_uniform(rng, 0.1, 1.5);
+      s.teff = log_uniform(rng, 5000, 10000);
+      s.abs_mag_v = main_sequence_abs_mag(s.teff) - 0.6 + rng.normal(0, 0.4);
+      break;
+    case EB:
+      s.period_days = bounded_lognormal(rng, 0.6, 0.6, 0.3, 3.0);
+      s.amplitude_mag = rng.uniform(0.2, 0.8);
+      s.teff = rng.uniform(5500, 9000);
+      s.abs_mag_v = main_sequence_abs_mag(s.teff) - 0.6 + rng.normal(0, 0.5);
+      break;
+    case EW:
+      s.period_days = bounded_lognormal(rng, 0.37, 0.25, 0.22, 0.6);
+      s.amplitude_mag = rng.uniform(0.2, 0.7);
+      s.teff = rng.uniform(5200, 6800);
+      s.abs_mag_v = main_sequence_abs_mag(s.teff) - 0.75 + rng.normal(0, 0.3);
+      break;
+    case M:
+      s.period_days = bounded_lognormal(rng, 300, 0.35, 100, 600);
+      s.amplitude_mag = rng.uniform(2.5, 7.0);
+      s.teff = rng.uniform(2400, 3300);
+      s.abs_mag_v = rng.uniform(-3.0, -0.5);
+      s.giant = true;
+      s.carbon = rng.bernoulli(0.12);
+      s.dust = rng.uniform(0.5, 3.0);
+      break;
+    case ROT:
+      s.giant = rng.bernoulli(0.3);
+      if (s.giant) {
+        s.period_days = bounded_lognormal(rng, 15, 0.4, 5, 30);
+        s.teff = rng.uniform(4200, 5100);
+        s.abs_mag_v = rng.uniform(0.0, 1.8);
+      } else {
+        s.period_days = bounded_lognormal(rng, 4, 0.9, 0.5, 30);
+        s.teff = rng.uniform(3800, 6000);
+        s.abs_mag_v = main_sequence_abs_mag(s.teff) + rng.normal(0, 0.3);
+      }
+      s.amplitude_mag = log_uniform(rng, 0.03, 0.3);
+      break;
+    case RRAB:
+      s.period_days = bounded_lognormal(rng, 0.57, 0.15, 0.42, 0.9);
+      s.amplitude_mag = rng.uniform(0.5, 1.2);
+      s.teff = rng.uniform(6100, 6900);
+      s.abs_mag_v = rng.normal(0.6, 0.15);
+      s.metallicity = rng.normal(-1.5, 0.4);
+      s.population = rng.bernoulli(0.7) ? Population::kHalo : Population::kThinDisk;
+      break;
+    case RRC:
+      s.period_days = bounded_lognormal(rng, 0.32, 0.15, 0.22, 0.45);
+      s.amplitude_mag = rng.uniform(0.2, 0.5);
+      s.teff = rng.uniform(7000, 7600);
+      s.abs_mag_v = rng.normal(0.55, 0.15);
+      s.metallicity = rng.normal(-1.5, 0.4);
+      s.population = rng.bernoulli(0.7) ? Population::kHalo : Population::kThinDisk;
+      break;
+    case SR:
+    default:
+      s.period_days = bounded_lognormal(rng, 60, 0.7, 20, 400);
+      s.amplitude_mag = log_uniform(rng, 0.2, 2.0);
+      s.teff = rng.uniform(3000, 3800);
+      s.abs_mag_v = rng.uniform(-2.0, 0.5);
+      s.giant = true;
+      s.dust = rng.uniform(0.0, 0.8);
+      break;
+  }
+  if (s.population == Population::kThinDisk && label != RRAB && label != RRC) {
+    s.metallicity = rng.normal(-0.1, 0.25);
+  }
+
+  // Apparent brightness within ASAS-SN's range, skewed to faint stars (number counts rise).
+  s.apparent_v = 9.0 + 6.5 * std::pow(rng.uniform(), 0.6);
+  s.l_deg = rng.uniform(0.0, 360.0);
+  const bool halo = s.population == Population::kHalo;
+  const double z_scale = halo ? 0.0 : rng.normal(0.0, s.giant ? 400.0 : 250.0);  // pc
+  const double halo_b = std::asin(rng.uniform(-1.0, 1.0)) * 180.0 / kPi;
+  // Distance from the distance modulus, with extinction growing along the line of sight.
+  double distance = 1000.0;
+  for (int it = 0; it < 4; ++it) {
+    const double b_rad = halo ? halo_b * kPi / 180.0 : std::atan2(z_scale, distance);
+    const double dust_path = std::min(distance, 150.0 / std::max(0.05, std::fabs(std::sin(b_rad))));
+    s.extinction_v = std::min(3.0, 0.8 * dust_path / 1000.0);
+    distance = std::pow(10.0, (s.apparent_v - s.abs_mag_v - s.extinction_v + 5.0) / 5.0);
+  }
+  s.distance_pc = distance;
+  s.b_deg = halo ? halo_b : std::atan2(z_scale, distance) * 180.0 / kPi;
+  s.radial_velocity = rng.normal(0.0, halo ? 150.0 : 30.0);
+  return s;
+}
+
+std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& s, Rng& rng) {
+  const double ebv = s.extinction_v / 3.1;
+  // A single-epoch magnitude of a variable scatters by a fraction of its amplitude.
+  auto epoch_scatter = [&] { return s.amplitude_mag * (rng.uniform() - 0.5) * 0.5; };
+
+  const double bp_rp = interp(kTeff, kBpRp, kT, s.teff) + 1.34 * ebv + rng.normal(0, 0.03);
+  const double g_minus_v =
+      -0.02704 + 0.01424 * bp_rp - 0.2156 * bp_rp * bp_rp + 0.01426 * bp_rp * bp_rp * bp_rp;
+  const double v = s.apparent_v;
+  const double g = v + g_minus_v + epoch_scatter();
+  const double rp = g - (0.6 * bp_rp - 0.05 * bp_rp * bp_rp);
+  const double bp = rp + bp_rp;
+
+  double v_minus_k = interp(kTeff, kVminusK, kT, s.teff) + 2.72 * ebv;
+  double j_minus_k = 0.24 * v_minus_k + rng.normal(0, 0.03);
+  if (s.carbon) j_minus_k += rng.uniform(0.5, 1.2);  // C stars are much redder in J-K
+  const double k = v - v_minus_k + epoch_scatter() * 0.4;
+  const double j = k + j_minus_k;
+  const double h = k + 0.06 * v_minus_k + 0.25 * (j_minus_k - 0.24 * v_minus_k);
+  const double w1 = k - 0.02 * v_minus_k - 0.03 + rng.normal(0, 0.03);
+  const double w1_w2 = (s.giant ? -0.06 : 0.0) + 0.15 * s.dust + rng.normal(0, 0.03);
+  const double w2 = w1 - w1_w2;
+  const double w3 = w2 - 0.05 - 0.9 * s.dust + rng.normal(0, 0.05);
+  const double w3_w4 = 0.05 + 0.8 * s.dust + rng.normal(0, 0.08);
+  const double w4 = w3 - w3_w4;
+
+  const double e_g = std::min(0.05, 0.002 + 0.004 * std::pow(10.0, 0.4 * (g - 14.0)));
+  const double e_k = std::min(0.2, 0.018 + 0.01 * std::pow(10.0, 0.4 * (k - 11.0)));
+  const double e_w1 = std::min(0.2, 0.022 + 0.01 * std::pow(10.0, 0.4 * (w1 - 11.0)));
+
+  const double plx_err = 0.02 + 0.03 * std::pow(10.0, 0.2 * (g - 13.0));
+  const double parallax = 1000.0 / s.distance_pc + rng.normal(0, plx_err);
+  const double v_t = s.population == Population::kHalo ? rng.uniform(120, 280)
+                                                       : 10.0 + std::fabs(rng.normal(0, 30));
+  const double pm_true = v_t / (4.74 * s.distance_pc / 1000.0);
+  const double angle = rng.uniform(0.0, 2.0 * kPi);
+  const double pm_err = 0.02 + 0.04 * std::pow(10.0, 0.2 * (g - 13.0));
+  const double pmra = pm_true * std::cos(angle) + rng.normal(0, pm_err);
+  const double pmdec = pm_true * std::sin(angle) + rng.normal(0, pm_err);
+
+  double ruwe = rng.lognormal(0.0, 0.1);
+  if (s.giant && s.label == M) ruwe = rng.lognormal(std::log(1.3), 0.3);
+  if ((s.label == EA || s.label == EB || s.label == EW) && rng.bernoulli(0.15)) {
+    ruwe = std::min(7.0, rng.lognormal(std::log(2.0), 0.5));
+  }
+
+  return {v + epoch_scatter(),
+          g,
+          e_g,
+          bp,
+          e_g * 3.0,
+          rp,
+          e_g * 2.0,
+          bp - rp,
+          parallax,
+          plx_err,
+          parallax / plx_err,
+          pmra,
+          pm_err,
+          pmdec,
+          pm_err * 0.9,
+          j,
+          e_k * 1.1,
+          h,
+          e_k * 1.2,
+          k,
+          e_k,
+          w1,
+          e_w1,
+          w2,
+          e_w1 * 1.1,
+          w3,
+          w4,
+          j - k,
+          w1 - w2,
+          w3 - w4,
+          std::hypot(pmra, pmdec),
+          ruwe,
+          s.l_deg,
+          s.b_deg};
+}
+
+std::array<double, data::kNumPhotoCols> catalogue_features(const Star& s, double noise_to_signal,
+                                                           Rng& rng) {
+  const double amplitude = s.amplitude_mag * rng.lognormal(0.0, 0.08);
+  double period = s.period_days * (1.0 + rng.normal(0.0, 1e-4));
+  // Some catalogue periods are aliases (half or double), as in the real catalogue; eclipsing
+  // binaries, whose two minima may look alike, are listed at half their period more often.
+  const bool binary = s.label == EA || s.label == EB || s.label == EW;
+  if (rng.bernoulli(binary ? 0.08 : 0.02)) period *= rng.bernoulli(binary ? 0.8 : 0.5) ? 0.5 : 2.0;
+  double lksl;
+  switch (s.label) {
+    case SR: lksl = rng.uniform(0.3, 1.0); break;
+    case ROT: lksl = rng.uniform(0.2, 0.9); break;
+    case M: lksl = rng.uniform(0.05, 0.3); break;
+    default: lksl = 0.03 + 0.5 * noise_to_signal + std::fabs(rng.normal(0.0, 0.05)); break;
+  }
+  static constexpr double kRfrMean[10] = {0.80, 0.85, 0.80, 0.95, 0.85,
+                                          0.92, 0.70, 0.95, 0.85, 0.65};
+  const double rfr = clamp(rng.normal(kRfrMean[s.label], 0.08), 0.3, 1.0);
+  return {amplitude, period, clamp(lksl, 0.0, 1.0), rfr};
+}
+
+}  // namespace astrom3::synth

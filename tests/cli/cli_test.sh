@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end checks of the astrom3 binary: exit codes, messages, outputs.
+# Usage: cli_test.sh PATH/TO/astrom3 SOURCE_DIR
+set -u
+BIN="$1"
+SRC="$2"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+checks=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect CODE PATTERN -- command...: runs the command, checks its exit code and that its
+# combined output matches the extended regex PATTERN ("" = anything).
+expect() {
+  local code="$1" pattern="$2"
+  shift 3
+  checks=$((checks + 1))
+  local out rc
+  out="$("$@" 2>&1)"
+  rc=$?
+  if [[ $rc -ne $code ]]; then
+    fail "'$*' exited $rc, expected $code. Output:"$'\n'"$out"
+  elif [[ -n "$pattern" ]] && ! grep -Eq -- "$pattern" <<<"$out"; then
+    fail "'$*' output does not match /$pattern/. Output:"$'\n'"$out"
+  fi
+}
+
+expect 0 "astrom3 [0-9]" -- "$BIN" --version
+expect 2 "" -- "$BIN"
+expect 2 "" -- "$BIN" no-such-command
+expect 0 "synth" -- "$BIN" --help
+
+# synth + inspect
+expect 0 "wrote" -- "$BIN" synth --out "$WORK/a.h5" --objects 300 --unlabeled 20 --seed 5
+[[ -f "$WORK/a.h5" ]] || fail "synth wrote no file"
+[[ $(ls -A "$WORK" | wc -l) -eq 1 ]] || fail "synth left temporary files: $(ls -A "$WORK")"
+expect 0 "valid astrom3 survey file" -- "$BIN" inspect "$WORK/a.h5"
+expect 0 "sub10_123" -- "$BIN" inspect "$WORK/a.h5"
+"$BIN" inspect --json "$WORK/a.h5" > "$WORK/a.json" 2>/dev/null || fail "inspect --json failed"
+python3 - "$WORK/a.json" <<'PY' || fail "inspect --json output is wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["objects"] == 320 and d["labelled"] == 300, d["objects"]
+assert d["split_sets"]["full_42"]["sizes"] == {"train": 240, "val": 30, "test": 30, "unlabeled": 20}
+assert len(d["split_sets"]) == 20
+assert [c["column"] for c in d["split_sets"]["full_42"]["normalization"]][:2] == ["amplitude", "period"]
+PY
+
+# determinism through the CLI: same seed, same content
+"$BIN" synth --out "$WORK/b.h5" --objects 300 --unlabeled 20 --seed 5 2>/dev/null
+"$BIN" inspect --json "$WORK/b.h5" > "$WORK/b.json" 2>/dev/null
+cmp -s "$WORK/a.json" "$WORK/b.json" || fail "same seed gave different surveys"
+
+# config precedence: defaults < --config < --set < typed flags
+expect 0 '"objects": 3000' -- "$BIN" synth --config "$SRC/configs/demo.json" --dump-config
+expect 0 '"objects": 77' -- "$BIN" synth --config "$SRC/configs/demo.json" --set synth.objects=77 --dump-config
+expect 0 '"objects": 88' -- "$BIN" synth --config "$SRC/configs/demo.json" --set synth.objects=77 --objects 88 --dump-config
+expect 0 '"device": "cpu"' -- "$BIN" --device cpu synth --dump-config
+expect 0 '"threads": 1' -- "$BIN" --threads 1 inspect "$WORK/a.h5" --dump-config
+
+# usage and config errors: exit 2 with the key path
+expect 2 'data.seq_len: expected a positive integer, got "200x"' -- "$BIN" synth --set data.seq_len=200x --dump-config
+expect 2 'unknown key' -- "$BIN" synth --set data.seq_lenn=3 --dump-config
+expect 2 'runtime.device' -- "$BIN" --device tpu synth --dump-config
+expect 2 'log-level' -- "$BIN" --log-level loud synth --dump-config
+expect 2 '--out FILE is required' -- "$BIN" synth
+echo '{"loader": {"batchsize": 1}}' > "$WORK/bad.json"
+expect 2 'loader.batchsize: unknown key' -- "$BIN" synth --config "$WORK/bad.json" --dump-config
+
+# data errors: exit 3 naming the file
+expect 3 'missing.h5' -- "$BIN" inspect "$WORK/missing.h5"
+head -c 20000 "$WORK/a.h5" > "$WORK/truncated.h5"
+expect 3 'truncated.h5' -- "$BIN" inspect "$WORK/truncated.h5"
+echo "not hdf5" > "$WORK/text.h5"
+expect 3 'not an HDF5 file' -- "$BIN" inspect "$WORK/text.h5"
+
+echo "cli: $((checks - failures)) of $checks checks passed"
+[[ $failures -eq 0 ]]

@@ -1,0 +1,139 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "astrom3/common/error.h"
+#include "astrom3/config/config_tree.h"
+#include "astrom3/config/run_config.h"
+#include "support/test_support.h"
+
+namespace astrom3::config {
+namespace {
+
+using nlohmann::json;
+
+std::string error_of(const json& doc) {
+  try {
+    run_config_from_json(doc);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RunConfig, DefaultsRoundTripThroughJson) {
+  RunConfig c;
+  c.data.seq_len = 123;
+  c.synth.class_weights = {{"EW", 2.0}, {"M", 0.5}};
+  c.runtime.device = "cuda:1";
+  const RunConfig back = run_config_from_json(to_json(c));
+  EXPECT_EQ(to_json(back), to_json(c));
+  EXPECT_EQ(back.data.seq_len, 123);
+  EXPECT_EQ(back.synth.class_weights.at("M"), 0.5);
+}
+
+TEST(RunConfig, WrongTypeNamesTheFullKeyPathAndTheValue) {
+  EXPECT_EQ(error_of(json::parse(R"({"data": {"seq_len": "200x"}})")),
+            "data.seq_len: expected a positive integer, got \"200x\"");
+}
+
+TEST(RunConfig, UnknownKeysAreRejectedAtEveryLevel) {
+  EXPECT_EQ(error_of(json::parse(R"({"data": {"seq_lenn": 3}})")), "data.seq_lenn: unknown key");
+  EXPECT_EQ(error_of(json::parse(R"({"dataa": {}})")), "dataa: unknown key");
+  EXPECT_EQ(error_of(json::parse(R"({"synth": {"class_weights": {"XX": 1}}})")),
+            "synth.class_weights.XX: unknown key");
+}
+
+TEST(RunConfig, OutOfRangeValuesAndBadEnumsAreRejected) {
+  EXPECT_EQ(error_of(json::parse(R"({"loader": {"batch_size": 0}})")),
+            "loader.batch_size: expected a positive integer, got 0");
+  EXPECT_EQ(error_of(json::parse(R"({"data": {"min_spectrum_coverage": 1.5}})")),
+            "data.min_spectrum_coverage: expected a number in [0, 1], got 1.5");
+  EXPECT_EQ(error_of(json::parse(R"({"runtime": {"device": "gpu"}})")),
+            "runtime.device: expected auto, cpu, cuda or cuda:N, got \"gpu\"");
+  EXPECT_EQ(error_of(json::parse(R"({"loader": {"shuffle": 1}})")),
+            "loader.shuffle: expected true or false, got 1");
+  EXPECT_EQ(error_of(json::parse(R"({"data": {"seq_len": 2.5}})")),
+            "data.seq_len: expected a positive integer, got 2.5");
+}
+
+TEST(RunConfig, AllViolationsAreReportedTogether) {
+  const auto msg =
+      error_of(json::parse(R"({"data": {"seq_len": -1}, "loader": {"workers": "x"}})"));
+  EXPECT_NE(msg.find("data.seq_len"), std::string::npos);
+  EXPECT_NE(msg.find("loader.workers"), std::string::npos);
+}
+
+TEST(RunConfig, PrecedenceDefaultsFileSetThenFlags) {
+  test::TempDir dir;
+  const auto file = dir / "c.json";
+  std::ofstream(file) << R"({"data": {"seq_len": 100, "split_set": "sub10_42"},
+                             "loader": {"batch_size": 64, "workers": 3}})";
+  ConfigSources s;
+  s.files = {file};
+  s.assignments = {"loader.batch_size=32", "data.path=elsewhere.h5"};
+  s.flags = {{"loader.batch_size", 16}};
+  const RunConfig c = load_run_config(s);
+  EXPECT_EQ(c.data.seq_len, 100);               // file over default
+  EXPECT_EQ(c.data.split_set, "sub10_42");      // file
+  EXPECT_EQ(c.loader.workers, 3);               // file, untouched by later layers
+  EXPECT_EQ(c.data.path, "elsewhere.h5");       // --set, bare string
+  EXPECT_EQ(c.loader.batch_size, 16);           // typed flag over --set over file
+  EXPECT_EQ(c.runtime.device, "auto");          // default
+}
+
+TEST(RunConfig, SetRequiresAnExistingPathAndValidatesTheValue) {
+  ConfigSources s;
+  s.assignments = {"data.seq_length=3"};
+  EXPECT_THROW(load_run_config(s), ConfigError);
+  s.assignments = {"data.seq_len=200x"};
+  try {
+    load_run_config(s);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "data.seq_len: expected a positive integer, got \"200x\"");
+  }
+  s.assignments = {"no_equals_sign"};
+  EXPECT_THROW(load_run_config(s), ConfigError);
+}
+
+TEST(RunConfig, UnknownKeyInAFileNamesTheFile) {
+  test::TempDir dir;
+  const auto file = dir / "bad.json";
+  std::ofstream(file) << R"({"loader": {"batchsize": 3}})";
+  ConfigSources s;
+  s.files = {file};
+  try {
+    load_run_config(s);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("bad.json"), std::string::npos);
+    EXPECT_NE(msg.find("loader.batchsize: unknown key"), std::string::npos);
+  }
+}
+
+TEST(RunConfig, InvalidJsonSyntaxIsAConfigError) {
+  test::TempDir dir;
+  const auto file = dir / "broken.json";
+  std::ofstream(file) << R"({"data": )";
+  ConfigSources s;
+  s.files = {file};
+  EXPECT_THROW(load_run_config(s), ConfigError);
+}
+
+TEST(RunConfig, EveryShippedConfigLoads) {
+  int n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           std::filesystem::path(ASTROM3_SOURCE_DIR) / "configs")) {
+    if (e.path().extension() != ".json") continue;
+    ConfigSources s;
+    s.files = {e.path()};
+    EXPECT_NO_THROW(load_run_config(s)) << e.path();
+    ++n;
+  }
+  EXPECT_GT(n, 0);
+}
+
+}  // namespace
+}  // namespace astrom3::config

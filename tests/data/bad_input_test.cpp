@@ -1,0 +1,161 @@
+// Bad input never crashes and never loses data: every defect gives a DataError that says
+// where (file, group, object id, field).
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "astrom3/common/error.h"
+#include "astrom3/data/survey_io.h"
+#include "support/test_support.h"
+
+namespace astrom3::data {
+namespace {
+
+std::string read_error(const std::filesystem::path& p) {
+  try {
+    read_survey(p);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+void expect_error(const std::filesystem::path& p, std::initializer_list<const char*> parts) {
+  const auto msg = read_error(p);
+  for (const char* part : parts) {
+    EXPECT_NE(msg.find(part), std::string::npos) << "message: " << msg << "\nmissing: " << part;
+  }
+}
+
+class BadInput : public ::testing::Test {
+ protected:
+  void SetUp() override { survey_ = *test::small_survey(60, 5); }
+  std::filesystem::path write(const Survey& s, const std::string& name) {
+    const auto p = dir_ / name;
+    write_survey(s, p);
+    return p;
+  }
+  // Opens a valid copy for raw HDF5 surgery.
+  hid_t open_copy(const std::string& name) {
+    write(survey_, name);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return H5Fopen((dir_ / name).c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  }
+  test::TempDir dir_;
+  Survey survey_;
+};
+
+TEST_F(BadInput, NotAnHdf5File) {
+  std::ofstream(dir_ / "x.h5") << "plain text, not HDF5";
+  expect_error(dir_ / "x.h5", {"x.h5", "not an HDF5 file"});
+  expect_error(dir_ / "missing.h5", {"missing.h5", "not an HDF5 file"});
+}
+
+TEST_F(BadInput, TruncatedFile) {
+  const auto p = write(survey_, "t.h5");
+  std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
+  const auto msg = read_error(p);
+  EXPECT_NE(msg.find("t.h5"), std::string::npos) << msg;
+  EXPECT_NE(msg, "(no error)");
+}
+
+TEST_F(BadInput, MissingGroup) {
+  const hid_t f = open_copy("g.h5");
+  ASSERT_GE(H5Ldelete(f, "/spectra", H5P_DEFAULT), 0);
+  H5Fclose(f);
+  expect_error(dir_ / "g.h5", {"g.h5:/spectra", "missing group"});
+}
+
+TEST_F(BadInput, WrongShape) {
+  const hid_t f = open_copy("w.h5");
+  ASSERT_GE(H5Ldelete(f, "/metadata/values", H5P_DEFAULT), 0);
+  hsize_t dims[2] = {60, 33};
+  const hid_t space = H5Screate_simple(2, dims, nullptr);
+  const hid_t ds = H5Dcreate2(f, "/metadata/values", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                              H5P_DEFAULT, H5P_DEFAULT);
+  std::vector<double> zeros(60 * 33, 0.0);
+  H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
+  H5Dclose(ds);
+  H5Sclose(space);
+  H5Fclose(f);
+  expect_error(dir_ / "w.h5", {"/metadata/values", "expected shape [60, 34]", "[60, 33]"});
+}
+
+TEST_F(BadInput, NotASurveyFile) {
+  const hid_t f = H5Fcreate((dir_ / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(f);
+  expect_error(dir_ / "other.h5", {"other.h5", "not an astrom3 survey file"});
+}
+
+TEST_F(BadInput, OffsetsOutOfRange) {
+  Survey s = survey_;
+  s.photometry.offsets[10] = static_cast<std::int64_t>(s.photometry.time.size()) + 5;
+  expect_error(write(s, "o.h5"), {"o.h5", "/photometry", "field offsets", "beyond"});
+}
+
+TEST_F(BadInput, DecreasingOffsetsNameTheObject) {
+  Survey s = survey_;
+  s.spectra.offsets[21] = s.spectra.offsets[20] - 1;
+  const std::string object = "object " + s.ids[20];
+  expect_error(write(s, "d.h5"), {"/spectra", object.c_str(), "offsets decrease"});
+}
+
+TEST_F(BadInput, NanValuesNameObjectAndField) {
+  Survey s = survey_;
+  s.photometry.flux[s.photometry.offsets[7] + 3] = std::nanf("");
+  s.metadata.values[12 * 34 + 8] = INFINITY;  // parallax of object 12
+  const auto p = write(s, "n.h5");
+  expect_error(p, {"/photometry object " , "field flux", "non-finite value nan at element 3"});
+  expect_error(p, {"/metadata", "field values", "parallax is not finite"});
+  EXPECT_NE(read_error(p).find(s.ids[7]), std::string::npos);
+  EXPECT_NE(read_error(p).find(s.ids[12]), std::string::npos);
+}
+
+TEST_F(BadInput, LabelsIdsAndSplitsAreChecked) {
+  Survey s = survey_;
+  s.labels[4] = 17;
+  s.ids[9] = s.ids[8];
+  s.split_sets.at("full_42").val.push_back(s.split_sets.at("full_42").train.front());
+  s.split_sets.at("full_66").test.push_back(100000);
+  const auto p = write(s, "l.h5");
+  expect_error(p, {"label 17 outside -1..9", "duplicate id",
+                   "/splits/full_42", "more than one split", "/splits/full_66",
+                   "row index 100000 out of range"});
+}
+
+TEST_F(BadInput, UnsupportedFormatVersion) {
+  const hid_t f = open_copy("v.h5");
+  ASSERT_GE(H5Adelete(f, "format_version"), 0);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t a = H5Acreate2(f, "format_version", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  const std::int64_t v = 99;
+  H5Awrite(a, H5T_NATIVE_INT64, &v);
+  H5Aclose(a);
+  H5Sclose(space);
+  H5Fclose(f);
+  expect_error(dir_ / "v.h5", {"format_version 99 is not supported"});
+}
+
+TEST_F(BadInput, FailedWriteLeavesThePreviousFileIntactAndNoTemporary) {
+  const auto p = write(survey_, "keep.h5");
+  const auto size_before = std::filesystem::file_size(p);
+  Survey broken = survey_;
+  broken.metadata.values.resize(10);  // inconsistent with the number of objects
+  try {
+    write_survey(broken, p);
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("metadata/values has 10 values"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(std::filesystem::file_size(p), size_before);
+  EXPECT_NO_THROW(read_survey(p));
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_.path())) ++files;
+  EXPECT_EQ(files, 1);
+}
+
+}  // namespace
+}  // namespace astrom3::data

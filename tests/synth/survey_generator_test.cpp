@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "astrom3/data/schema.h"
+#include "astrom3/synth/lightcurve_model.h"
+#include "astrom3/synth/spectrum_model.h"
+#include "astrom3/synth/star_model.h"
+#include "astrom3/synth/survey_generator.h"
+#include "support/test_support.h"
+
+namespace astrom3::synth {
+namespace {
+
+using data::kClassNames;
+
+TEST(SurveyGenerator, SameSeedSameSurveyWhateverTheThreadCount) {
+  SynthOptions o;
+  o.objects = 120;
+  o.unlabeled = 10;
+  o.seed = 99;
+  const auto a = generate_survey(o, 1);
+  const auto b = generate_survey(o, 3);
+  EXPECT_EQ(a.ids, b.ids);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.photometry.time, b.photometry.time);
+  EXPECT_EQ(a.photometry.flux, b.photometry.flux);
+  EXPECT_EQ(a.spectra.flux, b.spectra.flux);
+  EXPECT_EQ(a.metadata.values, b.metadata.values);
+  EXPECT_EQ(a.split_sets.at("sub10_66").train, b.split_sets.at("sub10_66").train);
+  o.seed = 100;
+  EXPECT_NE(generate_survey(o, 2).photometry.flux, a.photometry.flux);
+}
+
+TEST(SurveyGenerator, ClassCountsFollowThePaperProportionsExactly) {
+  SynthOptions o;
+  const auto counts = class_counts(o, 21440);
+  for (int k = 0; k < data::kNumClasses; ++k) EXPECT_EQ(counts[k], data::kPaperClassTotals[k]);
+  const auto small = class_counts(o, 1000);
+  std::int64_t total = 0;
+  for (auto c : small) total += c;
+  EXPECT_EQ(total, 1000);
+  o.class_weights = {{"M", 1.0}, {"SR", 3.0}};
+  const auto two = class_counts(o, 100);
+  EXPECT_EQ(two[data::class_index("M")], 25);
+  EXPECT_EQ(two[data::class_index("SR")], 75);
+}
+
+TEST(SurveyGenerator, UnlabelledObjectsAreListedOnlyInFullSets) {
+  SynthOptions o;
+  o.objects = 100;
+  o.unlabeled = 20;
+  const auto s = generate_survey(o, 2);
+  EXPECT_EQ(std::count(s.labels.begin(), s.labels.end(), -1), 20);
+  EXPECT_EQ(s.split_sets.at("full_0").unlabeled.size(), 20u);
+  EXPECT_TRUE(s.split_sets.at("sub50_0").unlabeled.empty());
+}
+
+// Per-class catalogue statistics against the intended ranges (dataset.md §7).
+TEST(SurveyGenerator, PeriodsAndAmplitudesLieInTheIntendedRanges) {
+  const auto& s = *test::small_survey(2000, 21);
+  struct Range {
+    double p_lo, p_hi, a_lo, a_hi;
+  };
+  const std::map<std::string, Range> ranges = {
+      {"DSCT", {0.02, 0.2, 0.015, 0.2}}, {"EA", {0.5, 20, 0.08, 1.9}},
+      {"EB", {0.3, 3, 0.15, 1.0}},       {"EW", {0.22, 0.6, 0.15, 0.9}},
+      {"HADS", {0.04, 0.2, 0.14, 1.0}},  {"M", {100, 600, 2.0, 8.5}},
+      {"ROT", {0.5, 30, 0.02, 0.4}},     {"RRAB", {0.42, 0.9, 0.4, 1.5}},
+      {"RRC", {0.22, 0.45, 0.15, 0.65}}, {"SR", {20, 400, 0.15, 2.5}}};
+  std::map<std::string, int> outside, total;
+  for (std::int64_t i = 0; i < s.size(); ++i) {
+    const std::string cls = s.class_names[s.labels[i]];
+    const auto& r = ranges.at(cls);
+    const double amp = s.photo_features(i)[data::kAmplitude];
+    const double period = s.photo_features(i)[data::kPeriod];
+    ++total[cls];
+    EXPECT_GE(amp, r.a_lo) << cls;
+    EXPECT_LE(amp, r.a_hi) << cls;
+    // About 2 % of catalogue periods (8 % for eclipsing binaries) are half/double aliases.
+    if (period < r.p_lo * 0.999 || period > r.p_hi * 1.001) ++outside[cls];
+  }
+  for (const auto& [cls, n] : total) {
+    EXPECT_LE(outside[cls], std::max(3, n / 8)) << cls << ": " << outside[cls] << " of " << n;
+  }
+  // Period ranges of EW, EB, RRC and ROT overlap: period alone cannot separate them.
+  EXPECT_LT(ranges.at("EB").p_lo, ranges.at("EW").p_hi);
+  EXPECT_LT(ranges.at("EW").p_lo, ranges.at("RRC").p_hi);
+  EXPECT_LT(ranges.at("ROT").p_lo, ranges.at("EB").p_hi);
+}
+
+TEST(SurveyGenerator, LightCurvesSpectraAndMetadataLookLikeTheRealSurveys) {
+  const auto& s = *test::small_survey(300, 11);
+  for (std::int64_t i = 0; i < s.size(); ++i) {
+    const auto n = s.epochs(i);
+    ASSERT_GE(n, 100);
+    ASSERT_LE(n, 1530);  // 1500 plus ~1 % repeated rows
+    const auto o = s.photometry.offsets[i];
+    const double span_years = (s.photometry.time[o + n - 1] - s.photometry.time[o]) / 365.25;
+    EXPECT_GE(span_years, 1.4);  // 2-6 yr windows minus seasonal gaps at the ends
+    EXPECT_LE(span_years, 6.0);
+    EXPECT_GT(s.photometry.time[o], 2455999.0);
+    ASSERT_EQ(s.spectrum_pixels(i), kLamostPixels);
+    const auto so = s.spectra.offsets[i];
+    EXPECT_NEAR(s.spectra.wavelength[so], 3700.0, 1.0);
+    EXPECT_NEAR(s.spectra.wavelength[so + kLamostPixels - 1], 9099.1, 1.0);
+    EXPECT_EQ(s.spectra.flux[so + kLamostPixels - 1], 0.0f);  // red-edge zero pixels
+    EXPECT_EQ(s.spectra.ivar[so + kLamostPixels - 1], 0.0f);
+    for (int k = 0; k < data::kNumMetaCols; ++k) ASSERT_TRUE(std::isfinite(s.meta_values(i)[k]));
+    const double l = s.meta_values(i)[data::meta_col_index("l")];
+    const double b = s.meta_values(i)[data::meta_col_index("b")];
+    EXPECT_TRUE(l >= 0 && l < 360 && b >= -90 && b <= 90);
+  }
+}
+
+TEST(SurveyGenerator, ShapesAreClassSpecific) {
+  Rng rng(5);
+  // Algol: flat outside eclipse; RR Lyrae ab: rises faster than it declines.
+  Star ea = draw_star(data::class_index("EA"), rng);
+  ea.shape = {0.0, 0.5, 0.9, 0.5, 0.5, 0.5};  // narrowest eclipses (half-width 0.03), circular
+  EXPECT_DOUBLE_EQ(model_delta_mag(ea, 0.0, 0.25), 0.0);
+  EXPECT_NEAR(model_delta_mag(ea, 0.0, 0.0), ea.amplitude_mag, 1e-12);
+  Star rr = draw_star(data::class_index("RRAB"), rng);
+  int rising = 0;
+  for (int i = 0; i < 100; ++i) {
+    const double a = model_delta_mag(rr, 0, i / 100.0), b = model_delta_mag(rr, 0, (i + 1) / 100.0);
+    rising += b < a;  // getting brighter
+  }
+  EXPECT_LT(rising, 25);
+  // Beta Lyrae: unequal minima; W UMa: nearly equal.
+  Star eb = draw_star(data::class_index("EB"), rng);
+  EXPECT_GT(model_delta_mag(eb, 0, 0.0) - model_delta_mag(eb, 0, 0.5), 0.14 * eb.amplitude_mag);
+  Star ew = draw_star(data::class_index("EW"), rng);
+  EXPECT_LE(std::fabs(model_delta_mag(ew, 0, 0.0) - model_delta_mag(ew, 0, 0.5)),
+            0.075 * ew.amplitude_mag + 1e-12);
+}
+
+}  // namespace
+}  // namespace astrom3::synth
