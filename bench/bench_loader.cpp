@@ -1,8 +1,8 @@
 // Batch-assembly throughput of astrom3's loader at the paper's shapes (seq_len 200, 2575-point
 // spectra, batch 512). Prints one JSON object; scripts/bench_loader.sh compares it with a
 // per-sample numpy implementation of the same preprocessing.
-#include <CLI/CLI.hpp>
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <iostream>
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
 
   // Per-sample preprocessing on every access, as the Python original's data loader does.
   d.cache_preprocessed = false;
-  auto fresh = std::make_shared<data::SampleStore>(survey, set.train, set.normalization, d, workers);
+  auto fresh =
+      std::make_shared<data::SampleStore>(survey, set.train, set.normalization, d, workers);
   std::int64_t n = 0;
   out["per_sample_samples_per_s"] = throughput(fresh, lo, 1, &n);
 

@@ -1,7 +1,7 @@
 // astrom3: wires the subcommands and maps errors to the documented exit codes
 // (docs/cli.md): 0 success, 1 other failure, 2 usage or configuration error, 3 data error.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <c10/util/Exception.h>
 

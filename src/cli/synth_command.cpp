@@ -46,8 +46,8 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
   data::write_survey(survey, args.out);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("[synth] wrote {} ({} objects, {} split sets) in {:.1f} s", args.out,
-               survey.size(), survey.split_sets.size(), seconds);
+  spdlog::info("[synth] wrote {} ({} objects, {} split sets) in {:.1f} s", args.out, survey.size(),
+               survey.split_sets.size(), seconds);
   return 0;
 }
 

@@ -16,8 +16,8 @@ AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
   if (!fs::exists(parent)) {
     fs::create_directories(parent);
   }
-  temp_ = parent / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                    "." + std::to_string(counter++));
+  temp_ = parent / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                    std::to_string(counter++));
 }
 
 AtomicOutput::~AtomicOutput() {

@@ -11,8 +11,10 @@ void init_logging(const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
   // from_str maps unknown names to "off"; only accept "off" when it was asked for.
   if (parsed == spdlog::level::off && level != "off") {
-    throw ConfigError("--log-level: expected one of trace, debug, info, warn, error, critical, "
-                      "off, got \"" + level + "\"");
+    throw ConfigError(
+        "--log-level: expected one of trace, debug, info, warn, error, critical, "
+        "off, got \"" +
+        level + "\"");
   }
   auto logger = spdlog::stderr_color_mt("astrom3");
   logger->set_pattern("%^[%H:%M:%S.%e] [%l]%$ %v");

@@ -6,7 +6,9 @@
 
 namespace astrom3 {
 namespace {
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 }  // namespace
 
@@ -43,15 +45,19 @@ std::uint64_t Rng::next_u64() {
   return result;
 }
 
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
-double Rng::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+double Rng::uniform(double lo, double hi) {
+  return lo + (hi - lo) * uniform();
+}
 
 std::int64_t Rng::integer(std::int64_t lo, std::int64_t hi) {
   if (hi < lo) throw std::invalid_argument("Rng::integer: empty range");
   const std::uint64_t range = static_cast<std::uint64_t>(hi - lo) + 1;
   if (range == 0) return static_cast<std::int64_t>(next_u64());  // full 64-bit range
-  const std::uint64_t limit = (0 - range) % range;  // 2^64 mod range
+  const std::uint64_t limit = (0 - range) % range;               // 2^64 mod range
   while (true) {
     const unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * range;
     if (static_cast<std::uint64_t>(m) >= limit) {
@@ -74,13 +80,17 @@ double Rng::normal() {
   return r * std::cos(kTwoPi * u2);
 }
 
-double Rng::normal(double mean, double sd) { return mean + sd * normal(); }
+double Rng::normal(double mean, double sd) {
+  return mean + sd * normal();
+}
 
 double Rng::lognormal(double log_mean, double log_sd) {
   return std::exp(normal(log_mean, log_sd));
 }
 
-bool Rng::bernoulli(double p) { return uniform() < p; }
+bool Rng::bernoulli(double p) {
+  return uniform() < p;
+}
 
 std::size_t Rng::categorical(const std::vector<double>& weights) {
   const double total = std::accumulate(weights.begin(), weights.end(), 0.0);

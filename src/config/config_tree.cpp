@@ -58,8 +58,8 @@ void Violations::throw_if_any() const {
 FieldReader::FieldReader(const Json& object, std::string path, Violations& violations)
     : object_(object), path_(std::move(path)), violations_(violations) {
   if (!object_.is_object()) {
-    violations_.add((path_.empty() ? std::string("config") : path_) +
-                    ": expected an object, got " + object_.dump());
+    violations_.add((path_.empty() ? std::string("config") : path_) + ": expected an object, got " +
+                    object_.dump());
     valid_object_ = false;
   }
 }
@@ -84,7 +84,9 @@ const Json* FieldReader::find(const char* key) {
   return it == object_.end() ? nullptr : &*it;
 }
 
-bool FieldReader::enter(const char* key) { return find(key) != nullptr; }
+bool FieldReader::enter(const char* key) {
+  return find(key) != nullptr;
+}
 
 template <typename T>
 void FieldReader::report(const char* key, const std::string& expected) {
@@ -96,7 +98,8 @@ namespace {
 bool as_int(const Json& j, std::int64_t& out) {
   if (j.is_number_integer()) {
     if (j.is_number_unsigned() &&
-        j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        j.get<std::uint64_t>() >
+            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       return false;
     out = j.get<std::int64_t>();
     return true;

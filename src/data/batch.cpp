@@ -28,7 +28,8 @@ Batch allocate_batch(std::int64_t batch_size, std::int64_t seq_len, bool pinned)
   b.spectra = torch::empty({batch_size, kSpectrumChannels, kSpectrumGridSize}, f32);
   b.metadata = torch::empty({batch_size, kNumMetaCols}, f32);
   b.labels = torch::empty({batch_size}, i64);
-  b.present = torch::empty({batch_size, 3}, torch::TensorOptions().dtype(torch::kBool).pinned_memory(pinned));
+  b.present = torch::empty({batch_size, 3},
+                           torch::TensorOptions().dtype(torch::kBool).pinned_memory(pinned));
   b.rows = torch::empty({batch_size}, i64);
   b.ids.resize(static_cast<std::size_t>(batch_size));
   return b;

@@ -25,7 +25,9 @@ BatchLoader::BatchLoader(std::shared_ptr<const SampleStore> store, LoaderOptions
   start_epoch(0);
 }
 
-BatchLoader::~BatchLoader() { stop_workers(); }
+BatchLoader::~BatchLoader() {
+  stop_workers();
+}
 
 std::int64_t BatchLoader::batches_per_epoch() const {
   const auto n = store_->size();
@@ -87,10 +89,10 @@ Batch BatchLoader::assemble(std::int64_t b) const {
     const SampleSlots slots{phot + i * L * kPhotometryChannels, mask + i * L,
                             spec + i * kSpectrumChannels * kSpectrumGridSize,
                             meta + i * kNumMetaCols, present + i * 3};
-    store_->fill(k, crop,
-                 derive_seed(seed_, {static_cast<std::uint64_t>(epoch_),
-                                     static_cast<std::uint64_t>(row)}),
-                 slots);
+    store_->fill(
+        k, crop,
+        derive_seed(seed_, {static_cast<std::uint64_t>(epoch_), static_cast<std::uint64_t>(row)}),
+        slots);
     labels[i] = survey.labels[row];
     rows[i] = row;
     batch.ids[i] = survey.ids[row];

@@ -24,7 +24,9 @@ void silence_hdf5() {
   (void)done;
 }
 
-[[noreturn]] void fail(const std::string& what) { throw DataError(what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw DataError(what);
+}
 
 struct Handle {
   hid_t id;
@@ -77,7 +79,9 @@ Location& Location::operator=(Location&& o) noexcept {
   return *this;
 }
 
-Location::~Location() { close(); }
+Location::~Location() {
+  close();
+}
 
 void Location::close() {
   if (id_ < 0) return;
@@ -134,12 +138,11 @@ std::vector<std::string> Location::children() const {
   H5G_info_t info;
   if (H5Gget_info(id_, &info) < 0) fail(where() + ": cannot list group");
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Lget_name_by_idx(id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
-                                           H5P_DEFAULT);
+    const ssize_t len =
+        H5Lget_name_by_idx(id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (len < 0) fail(where() + ": cannot list group");
     std::string name(static_cast<std::size_t>(len), '\0');
-    H5Lget_name_by_idx(id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), len + 1,
-                       H5P_DEFAULT);
+    H5Lget_name_by_idx(id_, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), len + 1, H5P_DEFAULT);
     names.push_back(name);
   }
   return names;
@@ -152,8 +155,7 @@ void Location::write_numeric(const std::string& name, const T* data,
   std::vector<hsize_t> d(dims.begin(), dims.end());
   Handle space(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose);
   Handle plist = dataset_create_plist(static_cast<int>(d.size()), d.data());
-  Handle ds(H5Dcreate2(id_, name.c_str(), file_type, space.id, H5P_DEFAULT, plist.id,
-                       H5P_DEFAULT),
+  Handle ds(H5Dcreate2(id_, name.c_str(), file_type, space.id, H5P_DEFAULT, plist.id, H5P_DEFAULT),
             H5Dclose);
   if (ds.id < 0) fail("cannot create dataset " + where(name));
   if (H5Dwrite(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
@@ -188,8 +190,7 @@ void Location::write(const std::string& name, const std::vector<std::string>& da
   for (const auto& s : data) ptrs.push_back(s.c_str());
   hsize_t dim = data.size();
   Handle space(H5Screate_simple(1, &dim, nullptr), H5Sclose);
-  Handle ds(H5Dcreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT,
-                       H5P_DEFAULT),
+  Handle ds(H5Dcreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
             H5Dclose);
   if (ds.id < 0) fail("cannot create dataset " + where(name));
   if (H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) {
@@ -214,8 +215,7 @@ std::vector<T> Location::read_numeric(const std::string& name, hid mem_type,
   hsize_t d[2] = {0, 1};
   H5Sget_simple_extent_dims(space.id, d, nullptr);
   std::vector<T> out(static_cast<std::size_t>(d[0] * (rank == 2 ? d[1] : 1)));
-  if (!out.empty() &&
-      H5Dread(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
+  if (!out.empty() && H5Dread(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
     fail(where(name) + ": read failed (corrupt or truncated file?)");
   }
   if (dims) {
@@ -224,8 +224,7 @@ std::vector<T> Location::read_numeric(const std::string& name, hid mem_type,
   return out;
 }
 
-std::vector<double> Location::read_f64(const std::string& n,
-                                       std::vector<std::uint64_t>* d) const {
+std::vector<double> Location::read_f64(const std::string& n, std::vector<std::uint64_t>* d) const {
   return read_numeric<double>(n, H5T_NATIVE_DOUBLE, d);
 }
 std::vector<float> Location::read_f32(const std::string& n, std::vector<std::uint64_t>* d) const {
@@ -285,8 +284,7 @@ void Location::set_attr(const std::string& name, const std::string& value) const
   H5Tset_size(type.id, H5T_VARIABLE);
   H5Tset_cset(type.id, H5T_CSET_UTF8);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose);
+  Handle attr(H5Acreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   const char* p = value.c_str();
   if (attr.id < 0 || H5Awrite(attr.id, type.id, &p) < 0) {
     fail("cannot write attribute " + name + " of " + where());

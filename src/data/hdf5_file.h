@@ -71,8 +71,8 @@ class Location {
   std::vector<T> read_numeric(const std::string& name, hid mem_type,
                               std::vector<std::uint64_t>* dims) const;
   template <typename T>
-  void write_numeric(const std::string& name, const T* data,
-                     const std::vector<std::uint64_t>& dims, hid mem_type, hid file_type) const;
+  void write_numeric(const std::string& name, const T* data, const std::vector<std::uint64_t>& dims,
+                     hid mem_type, hid file_type) const;
 
   hid id_ = -1;
   std::string file_;

@@ -53,8 +53,8 @@ double robust_scale(std::vector<double> values) {
   return 1.0;
 }
 
-PreparedLightCurve prepare_lightcurve(const double* time, const float* flux,
-                                      const float* flux_err, std::int64_t n) {
+PreparedLightCurve prepare_lightcurve(const double* time, const float* flux, const float* flux_err,
+                                      std::int64_t n) {
   PreparedLightCurve out;
   std::vector<Epoch> rows;
   rows.reserve(static_cast<std::size_t>(n));
@@ -105,14 +105,13 @@ std::int64_t random_crop_start(std::int64_t n, std::int64_t seq_len, std::uint64
   return rng.integer(0, n - seq_len);
 }
 
-void write_lightcurve_window(const PreparedLightCurve& lc, std::int64_t start,
-                             std::int64_t seq_len, const float* photo_features, float* out,
-                             float* mask) {
+void write_lightcurve_window(const PreparedLightCurve& lc, std::int64_t start, std::int64_t seq_len,
+                             const float* photo_features, float* out, float* mask) {
   constexpr int C = kPhotometryChannels;
   const std::int64_t n = lc.size();
   const std::int64_t take = std::max<std::int64_t>(0, std::min(seq_len, n - start));
   const float aux[6] = {photo_features[0], photo_features[1], photo_features[2],
-                        photo_features[3], lc.log10_scale,     lc.delta_t_years};
+                        photo_features[3], lc.log10_scale,    lc.delta_t_years};
   for (std::int64_t r = 0; r < seq_len; ++r) {
     float* row = out + r * C;
     if (r < take) {

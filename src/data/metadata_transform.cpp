@@ -6,9 +6,8 @@
 namespace astrom3::data {
 
 const std::array<const char*, 11> kAbsoluteMagnitudeCols = {
-    "mean_vmag", "phot_g_mean_mag", "phot_bp_mean_mag", "phot_rp_mean_mag",
-    "j_mag",     "h_mag",           "k_mag",            "w1_mag",
-    "w2_mag",    "w3_mag",          "w4_mag"};
+    "mean_vmag", "phot_g_mean_mag", "phot_bp_mean_mag", "phot_rp_mean_mag", "j_mag", "h_mag",
+    "k_mag",     "w1_mag",          "w2_mag",           "w3_mag",           "w4_mag"};
 
 namespace {
 constexpr double kDegToRad = 3.14159265358979323846 / 180.0;

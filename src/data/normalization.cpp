@@ -7,8 +7,7 @@
 
 namespace astrom3::data {
 
-NormalizationStats fit_normalization(const Survey& survey,
-                                     const std::vector<std::int64_t>& rows) {
+NormalizationStats fit_normalization(const Survey& survey, const std::vector<std::int64_t>& rows) {
   std::vector<double> sum(kNumNormCols, 0.0), count(kNumNormCols, 0.0);
   std::vector<std::array<double, kNumNormCols>> values;
   values.reserve(rows.size());
@@ -43,8 +42,7 @@ void normalized_catalogue(const Survey& survey, std::int64_t row, const Normaliz
                           float* out) {
   const auto t = transform_catalogue(survey.photo_features(row), survey.meta_values(row));
   for (int c = 0; c < kNumNormCols; ++c) {
-    out[c] = std::isfinite(t[c]) ? static_cast<float>((t[c] - stats.mean[c]) / stats.std[c])
-                                 : 0.0f;
+    out[c] = std::isfinite(t[c]) ? static_cast<float>((t[c] - stats.mean[c]) / stats.std[c]) : 0.0f;
   }
 }
 

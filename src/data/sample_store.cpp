@@ -81,8 +81,9 @@ void SampleStore::fill(std::int64_t k, CropMode crop, std::uint64_t crop_seed,
   PreparedLightCurve local_lc;
   const PreparedLightCurve* lc = cached_ ? &lc_[k] : &(local_lc = prepare_lc(r));
   if (lc->valid()) {
-    const auto start = crop == CropMode::kRandom ? random_crop_start(lc->size(), seq_len_, crop_seed)
-                                                 : centre_crop_start(lc->size(), seq_len_);
+    const auto start = crop == CropMode::kRandom
+                           ? random_crop_start(lc->size(), seq_len_, crop_seed)
+                           : centre_crop_start(lc->size(), seq_len_);
     write_lightcurve_window(*lc, start, seq_len_, cat, out.photometry, out.mask);
   } else {
     std::fill(out.photometry, out.photometry + seq_len_ * kPhotometryChannels, 0.0f);

@@ -56,9 +56,8 @@ PreparedSpectrum prepare_spectrum(const float* wavelength, const float* flux, co
   if (!std::is_sorted(keep.begin(), keep.end(), [&](std::int64_t a, std::int64_t b) {
         return wavelength[a] < wavelength[b];
       })) {
-    std::stable_sort(keep.begin(), keep.end(), [&](std::int64_t a, std::int64_t b) {
-      return wavelength[a] < wavelength[b];
-    });
+    std::stable_sort(keep.begin(), keep.end(),
+                     [&](std::int64_t a, std::int64_t b) { return wavelength[a] < wavelength[b]; });
   }
   const std::size_t m = keep.size();
   std::vector<double> x(m), yf(m), yi(m);
@@ -69,9 +68,8 @@ PreparedSpectrum prepare_spectrum(const float* wavelength, const float* flux, co
   }
 
   const auto& grid = spectrum_grid();
-  const std::int64_t covered = std::count_if(grid.begin(), grid.end(), [&](double g) {
-    return g >= x.front() && g <= x.back();
-  });
+  const std::int64_t covered = std::count_if(
+      grid.begin(), grid.end(), [&](double g) { return g >= x.front() && g <= x.back(); });
   const double coverage = static_cast<double>(covered) / kSpectrumGridSize;
   if (coverage < min_coverage) {
     std::ostringstream s;
@@ -82,10 +80,10 @@ PreparedSpectrum prepare_spectrum(const float* wavelength, const float* flux, co
   }
 
   std::vector<double> f(kSpectrumGridSize), iv(kSpectrumGridSize);
-  interp_linear(x.data(), yf.data(), static_cast<std::int64_t>(m), grid.data(),
-                kSpectrumGridSize, f.data());
-  interp_linear(x.data(), yi.data(), static_cast<std::int64_t>(m), grid.data(),
-                kSpectrumGridSize, iv.data());
+  interp_linear(x.data(), yf.data(), static_cast<std::int64_t>(m), grid.data(), kSpectrumGridSize,
+                f.data());
+  interp_linear(x.data(), yi.data(), static_cast<std::int64_t>(m), grid.data(), kSpectrumGridSize,
+                iv.data());
 
   const double mean = std::accumulate(f.begin(), f.end(), 0.0) / kSpectrumGridSize;
   std::vector<double> nonzero;

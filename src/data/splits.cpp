@@ -8,8 +8,7 @@
 
 namespace astrom3::data {
 
-std::int64_t water_filling_cap(const std::vector<std::int64_t>& class_counts,
-                               std::int64_t target) {
+std::int64_t water_filling_cap(const std::vector<std::int64_t>& class_counts, std::int64_t target) {
   const std::int64_t largest =
       class_counts.empty() ? 0 : *std::max_element(class_counts.begin(), class_counts.end());
   auto total = [&](std::int64_t cap) {

@@ -50,8 +50,7 @@ void expect_rows(const h5::Location& g, const std::string& name, const Dims& dim
                             : (dims.size() == 2 && dims[0] == rows && dims[1] == cols);
   if (!ok) {
     shape_error(g, name,
-                "[" + std::to_string(rows) + (cols ? ", " + std::to_string(cols) : "") + "]",
-                dims);
+                "[" + std::to_string(rows) + (cols ? ", " + std::to_string(cols) : "") + "]", dims);
   }
 }
 
@@ -96,6 +95,25 @@ void check_sizes(const Survey& s, const std::string& file) {
     need(("splits/" + name + "/normalization/std").c_str(), set.normalization.std.size(),
          kNumNormCols);
   }
+}
+
+// The presence mask [n] and CSR offsets [n+1] that every ragged modality group starts with.
+void read_ragged_index(const h5::Location& g, std::uint64_t n, std::vector<std::uint8_t>& present,
+                       std::vector<std::int64_t>& offsets) {
+  Dims d;
+  present = g.read_u8("present", &d);
+  expect_rows(g, "present", d, n);
+  offsets = g.read_i64("offsets", &d);
+  expect_rows(g, "offsets", d, n + 1);
+}
+
+// A float32 value column that must hold exactly `rows` values.
+std::vector<float> read_f32_column(const h5::Location& g, const std::string& name,
+                                   std::uint64_t rows) {
+  Dims d;
+  auto values = g.read_f32(name, &d);
+  expect_rows(g, name, d, rows);
+  return values;
 }
 
 }  // namespace
@@ -162,8 +180,8 @@ Survey read_survey(const std::filesystem::path& path) {
     }
     try {
       s.class_names = Json::parse(root.attr_string("class_names")).get<std::vector<std::string>>();
-      s.provenance = Json::parse(root.attr_string("provenance"))
-                         .get<std::map<std::string, std::string>>();
+      s.provenance =
+          Json::parse(root.attr_string("provenance")).get<std::map<std::string, std::string>>();
     } catch (const Json::exception&) {
       throw DataError(root.where() + ": attribute class_names or provenance is not valid JSON");
     }
@@ -176,31 +194,21 @@ Survey read_survey(const std::filesystem::path& path) {
     expect_rows(objects, "label", d, n);
 
     auto phot = root.open_group("photometry");
-    s.photometry.present = phot.read_u8("present", &d);
-    expect_rows(phot, "present", d, n);
-    s.photometry.offsets = phot.read_i64("offsets", &d);
-    expect_rows(phot, "offsets", d, n + 1);
+    read_ragged_index(phot, n, s.photometry.present, s.photometry.offsets);
     s.photometry.time = phot.read_f64("time", &d);
-    const std::uint64_t t = s.photometry.time.size();
-    s.photometry.flux = phot.read_f32("flux", &d);
-    expect_rows(phot, "flux", d, t);
-    s.photometry.flux_err = phot.read_f32("flux_err", &d);
-    expect_rows(phot, "flux_err", d, t);
+    expect_rows(phot, "time", d, s.photometry.time.size());
+    s.photometry.flux = read_f32_column(phot, "flux", s.photometry.time.size());
+    s.photometry.flux_err = read_f32_column(phot, "flux_err", s.photometry.time.size());
     s.photometry.features = phot.read_f64("features", &d);
     expect_rows(phot, "features", d, n, kNumPhotoCols);
     expect_columns(phot, "feature_columns", {kPhotoCols.begin(), kPhotoCols.end()});
 
     auto spec = root.open_group("spectra");
-    s.spectra.present = spec.read_u8("present", &d);
-    expect_rows(spec, "present", d, n);
-    s.spectra.offsets = spec.read_i64("offsets", &d);
-    expect_rows(spec, "offsets", d, n + 1);
+    read_ragged_index(spec, n, s.spectra.present, s.spectra.offsets);
     s.spectra.wavelength = spec.read_f32("wavelength", &d);
-    const std::uint64_t m = s.spectra.wavelength.size();
-    s.spectra.flux = spec.read_f32("flux", &d);
-    expect_rows(spec, "flux", d, m);
-    s.spectra.ivar = spec.read_f32("ivar", &d);
-    expect_rows(spec, "ivar", d, m);
+    expect_rows(spec, "wavelength", d, s.spectra.wavelength.size());
+    s.spectra.flux = read_f32_column(spec, "flux", s.spectra.wavelength.size());
+    s.spectra.ivar = read_f32_column(spec, "ivar", s.spectra.wavelength.size());
 
     auto meta = root.open_group("metadata");
     s.metadata.present = meta.read_u8("present", &d);

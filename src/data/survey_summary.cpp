@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <cmath>
 #include <iomanip>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -23,8 +23,8 @@ Json distribution(std::vector<double> v) {
   auto q = [&](double p) { return v[static_cast<std::size_t>(p * (v.size() - 1) + 0.5)]; };
   double sum = 0.0;
   for (double x : v) sum += x;
-  return Json{{"count", v.size()}, {"min", v.front()}, {"p05", q(0.05)}, {"median", q(0.5)},
-              {"mean", sum / v.size()}, {"p95", q(0.95)}, {"max", v.back()}};
+  return Json{{"count", v.size()},      {"min", v.front()}, {"p05", q(0.05)}, {"median", q(0.5)},
+              {"mean", sum / v.size()}, {"p95", q(0.95)},   {"max", v.back()}};
 }
 
 Json class_counts(const Survey& s, const std::vector<std::int64_t>& rows) {
@@ -83,9 +83,9 @@ Json summarize_survey(const Survey& s, const SummaryOptions& options) {
         if (s.spectra.present[i]) {
           const auto o = s.spectra.offsets[i];
           px.push_back(static_cast<double>(s.spectrum_pixels(i)));
-          const auto sp_ = prepare_spectrum(&s.spectra.wavelength[o], &s.spectra.flux[o],
-                                            &s.spectra.ivar[o], s.spectrum_pixels(i),
-                                            options.min_spectrum_coverage);
+          const auto sp_ =
+              prepare_spectrum(&s.spectra.wavelength[o], &s.spectra.flux[o], &s.spectra.ivar[o],
+                               s.spectrum_pixels(i), options.min_spectrum_coverage);
           if (!sp_.valid()) {
             ++spec_rejected;
             std::lock_guard<std::mutex> lock(m);
@@ -105,14 +105,15 @@ Json summarize_survey(const Survey& s, const SummaryOptions& options) {
   auto count = [](const std::vector<std::uint8_t>& v) {
     return std::count(v.begin(), v.end(), std::uint8_t{1});
   };
-  out["coverage"] = {
-      {"photometry", {{"present", count(s.photometry.present)},
-                      {"rejected_by_preprocessing", lc_rejected.load()},
-                      {"first_rejection", reasons[0]}}},
-      {"spectra", {{"present", count(s.spectra.present)},
-                   {"rejected_by_preprocessing", spec_rejected.load()},
-                   {"first_rejection", reasons[1]}}},
-      {"metadata", {{"present", count(s.metadata.present)}}}};
+  out["coverage"] = {{"photometry",
+                      {{"present", count(s.photometry.present)},
+                       {"rejected_by_preprocessing", lc_rejected.load()},
+                       {"first_rejection", reasons[0]}}},
+                     {"spectra",
+                      {{"present", count(s.spectra.present)},
+                       {"rejected_by_preprocessing", spec_rejected.load()},
+                       {"first_rejection", reasons[1]}}},
+                     {"metadata", {{"present", count(s.metadata.present)}}}};
   out["lightcurves"] = {{"epochs", distribution(epochs)},
                         {"unique_finite_epochs", distribution(unique_epochs)},
                         {"span_years", distribution(span_years)}};
@@ -162,7 +163,8 @@ std::string format_summary(const Json& j) {
     o << "  " << std::left << std::setw(12) << m << std::right << std::setw(8)
       << c["present"].get<std::int64_t>() << " present";
     if (c.contains("rejected_by_preprocessing")) {
-      o << ", " << c["rejected_by_preprocessing"].get<std::int64_t>() << " rejected by preprocessing";
+      o << ", " << c["rejected_by_preprocessing"].get<std::int64_t>()
+        << " rejected by preprocessing";
       if (!c["first_rejection"].get<std::string>().empty()) {
         o << " (e.g. " << c["first_rejection"].get<std::string>() << ")";
       }
@@ -200,9 +202,9 @@ std::string format_summary(const Json& j) {
   if (j["split_sets"].contains("full_42")) {
     o << "\nnormalization statistics of full_42 (train split, after the catalogue transform)\n";
     for (const auto& v : j["split_sets"]["full_42"]["normalization"]) {
-      o << "  " << std::left << std::setw(22) << v["column"].get<std::string>() << std::right << std::setprecision(4)
-        << " mean " << std::setw(11) << v["mean"].get<double>() << "  std " << std::setw(10)
-        << v["std"].get<double>() << "\n";
+      o << "  " << std::left << std::setw(22) << v["column"].get<std::string>() << std::right
+        << std::setprecision(4) << " mean " << std::setw(11) << v["mean"].get<double>() << "  std "
+        << std::setw(10) << v["std"].get<double>() << "\n";
     }
   }
   return o.str();

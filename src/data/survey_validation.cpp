@@ -26,8 +26,11 @@ class Collector {
   std::size_t limit_;
 };
 
+// Offsets start at 0, never decrease, stay within the stored values, and give a non-empty
+// range exactly to present objects. `unit` names one value in messages ("epoch", "pixel").
 void check_offsets(Collector& c, const std::string& group, const std::vector<std::int64_t>& off,
-                   std::size_t values, const std::vector<std::uint8_t>& present) {
+                   std::size_t values, const std::vector<std::uint8_t>& present,
+                   const std::string& unit) {
   if (off.empty() || off.front() != 0) {
     c.add(group, -1, "offsets", "offsets[0] must be 0");
     return;
@@ -43,6 +46,8 @@ void check_offsets(Collector& c, const std::string& group, const std::vector<std
     } else if (!present[i] && off[i + 1] != off[i]) {
       c.add(group, static_cast<std::int64_t>(i), "present",
             "marked absent but has " + std::to_string(off[i + 1] - off[i]) + " values");
+    } else if (present[i] && off[i + 1] == off[i]) {
+      c.add(group, static_cast<std::int64_t>(i), "offsets", "present but has no " + unit);
     }
   }
   if (!c.full() && off.back() != static_cast<std::int64_t>(values)) {
@@ -74,8 +79,8 @@ void check_rows(Collector& c, const std::string& group, const std::string& field
   for (auto r : rows) {
     if (c.full()) return;
     if (r < 0 || r >= n) {
-      c.add(group, -1, field, "row index " + std::to_string(r) + " out of range [0, " +
-                                  std::to_string(n) + ")");
+      c.add(group, -1, field,
+            "row index " + std::to_string(r) + " out of range [0, " + std::to_string(n) + ")");
     } else if (!seen.insert(r).second) {
       c.add(group, r, field, "object appears in more than one split (or twice)");
     }
@@ -100,14 +105,11 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
   }
 
   const auto& p = s.photometry;
-  check_offsets(c, "/photometry", p.offsets, p.time.size(), p.present);
+  check_offsets(c, "/photometry", p.offsets, p.time.size(), p.present, "epoch");
   check_finite_ragged(c, "/photometry", "time", p.time, p.offsets);
   check_finite_ragged(c, "/photometry", "flux", p.flux, p.offsets);
   check_finite_ragged(c, "/photometry", "flux_err", p.flux_err, p.offsets);
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
-    if (p.present[i] && p.offsets[i + 1] == p.offsets[i]) {
-      c.add("/photometry", i, "offsets", "present but has no epoch");
-    }
     for (int k = 0; k < kNumPhotoCols; ++k) {
       if (p.present[i] && !std::isfinite(s.photo_features(i)[k])) {
         c.add("/photometry", i, "features", std::string(kPhotoCols[k]) + " is not finite");
@@ -116,15 +118,10 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
   }
 
   const auto& sp = s.spectra;
-  check_offsets(c, "/spectra", sp.offsets, sp.wavelength.size(), sp.present);
+  check_offsets(c, "/spectra", sp.offsets, sp.wavelength.size(), sp.present, "pixel");
   check_finite_ragged(c, "/spectra", "wavelength", sp.wavelength, sp.offsets);
   check_finite_ragged(c, "/spectra", "flux", sp.flux, sp.offsets);
   check_finite_ragged(c, "/spectra", "ivar", sp.ivar, sp.offsets);
-  for (std::int64_t i = 0; i < n && !c.full(); ++i) {
-    if (sp.present[i] && sp.offsets[i + 1] == sp.offsets[i]) {
-      c.add("/spectra", i, "offsets", "present but has no pixel");
-    }
-  }
 
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
     if (!s.metadata.present[i]) continue;

@@ -9,7 +9,9 @@ namespace {
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 enum ClassIndex { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR };
 
-double frac(double x) { return x - std::floor(x); }
+double frac(double x) {
+  return x - std::floor(x);
+}
 
 // Eclipse profile: depth 1 at the centre, 0 beyond half-width w (in phase units).
 double eclipse(double dphase, double w) {
@@ -38,7 +40,7 @@ double model_delta_mag(const Star& s, double t, double phase) {
   switch (s.label) {
     case EW: {  // contact binary: continuous, nearly equal minima
       const double asym = 1.0 + 0.15 * (q[0] - 0.5) * std::cos(kTwoPi * phase);  // O'Connell
-      return A * 0.5 * (1.0 + std::cos(2.0 * kTwoPi * phase)) * asym;  // minima at 0, 0.5
+      return A * 0.5 * (1.0 + std::cos(2.0 * kTwoPi * phase)) * asym;            // minima at 0, 0.5
     }
     case EB: {  // beta Lyrae: continuous, unequal minima (secondary 40-85 % of primary)
       const double r = 0.4 + 0.45 * q[0];
@@ -90,8 +92,7 @@ double model_delta_mag(const Star& s, double t, double phase) {
 
 RawLightCurve simulate_lightcurve(const Star& s, Rng& rng) {
   RawLightCurve lc;
-  const int n = static_cast<int>(
-      std::clamp(rng.lognormal(std::log(450.0), 0.55), 100.0, 1500.0));
+  const int n = static_cast<int>(std::clamp(rng.lognormal(std::log(450.0), 0.55), 100.0, 1500.0));
   const double span = rng.uniform(2.0, 6.0) * 365.25;
   const double start = std::floor(rng.uniform(2456000.0, 2457000.0));
   const double visible = rng.uniform(0.6, 0.75);  // fraction of each year the field is up

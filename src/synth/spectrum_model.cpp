@@ -62,10 +62,12 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
   // Emission: Miras show strong Balmer emission; active dwarfs (ROT) Ca II and H-alpha cores.
   std::vector<Line> emission;
   if (s.label == M) {
-    emission = {{4102.9, rng.uniform(0.5, 3.0), 3.0}, {4341.7, rng.uniform(0.3, 2.0), 3.0},
-                {6564.6, rng.uniform(0.2, 1.0), 3.0}};
+    emission.push_back({4102.9, rng.uniform(0.5, 3.0), 3.0});
+    emission.push_back({4341.7, rng.uniform(0.3, 2.0), 3.0});
+    emission.push_back({6564.6, rng.uniform(0.2, 1.0), 3.0});
   } else if (s.label == ROT && !s.giant) {
-    emission = {{3934.8, rng.uniform(0.1, 0.6), 1.5}, {6564.6, rng.uniform(0.0, 0.3), 2.0}};
+    emission.push_back({3934.8, rng.uniform(0.1, 0.6), 1.5});
+    emission.push_back({6564.6, rng.uniform(0.0, 0.3), 2.0});
   }
   const double tio = s.carbon ? 0.0 : std::clamp((4000.0 - t) / 1100.0, 0.0, 0.85);
   const double c2 = s.carbon ? rng.uniform(0.4, 0.7) : 0.0;
@@ -73,7 +75,8 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
   static constexpr double kC2[] = {4737, 5165, 5636, 6191};
 
   const double doppler = 1.0 + s.radial_velocity / kC;
-  const double scale = 2000.0 * std::pow(10.0, -0.4 * (s.apparent_v - 12.0)) * rng.lognormal(0, 0.5);
+  const double scale =
+      2000.0 * std::pow(10.0, -0.4 * (s.apparent_v - 12.0)) * rng.lognormal(0, 0.5);
   const double snr = std::clamp(rng.lognormal(std::log(40.0), 0.7), 5.0, 300.0);
   const double peak = [&] {
     double m = 0.0;
@@ -89,7 +92,8 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
     const double rest = lam / doppler;
     double f = planck(lam, t) * throughput(lam) / peak;
     for (const auto& l : lines) {
-      f *= 1.0 - std::min(0.95, l.depth) * std::exp(-0.5 * std::pow((rest - l.center) / l.sigma, 2));
+      f *=
+          1.0 - std::min(0.95, l.depth) * std::exp(-0.5 * std::pow((rest - l.center) / l.sigma, 2));
     }
     for (double h : kTio) f *= band(rest, h, tio, 180.0, true);
     for (double h : kC2) f *= band(rest, h, c2, 150.0, false);

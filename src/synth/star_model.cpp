@@ -28,7 +28,9 @@ constexpr double kBpRp[kT] = {4.5, 3.0, 2.3, 1.75, 1.35, 1.10, 0.90, 0.75, 0.60,
 constexpr double kVminusK[kT] = {7.5, 5.5, 4.2, 3.4, 2.6, 2.15, 1.7, 1.45, 1.2, 0.9, 0.5, 0.0};
 constexpr double kMsMv[kT] = {16.0, 12.5, 10.0, 8.2, 7.0, 6.0, 5.0, 4.2, 3.5, 2.8, 2.2, 1.0};
 
-double clamp(double x, double lo, double hi) { return std::min(hi, std::max(lo, x)); }
+double clamp(double x, double lo, double hi) {
+  return std::min(hi, std::max(lo, x));
+}
 
 // Log-normal draw with median `median`, log-sd `sd`, truncated to [lo, hi] by redrawing.
 double bounded_lognormal(Rng& rng, double median, double sd, double lo, double hi) {
@@ -45,7 +47,9 @@ double log_uniform(Rng& rng, double lo, double hi) {
 
 }  // namespace
 
-double main_sequence_abs_mag(double teff) { return interp(kTeff, kMsMv, kT, teff); }
+double main_sequence_abs_mag(double teff) {
+  return interp(kTeff, kMsMv, kT, teff);
+}
 
 Star draw_star(int label, Rng& rng) {
   Star s;
@@ -246,10 +250,18 @@ std::array<double, data::kNumPhotoCols> catalogue_features(const Star& s, double
   if (rng.bernoulli(binary ? 0.08 : 0.02)) period *= rng.bernoulli(binary ? 0.8 : 0.5) ? 0.5 : 2.0;
   double lksl;
   switch (s.label) {
-    case SR: lksl = rng.uniform(0.3, 1.0); break;
-    case ROT: lksl = rng.uniform(0.2, 0.9); break;
-    case M: lksl = rng.uniform(0.05, 0.3); break;
-    default: lksl = 0.03 + 0.5 * noise_to_signal + std::fabs(rng.normal(0.0, 0.05)); break;
+    case SR:
+      lksl = rng.uniform(0.3, 1.0);
+      break;
+    case ROT:
+      lksl = rng.uniform(0.2, 0.9);
+      break;
+    case M:
+      lksl = rng.uniform(0.05, 0.3);
+      break;
+    default:
+      lksl = 0.03 + 0.5 * noise_to_signal + std::fabs(rng.normal(0.0, 0.05));
+      break;
   }
   static constexpr double kRfrMean[10] = {0.80, 0.85, 0.80, 0.95, 0.85,
                                           0.92, 0.70, 0.95, 0.85, 0.65};

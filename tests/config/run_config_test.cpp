@@ -74,12 +74,12 @@ TEST(RunConfig, PrecedenceDefaultsFileSetThenFlags) {
   s.assignments = {"loader.batch_size=32", "data.path=elsewhere.h5"};
   s.flags = {{"loader.batch_size", 16}};
   const RunConfig c = load_run_config(s);
-  EXPECT_EQ(c.data.seq_len, 100);               // file over default
-  EXPECT_EQ(c.data.split_set, "sub10_42");      // file
-  EXPECT_EQ(c.loader.workers, 3);               // file, untouched by later layers
-  EXPECT_EQ(c.data.path, "elsewhere.h5");       // --set, bare string
-  EXPECT_EQ(c.loader.batch_size, 16);           // typed flag over --set over file
-  EXPECT_EQ(c.runtime.device, "auto");          // default
+  EXPECT_EQ(c.data.seq_len, 100);           // file over default
+  EXPECT_EQ(c.data.split_set, "sub10_42");  // file
+  EXPECT_EQ(c.loader.workers, 3);           // file, untouched by later layers
+  EXPECT_EQ(c.data.path, "elsewhere.h5");   // --set, bare string
+  EXPECT_EQ(c.loader.batch_size, 16);       // typed flag over --set over file
+  EXPECT_EQ(c.runtime.device, "auto");      // default
 }
 
 TEST(RunConfig, SetRequiresAnExistingPathAndValidatesTheValue) {

@@ -102,12 +102,22 @@ TEST_F(BadInput, DecreasingOffsetsNameTheObject) {
   expect_error(write(s, "d.h5"), {"/spectra", object.c_str(), "offsets decrease"});
 }
 
+TEST_F(BadInput, PresenceMustMatchTheOffsets) {
+  Survey s = survey_;
+  s.photometry.offsets[6] = s.photometry.offsets[5];  // object 5: present, no epoch
+  s.spectra.present[2] = 0;                           // object 2: absent, yet has pixels
+  const auto p = write(s, "p.h5");
+  const std::string empty = "object " + s.ids[5] + " field offsets: present but has no epoch";
+  const std::string absent = "object " + s.ids[2] + " field present: marked absent but has";
+  expect_error(p, {empty.c_str(), absent.c_str()});
+}
+
 TEST_F(BadInput, NanValuesNameObjectAndField) {
   Survey s = survey_;
   s.photometry.flux[s.photometry.offsets[7] + 3] = std::nanf("");
   s.metadata.values[12 * 34 + 8] = INFINITY;  // parallax of object 12
   const auto p = write(s, "n.h5");
-  expect_error(p, {"/photometry object " , "field flux", "non-finite value nan at element 3"});
+  expect_error(p, {"/photometry object ", "field flux", "non-finite value nan at element 3"});
   expect_error(p, {"/metadata", "field values", "parallax is not finite"});
   EXPECT_NE(read_error(p).find(s.ids[7]), std::string::npos);
   EXPECT_NE(read_error(p).find(s.ids[12]), std::string::npos);
@@ -120,9 +130,8 @@ TEST_F(BadInput, LabelsIdsAndSplitsAreChecked) {
   s.split_sets.at("full_42").val.push_back(s.split_sets.at("full_42").train.front());
   s.split_sets.at("full_66").test.push_back(100000);
   const auto p = write(s, "l.h5");
-  expect_error(p, {"label 17 outside -1..9", "duplicate id",
-                   "/splits/full_42", "more than one split", "/splits/full_66",
-                   "row index 100000 out of range"});
+  expect_error(p, {"label 17 outside -1..9", "duplicate id", "/splits/full_42",
+                   "more than one split", "/splits/full_66", "row index 100000 out of range"});
 }
 
 TEST_F(BadInput, UnsupportedFormatVersion) {

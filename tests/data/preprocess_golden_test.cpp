@@ -55,8 +55,8 @@ TEST(PreprocessGolden, LightCurves) {
     const auto t = values<double>(c["time"]);
     const auto f = values<float>(c["flux"]);
     const auto e = values<float>(c["flux_err"]);
-    const auto lc = prepare_lightcurve(t.data(), f.data(), e.data(),
-                                       static_cast<std::int64_t>(t.size()));
+    const auto lc =
+        prepare_lightcurve(t.data(), f.data(), e.data(), static_cast<std::int64_t>(t.size()));
     if (c["rejected"].get<bool>()) {
       EXPECT_FALSE(lc.valid());
       continue;
@@ -88,9 +88,9 @@ TEST(PreprocessGolden, Spectra) {
     const auto wl = values<float>(c["wavelength"]);
     const auto f = values<float>(c["flux"]);
     const auto iv = values<float>(c["ivar"]);
-    const auto s = prepare_spectrum(wl.data(), f.data(), iv.data(),
-                                    static_cast<std::int64_t>(wl.size()),
-                                    c["min_coverage"].get<double>());
+    const auto s =
+        prepare_spectrum(wl.data(), f.data(), iv.data(), static_cast<std::int64_t>(wl.size()),
+                         c["min_coverage"].get<double>());
     if (c["rejected"].get<bool>()) {
       EXPECT_FALSE(s.valid());
       continue;
@@ -149,7 +149,8 @@ TEST(PreprocessGolden, WaterFillingCapsOfThePaperSplits) {
     const auto counts = c["counts"].get<std::vector<std::int64_t>>();
     std::int64_t total = 0;
     for (auto n : counts) total += n;
-    EXPECT_EQ(water_filling_cap(counts, total / c["factor"].get<int>()), c["cap"].get<std::int64_t>())
+    EXPECT_EQ(water_filling_cap(counts, total / c["factor"].get<int>()),
+              c["cap"].get<std::int64_t>())
         << c["split"] << " factor " << c["factor"];
   }
 }

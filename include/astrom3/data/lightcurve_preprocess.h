@@ -29,8 +29,8 @@ struct PreparedLightCurve {
 };
 
 /// time: HJD in days; flux, flux_err in any consistent unit (mJy in the survey files).
-PreparedLightCurve prepare_lightcurve(const double* time, const float* flux,
-                                      const float* flux_err, std::int64_t n);
+PreparedLightCurve prepare_lightcurve(const double* time, const float* flux, const float* flux_err,
+                                      std::int64_t n);
 
 /// Where a window of `seq_len` epochs starts in a light curve of `n` epochs.
 /// Random crops are uniform over every valid start 0..n-seq_len (the official code's
@@ -45,9 +45,8 @@ std::int64_t random_crop_start(std::int64_t n, std::int64_t seq_len, std::uint64
 ///         three channels and the six auxiliary values tiled, as the official code does.
 ///   mask: [seq_len], 1 for real epochs, 0 for padding.
 /// photo_features: the 4 z-scored catalogue features.
-void write_lightcurve_window(const PreparedLightCurve& lc, std::int64_t start,
-                             std::int64_t seq_len, const float* photo_features, float* out,
-                             float* mask);
+void write_lightcurve_window(const PreparedLightCurve& lc, std::int64_t start, std::int64_t seq_len,
+                             const float* photo_features, float* out, float* mask);
 
 /// Median of |x - median(x)| (scipy.stats.median_abs_deviation, scale = 1). `x` is reordered.
 double median_abs_deviation(std::vector<double>& x);

@@ -11,14 +11,14 @@ namespace astrom3::data {
 
 /// The ten classes in label order: labels are indices into the *sorted* class names, as in the
 /// official code (`sorted(CLASSES)`).
-inline constexpr std::array<const char*, 10> kClassNames = {
-    "DSCT", "EA", "EB", "EW", "HADS", "M", "ROT", "RRAB", "RRC", "SR"};
+inline constexpr std::array<const char*, 10> kClassNames = {"DSCT", "EA",  "EB",   "EW",  "HADS",
+                                                            "M",    "ROT", "RRAB", "RRC", "SR"};
 inline constexpr int kNumClasses = 10;
 
 /// Class totals of the published dataset (21,440 objects; paper.md §1.2), indexed like
 /// kClassNames. The synthetic survey draws classes in these proportions by default.
-inline constexpr std::array<int, 10> kPaperClassTotals = {255,  2916, 1976, 6168, 281,
-                                                          268,  1839, 2351, 796,  4590};
+inline constexpr std::array<int, 10> kPaperClassTotals = {255, 2916, 1976, 6168, 281,
+                                                          268, 1839, 2351, 796,  4590};
 
 /// The 34 metadata columns in tensor order (paper.md §2.1).
 inline constexpr int kNumMetaCols = 34;
@@ -54,8 +54,7 @@ struct SubsetSpec {
   int factor;  // the split holds about 1/factor of the full split's objects
 };
 inline constexpr std::array<SubsetSpec, 4> kSubsets = {
-    SubsetSpec{"full", 1}, SubsetSpec{"sub50", 2}, SubsetSpec{"sub25", 4},
-    SubsetSpec{"sub10", 10}};
+    SubsetSpec{"full", 1}, SubsetSpec{"sub50", 2}, SubsetSpec{"sub25", 4}, SubsetSpec{"sub10", 10}};
 std::string split_set_name(const std::string& subset, int seed);
 
 }  // namespace astrom3::data

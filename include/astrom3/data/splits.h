@@ -22,8 +22,7 @@
 namespace astrom3::data {
 
 /// The largest cap c with sum_k min(counts[k], c) <= target.
-std::int64_t water_filling_cap(const std::vector<std::int64_t>& class_counts,
-                               std::int64_t target);
+std::int64_t water_filling_cap(const std::vector<std::int64_t>& class_counts, std::int64_t target);
 
 /// Downsamples `rows` (labels in `labels`) to the water-filling cap for floor(n / factor).
 /// Returned rows are sorted ascending.

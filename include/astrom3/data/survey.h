@@ -5,8 +5,8 @@
 // Ragged arrays use CSR offsets: the epochs of object i are rows offsets[i] .. offsets[i+1]-1.
 #pragma once
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -58,8 +58,8 @@ struct SplitSet {
 };
 
 struct Survey {
-  std::vector<std::string> ids;         // [N], unique
-  std::vector<std::int32_t> labels;     // [N], index into class_names, -1 = unlabeled
+  std::vector<std::string> ids;          // [N], unique
+  std::vector<std::int32_t> labels;      // [N], index into class_names, -1 = unlabeled
   std::vector<std::string> class_names;  // label vocabulary
   PhotometryTable photometry;
   SpectraTable spectra;

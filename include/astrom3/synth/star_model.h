@@ -13,15 +13,15 @@ namespace astrom3::synth {
 enum class Population { kThinDisk, kHalo };
 
 struct Star {
-  int label = 0;              // index into data::kClassNames
-  double period_days = 1.0;   // fundamental period (rotation or orbit for ROT and binaries)
-  double amplitude_mag = 0.1; // V-band peak-to-peak of the light-curve model
-  double teff = 5800.0;       // effective temperature [K]
-  double abs_mag_v = 4.8;     // absolute V magnitude at mean light
-  double metallicity = 0.0;   // [Fe/H]
+  int label = 0;               // index into data::kClassNames
+  double period_days = 1.0;    // fundamental period (rotation or orbit for ROT and binaries)
+  double amplitude_mag = 0.1;  // V-band peak-to-peak of the light-curve model
+  double teff = 5800.0;        // effective temperature [K]
+  double abs_mag_v = 4.8;      // absolute V magnitude at mean light
+  double metallicity = 0.0;    // [Fe/H]
   bool giant = false;
-  bool carbon = false;        // C-type Mira (C2/CN bands instead of TiO)
-  double dust = 0.0;          // circumstellar dust: infrared excess scale [mag]
+  bool carbon = false;  // C-type Mira (C2/CN bands instead of TiO)
+  double dust = 0.0;    // circumstellar dust: infrared excess scale [mag]
   Population population = Population::kThinDisk;
   double apparent_v = 12.0;   // mean apparent V (extinction included)
   double extinction_v = 0.0;  // A_V [mag]
@@ -40,8 +40,8 @@ std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& star, Rng&
 
 /// The 4 ASAS-SN features (amplitude [mag], period [d], lksl_statistic, rfr_score).
 /// `noise_to_signal` is the light curve's median error over its amplitude.
-std::array<double, data::kNumPhotoCols> catalogue_features(const Star& star,
-                                                           double noise_to_signal, Rng& rng);
+std::array<double, data::kNumPhotoCols> catalogue_features(const Star& star, double noise_to_signal,
+                                                           Rng& rng);
 
 /// Main-sequence absolute V magnitude at `teff` (interpolated table).
 double main_sequence_abs_mag(double teff);
