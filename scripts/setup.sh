@@ -2,14 +2,8 @@
 # Installs everything astrom3's build, tests, demo and scripts need on Debian 12.
 # Idempotent and non-interactive: packages already present are skipped.
 set -euo pipefail
-
-PACKAGES=(
-  build-essential cmake ccache pkg-config
-  libtorch-dev
-  libopenblas0-pthread    # without it Debian's LibTorch resolves libblas.so.3 to the reference BLAS (~4x slower)
-  libhdf5-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev
-  python3-numpy python3-scipy python3-h5py python3-torch   # Debian's /usr/bin/python3: goldens, benchmarks
-)
+source "$(dirname "$0")/lib/packages.sh"
+PACKAGES=("${ASTROM3_BUILD_PACKAGES[@]}" "${ASTROM3_TEST_PACKAGES[@]}" "${ASTROM3_SCRIPT_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -7,6 +7,7 @@
 
 #include "astrom3/common/error.h"
 #include "astrom3/common/logging.h"
+#include "astrom3/common/torch_compat.h"
 #include "astrom3/common/version.h"
 #include "cli/global_flags.h"
 #include "cli/inspect_command.h"
@@ -21,7 +22,8 @@ constexpr int kExitData = 3;
 int main(int argc, char** argv) {
   using namespace astrom3::cli;
   CLI::App app{"astrom3: multimodal (photometry, spectra, metadata) variable-star learning"};
-  app.set_version_flag("--version", std::string("astrom3 ") + astrom3::kVersion);
+  app.set_version_flag("--version", std::string("astrom3 ") + astrom3::kVersion + " (LibTorch " +
+                                        astrom3::libtorch_version() + ")");
   app.require_subcommand(1);
   GlobalFlags global;
   add_global_flags(app, global);

@@ -27,7 +27,7 @@ expect() {
   fi
 }
 
-expect 0 "astrom3 [0-9]" -- "$BIN" --version
+expect 0 "^astrom3 [0-9.]+ \(LibTorch [0-9]+\.[0-9]+\.[0-9]+\)$" -- "$BIN" --version
 expect 2 "" -- "$BIN"
 expect 2 "" -- "$BIN" no-such-command
 expect 0 "synth" -- "$BIN" --help
