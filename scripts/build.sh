@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${ASTROM3_BUILD_DIR:-build}"
 JOBS="${ASTROM3_JOBS:-2}"
+# Paths relative to the checkout, so that clones in other folders (CI) share the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 # Debian's ccache needs these for precompiled headers to be cacheable.
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 mkdir -p "$BUILD_DIR"

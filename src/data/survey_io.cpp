@@ -97,7 +97,17 @@ void check_sizes(const Survey& s, const std::string& file) {
   }
 }
 
-// The presence mask [n] and CSR offsets [n+1] that every ragged modality group starts with.
+// A ragged modality group starts with its presence mask [n] and CSR offsets [n+1].
+h5::Location create_ragged_group(const h5::Location& root, const std::string& name,
+                                 const std::string& units, const std::vector<std::uint8_t>& present,
+                                 const std::vector<std::int64_t>& offsets) {
+  auto g = root.create_group(name);
+  g.set_attr("units", units);
+  g.write("present", present);
+  g.write("offsets", offsets);
+  return g;
+}
+
 void read_ragged_index(const h5::Location& g, std::uint64_t n, std::vector<std::uint8_t>& present,
                        std::vector<std::int64_t>& offsets) {
   Dims d;
@@ -135,20 +145,17 @@ void write_survey(const Survey& s, const std::filesystem::path& path) {
     objects.write("id", s.ids);
     objects.write("label", s.labels);
 
-    auto phot = root.create_group("photometry");
-    phot.set_attr("units", "time: HJD [d]; flux, flux_err: mJy");
-    phot.write("present", s.photometry.present);
-    phot.write("offsets", s.photometry.offsets);
+    auto phot = create_ragged_group(root, "photometry", "time: HJD [d]; flux, flux_err: mJy",
+                                    s.photometry.present, s.photometry.offsets);
     phot.write("time", s.photometry.time, {s.photometry.time.size()});
     phot.write("flux", s.photometry.flux, {s.photometry.flux.size()});
     phot.write("flux_err", s.photometry.flux_err, {s.photometry.flux_err.size()});
     phot.write("features", s.photometry.features, {n, kNumPhotoCols});
     phot.set_attr("feature_columns", json_names(kPhotoCols));
 
-    auto spec = root.create_group("spectra");
-    spec.set_attr("units", "wavelength: Angstrom (vacuum); flux: arbitrary; ivar: 1/flux^2");
-    spec.write("present", s.spectra.present);
-    spec.write("offsets", s.spectra.offsets);
+    auto spec = create_ragged_group(
+        root, "spectra", "wavelength: Angstrom (vacuum); flux: arbitrary; ivar: 1/flux^2",
+        s.spectra.present, s.spectra.offsets);
     spec.write("wavelength", s.spectra.wavelength, {s.spectra.wavelength.size()});
     spec.write("flux", s.spectra.flux, {s.spectra.flux.size()});
     spec.write("ivar", s.spectra.ivar, {s.spectra.ivar.size()});

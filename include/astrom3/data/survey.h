@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "astrom3/data/schema.h"
+
 namespace astrom3::data {
 
 /// Raw light curves (ASAS-SN V band). time: HJD in days; flux and flux_err in mJy.
@@ -77,8 +79,10 @@ struct Survey {
   std::int64_t spectrum_pixels(std::int64_t i) const {
     return spectra.offsets[i + 1] - spectra.offsets[i];
   }
-  const double* photo_features(std::int64_t i) const { return &photometry.features[i * 4]; }
-  const double* meta_values(std::int64_t i) const { return &metadata.values[i * 34]; }
+  const double* photo_features(std::int64_t i) const {
+    return &photometry.features[i * kNumPhotoCols];
+  }
+  const double* meta_values(std::int64_t i) const { return &metadata.values[i * kNumMetaCols]; }
 
   /// Throws DataError if `name` is not a split set of this survey (the message lists them).
   const SplitSet& split_set(const std::string& name) const;
@@ -96,11 +100,11 @@ class SurveyBuilder {
     bool has_photometry = true;
     std::vector<double> time;
     std::vector<float> flux, flux_err;
-    std::array<double, 4> photo_features{};
+    std::array<double, kNumPhotoCols> photo_features{};
     bool has_spectrum = true;
     std::vector<float> wavelength, spec_flux, ivar;
     bool has_metadata = true;
-    std::array<double, 34> meta{};
+    std::array<double, kNumMetaCols> meta{};
   };
 
   void add(const Object& object);
