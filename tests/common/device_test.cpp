@@ -1,0 +1,39 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "astrom3/common/device.h"
+#include "astrom3/common/error.h"
+
+namespace astrom3 {
+namespace {
+
+TEST(Device, SpecSyntax) {
+  for (const char* ok : {"auto", "cpu", "cuda", "cuda:0", "cuda:12"}) {
+    EXPECT_TRUE(is_valid_device_spec(ok)) << ok;
+  }
+  for (const char* bad : {"", "gpu", "cuda:", "cuda:x", "CPU", "cpu:0", " cuda"}) {
+    EXPECT_FALSE(is_valid_device_spec(bad)) << bad;
+  }
+  EXPECT_THROW(resolve_device("gpu"), ConfigError);
+}
+
+TEST(Device, ResolvesAgainstThisMachine) {
+  EXPECT_TRUE(resolve_device("cpu").is_cpu());
+  if (torch::cuda::is_available()) {
+    EXPECT_TRUE(resolve_device("auto").is_cuda());
+    EXPECT_EQ(resolve_device("cuda").index(), 0);
+    const auto n = static_cast<int>(torch::cuda::device_count());
+    EXPECT_THROW(resolve_device("cuda:" + std::to_string(n)), ConfigError);
+  } else {
+    EXPECT_TRUE(resolve_device("auto").is_cpu());
+    try {
+      resolve_device("cuda:0");
+      FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace astrom3
