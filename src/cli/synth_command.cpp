@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "astrom3/common/atomic_file.h"
 #include "astrom3/common/error.h"
 #include "astrom3/data/survey_io.h"
 #include "astrom3/synth/survey_generator.h"
@@ -34,6 +35,7 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
     return 0;
   }
   if (args.out.empty()) throw ConfigError("synth: --out FILE is required");
+  prepare_output_location(args.out);  // fail now, not after generating the survey
 
   const int threads = config.runtime.threads > 0
                           ? config.runtime.threads

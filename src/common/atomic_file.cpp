@@ -10,12 +10,27 @@
 namespace astrom3 {
 namespace fs = std::filesystem;
 
+void prepare_output_location(const fs::path& target) {
+  const auto parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::exists(parent, ec)) fs::create_directories(parent, ec);
+  if (ec || !fs::is_directory(parent)) {
+    throw Error("cannot write " + target.string() + ": cannot create directory " + parent.string() +
+                (ec ? " (" + ec.message() + ")" : ""));
+  }
+  if (::access(parent.c_str(), W_OK) != 0) {
+    throw Error("cannot write " + target.string() + ": directory " + parent.string() +
+                " is not writable");
+  }
+  if (fs::is_directory(target, ec)) {
+    throw Error("cannot write " + target.string() + ": it is a directory");
+  }
+}
+
 AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
   static std::atomic<unsigned> counter{0};
+  prepare_output_location(target_);
   const auto parent = target_.has_parent_path() ? target_.parent_path() : fs::path(".");
-  if (!fs::exists(parent)) {
-    fs::create_directories(parent);
-  }
   temp_ = parent / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
                     std::to_string(counter++));
 }

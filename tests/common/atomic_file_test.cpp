@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "astrom3/common/atomic_file.h"
+#include "astrom3/common/error.h"
 #include "support/test_support.h"
 
 namespace astrom3 {
@@ -37,6 +38,20 @@ TEST(AtomicOutput, AbandonedWriteKeepsPreviousContent) {
   int files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
   EXPECT_EQ(files, 1);
+}
+
+TEST(AtomicOutput, UnusableLocationsFailUpFrontNamingThePath) {
+  test::TempDir dir;
+  write_text_file_atomic(dir / "file", "x");
+  try {
+    prepare_output_location(dir / "file" / "out.h5");  // parent is a regular file
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("out.h5"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(prepare_output_location(dir.path()), Error);  // target is a directory
+  EXPECT_NO_THROW(prepare_output_location(dir / "new" / "deeper" / "out.h5"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "new" / "deeper"));
 }
 
 }  // namespace

@@ -29,6 +29,10 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+/// Creates the directory that will hold `target` if needed and checks that it is writable, so
+/// that a command fails before its work rather than after it. Throws Error naming the path.
+void prepare_output_location(const std::filesystem::path& target);
+
 /// Writes `text` to `path` atomically.
 void write_text_file_atomic(const std::filesystem::path& path, const std::string& text);
 
