@@ -18,8 +18,10 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
 }
 
 config::RunConfig resolve_config(const ConfigFlags& flags, const GlobalFlags& global,
-                                 std::vector<std::pair<std::string, nlohmann::json>> typed) {
+                                 std::vector<std::pair<std::string, nlohmann::json>> typed,
+                                 const nlohmann::json& base) {
   config::ConfigSources sources;
+  sources.base = base;
   sources.files.assign(flags.files.begin(), flags.files.end());
   sources.assignments = flags.assignments;
   if (global.log_level) sources.flags.emplace_back("runtime.log_level", *global.log_level);

@@ -25,8 +25,10 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
 /// Resolves the configuration: defaults < files < --set < global flags < `typed` flags of the
 /// command. Then applies the runtime section (logging, threads).
+/// `base`: a complete config to start from instead of the defaults (a resumed run's), or null.
 config::RunConfig resolve_config(const ConfigFlags& flags, const GlobalFlags& global,
-                                 std::vector<std::pair<std::string, nlohmann::json>> typed = {});
+                                 std::vector<std::pair<std::string, nlohmann::json>> typed = {},
+                                 const nlohmann::json& base = nullptr);
 
 /// Prints the resolved config as JSON on stdout.
 void print_config(const config::RunConfig& config);

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <thread>
 
+#include "astrom3/common/device.h"
 #include "astrom3/data/survey_io.h"
 #include "astrom3/data/survey_summary.h"
 
@@ -28,9 +28,7 @@ int run_inspect(const InspectArgs& args, const GlobalFlags& global) {
   const data::Survey survey = data::read_survey(args.file);  // throws DataError if invalid
   data::SummaryOptions options;
   options.min_spectrum_coverage = config.data.min_spectrum_coverage;
-  options.threads = config.runtime.threads > 0
-                        ? config.runtime.threads
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.threads = worker_threads(config.runtime.threads);
   const auto summary = data::summarize_survey(survey, options);
   if (args.json) {
     std::cout << summary.dump(2) << std::endl;

@@ -9,15 +9,12 @@
 #include "astrom3/common/logging.h"
 #include "astrom3/common/torch_compat.h"
 #include "astrom3/common/version.h"
+#include "cli/exit_codes.h"
 #include "cli/global_flags.h"
 #include "cli/inspect_command.h"
+#include "cli/pretrain_command.h"
 #include "cli/synth_command.h"
-
-namespace {
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitData = 3;
-}  // namespace
+#include "cli/weights_command.h"
 
 int main(int argc, char** argv) {
   using namespace astrom3::cli;
@@ -31,6 +28,12 @@ int main(int argc, char** argv) {
   InspectArgs inspect;
   auto* synth_cmd = add_synth_command(app, synth);
   auto* inspect_cmd = add_inspect_command(app, inspect);
+  PretrainArgs pretrain;
+  ExportArgs export_args;
+  ImportArgs import_args;
+  auto* pretrain_cmd = add_pretrain_command(app, pretrain);
+  auto* export_cmd = add_export_command(app, export_args);
+  auto* import_cmd = add_import_command(app, import_args);
 
   try {
     app.parse(argc, argv);
@@ -43,6 +46,9 @@ int main(int argc, char** argv) {
     astrom3::init_logging(global.log_level.value_or("info"));
     if (synth_cmd->parsed()) return run_synth(synth, global);
     if (inspect_cmd->parsed()) return run_inspect(inspect, global);
+    if (pretrain_cmd->parsed()) return run_pretrain(pretrain, global);
+    if (export_cmd->parsed()) return run_export(export_args, global);
+    if (import_cmd->parsed()) return run_import(import_args, global);
     return kExitUsage;
   } catch (const astrom3::ConfigError& e) {
     spdlog::error("{}", e.what());

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <thread>
 
 #include "astrom3/common/atomic_file.h"
+#include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/data/survey_io.h"
 #include "astrom3/synth/survey_generator.h"
@@ -37,9 +37,7 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
   if (args.out.empty()) throw ConfigError("synth: --out FILE is required");
   prepare_output_location(args.out);  // fail now, not after generating the survey
 
-  const int threads = config.runtime.threads > 0
-                          ? config.runtime.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = worker_threads(config.runtime.threads);
   const auto t0 = std::chrono::steady_clock::now();
   spdlog::info("[synth] generating {} labelled + {} unlabelled objects (seed {})",
                config.synth.objects, config.synth.unlabeled, config.synth.seed);

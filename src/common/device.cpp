@@ -1,5 +1,8 @@
 #include "astrom3/common/device.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <torch/torch.h>
 
 #include <regex>
@@ -36,6 +39,11 @@ c10::Device resolve_device(const std::string& spec) {
 
 void set_num_threads(int threads) {
   if (threads > 0) torch::set_num_threads(threads);
+}
+
+int worker_threads(int configured) {
+  return configured > 0 ? configured
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace astrom3

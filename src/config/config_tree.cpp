@@ -168,6 +168,40 @@ void FieldReader::field(const char* key, std::string& value, const Rule<std::str
   value = j->get<std::string>();
 }
 
+void FieldReader::field(const char* key, std::vector<std::int64_t>& value,
+                        const Rule<std::int64_t>& element, std::size_t min_size) {
+  const Json* j = find(key);
+  if (!j) return;
+  const std::string expected =
+      "a list of at least " + std::to_string(min_size) + " values, each " + element.expected;
+  if (!j->is_array() || j->size() < min_size) return report<Json>(key, expected);
+  std::vector<std::int64_t> out;
+  for (const auto& e : *j) {
+    std::int64_t v = 0;
+    if (!as_int(e, v) || !element.ok(v)) return report<Json>(key, expected);
+    out.push_back(v);
+  }
+  value = std::move(out);
+}
+
+void FieldReader::field(const char* key, std::vector<std::string>& value,
+                        const Rule<std::string>& element, std::size_t min_size) {
+  const Json* j = find(key);
+  if (!j) return;
+  const std::string expected = "a list of at least " + std::to_string(min_size) +
+                               " distinct values, each " + element.expected;
+  if (!j->is_array() || j->size() < min_size) return report<Json>(key, expected);
+  std::vector<std::string> out;
+  for (const auto& e : *j) {
+    if (!e.is_string() || !element.ok(e.get<std::string>())) return report<Json>(key, expected);
+    if (std::find(out.begin(), out.end(), e.get<std::string>()) != out.end()) {
+      return report<Json>(key, expected);
+    }
+    out.push_back(e.get<std::string>());
+  }
+  value = std::move(out);
+}
+
 void FieldReader::field(const char* key, std::map<std::string, double>& value,
                         const std::vector<std::string>& allowed_keys) {
   const Json* j = find(key);

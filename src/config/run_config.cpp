@@ -2,6 +2,7 @@
 
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/common/rng.h"
 #include "astrom3/config/config_tree.h"
 #include "astrom3/data/schema.h"
 
@@ -58,6 +59,89 @@ void visit(V& v, SynthOptions& o) {
 
 }  // namespace astrom3::synth
 
+namespace astrom3::model {
+
+template <typename V>
+void visit(V& v, PhotometryEncoderOptions& o) {
+  using namespace astrom3::config;
+  v.field("input_channels", o.input_channels, positive_int());
+  v.field("d_model", o.d_model, positive_int());
+  v.field("heads", o.heads, positive_int());
+  v.field("d_ff", o.d_ff, positive_int());
+  v.field("layers", o.layers, positive_int());
+  v.field("activation", o.activation, one_of({"gelu", "relu"}));
+  v.field("dropout", o.dropout, real_in(0.0, 1.0));
+  v.field("embedding_dropout", o.embedding_dropout, real_in(0.0, 1.0));
+  v.field("token_padding", o.token_padding, one_of({"circular", "zeros"}));
+  v.field("attention", o.attention, one_of({"probsparse", "full"}));
+  v.field("probsparse_factor", o.probsparse_factor, positive_int());
+  v.field("probsparse_official_layout", o.probsparse_official_layout);
+  v.field("pooling", o.pooling, one_of({"flatten", "mean"}));
+  v.field("max_len", o.max_len, positive_int());
+}
+
+template <typename V>
+void visit(V& v, SpectraEncoderOptions& o) {
+  using namespace astrom3::config;
+  v.field("channels", o.channels, positive_int(), 2);
+  v.field("kernel_size", o.kernel_size, positive_int());
+  v.field("pool_size", o.pool_size, positive_int());
+  v.field("dropout", o.dropout, real_in(0.0, 1.0));
+}
+
+template <typename V>
+void visit(V& v, MetadataEncoderOptions& o) {
+  using namespace astrom3::config;
+  v.field("input_dim", o.input_dim, positive_int());
+  v.field("hidden_dim", o.hidden_dim, positive_int());
+  v.field("dropout", o.dropout, real_in(0.0, 1.0));
+}
+
+template <typename V>
+void visit(V& v, ModelOptions& o) {
+  using namespace astrom3::config;
+  v.field("modalities", o.modalities, one_of({"photometry", "spectra", "metadata"}), 2);
+  v.field("embedding_dim", o.embedding_dim, positive_int());
+  v.field("logit_scale_clamp", o.logit_scale_clamp, one_of({"exp", "log"}));
+  v.field("logit_scale_init", o.logit_scale_init, real_in(1.0, 1.0e6));
+  v.field("logit_scale_max", o.logit_scale_max, real_in(1.0, 1.0e6));
+  v.section("photometry", o.photometry);
+  v.section("spectra", o.spectra);
+  v.section("metadata", o.metadata);
+}
+
+}  // namespace astrom3::model
+
+namespace astrom3::train {
+
+template <typename V>
+void visit(V& v, TrainOptions& o) {
+  using namespace astrom3::config;
+  v.field("epochs", o.epochs, positive_int());
+  v.field("optimizer", o.optimizer, one_of({"adam", "adamw"}));
+  v.field("lr", o.lr, positive_real());
+  v.field("beta1", o.beta1, real_in(0.0, 1.0));
+  v.field("beta2", o.beta2, real_in(0.0, 1.0));
+  v.field("eps", o.eps, positive_real());
+  v.field("weight_decay", o.weight_decay, real_in(0.0, 1.0e3));
+  v.field("schedule", o.schedule, one_of({"plateau", "cosine", "constant"}));
+  v.field("warmup_epochs", o.warmup_epochs, non_negative_int());
+  v.field("warmup_start_factor", o.warmup_start_factor, real_in(0.0, 1.0));
+  v.field("plateau_factor", o.plateau_factor, real_in(0.0, 1.0));
+  v.field("plateau_patience", o.plateau_patience, non_negative_int());
+  v.field("plateau_threshold", o.plateau_threshold, real_in(0.0, 1.0));
+  v.field("min_lr", o.min_lr, real_in(0.0, 1.0e3));
+  v.field("clip_grad_norm", o.clip_grad_norm, real_in(0.0, 1.0e12));
+  v.field("early_stopping_patience", o.early_stopping_patience, non_negative_int());
+  v.field("best_metric", o.best_metric, one_of({"val_accuracy", "val_loss"}));
+  v.field("log_every_steps", o.log_every_steps, positive_int());
+  v.field("keep_checkpoints", o.keep_checkpoints, positive_int());
+  v.field("precision", o.precision, one_of({"fp32", "bf16"}));
+  v.field("allow_tf32", o.allow_tf32);
+}
+
+}  // namespace astrom3::train
+
 namespace astrom3::config {
 
 template <typename V>
@@ -66,6 +150,8 @@ void visit(V& v, RunConfig& c) {
   v.section("data", c.data);
   v.section("loader", c.loader);
   v.section("synth", c.synth);
+  v.section("model", c.model);
+  v.section("train", c.train);
 }
 
 nlohmann::json to_json(const RunConfig& config) {
@@ -88,6 +174,7 @@ RunConfig run_config_from_json(const Json& doc) {
 
 RunConfig load_run_config(const ConfigSources& sources) {
   Json doc = to_json(RunConfig{});
+  if (!sources.base.is_null()) merge(doc, to_json(run_config_from_json(sources.base)));
   // Reject unknown keys per file before merging, so the message names the file.
   for (const auto& file : sources.files) {
     const Json overlay = parse_json_file(file);
@@ -103,6 +190,47 @@ RunConfig load_run_config(const ConfigSources& sources) {
     apply_assignment(doc, key + "=" + value.dump());
   }
   return run_config_from_json(doc);
+}
+
+}  // namespace astrom3::config
+
+namespace astrom3::config {
+
+model::ModelOptions resolved_model_options(const RunConfig& config) {
+  model::ModelOptions m = config.model;
+  m.seq_len = config.data.seq_len;
+  m.spectrum_length = data::kSpectrumGridSize;
+  m.sampling_seed = derive_seed(config.runtime.seed, {0x50524f42ULL});  // "PROB"
+  return m;
+}
+
+nlohmann::json model_options_to_json(const model::ModelOptions& options) {
+  Json out;
+  FieldWriter writer(out);
+  visit(writer, const_cast<model::ModelOptions&>(options));
+  out["seq_len"] = options.seq_len;
+  out["spectrum_length"] = options.spectrum_length;
+  out["sampling_seed"] = options.sampling_seed;
+  return out;
+}
+
+model::ModelOptions model_options_from_json(const nlohmann::json& doc) {
+  model::ModelOptions options;
+  Json fields = doc;
+  for (const char* key : {"seq_len", "spectrum_length", "sampling_seed"}) {
+    if (!doc.contains(key)) throw ConfigError("model options lack \"" + std::string(key) + "\"");
+    fields.erase(key);
+  }
+  Violations violations;
+  {
+    FieldReader reader(fields, "model", violations);
+    visit(reader, options);
+  }
+  violations.throw_if_any();
+  options.seq_len = doc["seq_len"].get<std::int64_t>();
+  options.spectrum_length = doc["spectrum_length"].get<std::int64_t>();
+  options.sampling_seed = doc["sampling_seed"].get<std::uint64_t>();
+  return options;
 }
 
 }  // namespace astrom3::config

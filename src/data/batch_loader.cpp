@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "astrom3/common/error.h"
@@ -55,11 +56,12 @@ void BatchLoader::stop_workers() {
   workers_.clear();
 }
 
-void BatchLoader::start_epoch(std::int64_t epoch) {
+void BatchLoader::start_epoch(std::int64_t epoch, std::int64_t first_batch) {
   stop_workers();
   epoch_ = epoch;
   order_ = epoch_order(epoch);
-  next_ = 0;
+  next_ = std::clamp<std::int64_t>(first_batch, 0, batches_per_epoch());
+  first_ = next_;
   ready_.clear();
   error_ = nullptr;
   stop_ = false;
@@ -102,7 +104,7 @@ Batch BatchLoader::assemble(std::int64_t b) const {
 
 void BatchLoader::worker_loop(int worker) {
   const auto total = batches_per_epoch();
-  for (std::int64_t b = worker; b < total; b += options_.workers) {
+  for (std::int64_t b = first_ + worker; b < total; b += options_.workers) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, [&] { return stop_ || b < next_ + std::max(1, options_.prefetch); });

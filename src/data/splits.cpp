@@ -1,6 +1,7 @@
 #include "astrom3/data/splits.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "astrom3/common/rng.h"
 #include "astrom3/data/normalization.h"
@@ -118,6 +119,27 @@ std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey) {
     }
   }
   return sets;
+}
+
+std::string split_membership_hash(const Survey& survey, const SplitSet& set) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto feed = [&](const std::string& text) {
+    for (unsigned char c : text) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;  // separator that no id byte sequence can fake at this position
+    h *= 1099511628211ULL;
+  };
+  const std::pair<const char*, const std::vector<std::int64_t>*> parts[] = {
+      {"train", &set.train}, {"val", &set.val}, {"test", &set.test}};
+  for (const auto& [name, rows] : parts) {
+    feed(name);
+    for (auto r : *rows) feed(survey.ids.at(static_cast<std::size_t>(r)));
+  }
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(h));
+  return text;
 }
 
 }  // namespace astrom3::data

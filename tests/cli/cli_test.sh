@@ -4,28 +4,8 @@
 set -u
 BIN="$1"
 SRC="$2"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-checks=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect CODE PATTERN -- command...: runs the command, checks its exit code and that its
-# combined output matches the extended regex PATTERN ("" = anything).
-expect() {
-  local code="$1" pattern="$2"
-  shift 3
-  checks=$((checks + 1))
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  if [[ $rc -ne $code ]]; then
-    fail "'$*' exited $rc, expected $code. Output:"$'\n'"$out"
-  elif [[ -n "$pattern" ]] && ! grep -Eq -- "$pattern" <<<"$out"; then
-    fail "'$*' output does not match /$pattern/. Output:"$'\n'"$out"
-  fi
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 expect 0 "^astrom3 [0-9.]+ \(LibTorch [0-9]+\.[0-9]+\.[0-9]+\)$" -- "$BIN" --version
 expect 2 "" -- "$BIN"
@@ -77,5 +57,4 @@ expect 3 'truncated.h5' -- "$BIN" inspect "$WORK/truncated.h5"
 echo "not hdf5" > "$WORK/text.h5"
 expect 3 'not an HDF5 file' -- "$BIN" inspect "$WORK/text.h5"
 
-echo "cli: $((checks - failures)) of $checks checks passed"
-[[ $failures -eq 0 ]]
+finish cli

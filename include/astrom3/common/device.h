@@ -17,4 +17,8 @@ c10::Device resolve_device(const std::string& spec);
 /// Sets the intra-op thread count; 0 keeps LibTorch's default (one per core).
 void set_num_threads(int threads);
 
+/// Threads for astrom3's own parallel work (data preparation, batch workers): `configured`
+/// (runtime.threads) if positive, else one per core.
+int worker_threads(int configured);
+
 }  // namespace astrom3

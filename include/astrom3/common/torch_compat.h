@@ -18,4 +18,21 @@ namespace astrom3 {
 /// The LibTorch version astrom3 was compiled against, "MAJOR.MINOR.PATCH".
 std::string libtorch_version();
 
+/// bf16 autocast for CUDA operations while the object lives (a no-op when disabled). The API
+/// is per device type from LibTorch 2.4, CUDA-only before.
+class CudaAutocastScope {
+ public:
+  explicit CudaAutocastScope(bool enabled);
+  ~CudaAutocastScope();
+  CudaAutocastScope(const CudaAutocastScope&) = delete;
+  CudaAutocastScope& operator=(const CudaAutocastScope&) = delete;
+
+ private:
+  bool enabled_;
+  bool previous_ = false;
+};
+
+/// Allows or forbids TF32 matrix products and convolutions on CUDA (Ampere and newer).
+void allow_tf32(bool allow);
+
 }  // namespace astrom3

@@ -63,6 +63,12 @@ class FieldReader {
   void field(const char* key, double& value, const Rule<double>& rule);
   void field(const char* key, bool& value);
   void field(const char* key, std::string& value, const Rule<std::string>& rule);
+  /// A JSON list of at least `min_size` values, each satisfying `element`.
+  void field(const char* key, std::vector<std::int64_t>& value, const Rule<std::int64_t>& element,
+             std::size_t min_size);
+  /// A JSON list of at least `min_size` distinct strings, each satisfying `element`.
+  void field(const char* key, std::vector<std::string>& value, const Rule<std::string>& element,
+             std::size_t min_size);
   /// A JSON object of non-negative numbers whose keys must be among `allowed_keys`.
   void field(const char* key, std::map<std::string, double>& value,
              const std::vector<std::string>& allowed_keys);
@@ -98,6 +104,10 @@ class FieldWriter {
     object_[key] = value;
   }
   void field(const char* key, const bool& value) { object_[key] = value; }
+  template <typename T, typename R>
+  void field(const char* key, const std::vector<T>& value, const R&, std::size_t) {
+    object_[key] = value;
+  }
 
   template <typename Options>
   void section(const char* key, const Options& options) {

@@ -14,7 +14,9 @@
 
 #include "astrom3/data/batch_loader.h"
 #include "astrom3/data/sample_store.h"
+#include "astrom3/model/model_options.h"
 #include "astrom3/synth/survey_generator.h"
+#include "astrom3/train/train_options.h"
 
 namespace astrom3::config {
 
@@ -31,10 +33,23 @@ struct RunConfig {
   data::DataOptions data;
   data::LoaderOptions loader;
   synth::SynthOptions synth;
+  model::ModelOptions model;
+  train::TrainOptions train;
 };
+
+/// Model options of a run: the `model` section plus the fields derived from the rest of the
+/// config (sequence length, spectral grid, sampling seed).
+model::ModelOptions resolved_model_options(const RunConfig& config);
+
+/// Model options to and from JSON (the `model` section's keys plus the derived fields), as
+/// checkpoint manifests store them.
+nlohmann::json model_options_to_json(const model::ModelOptions& options);
+model::ModelOptions model_options_from_json(const nlohmann::json& doc);
 
 /// Where a configuration comes from, in increasing precedence.
 struct ConfigSources {
+  /// A complete config to start from instead of the defaults (a resumed run's), or null.
+  nlohmann::json base;
   std::vector<std::filesystem::path> files;
   std::vector<std::string> assignments;  // "a.b.c=value"
   /// Typed flags, already as (dotted key, JSON value) pairs.

@@ -44,8 +44,9 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   std::int64_t batches_per_epoch() const;
-  /// Restarts iteration at the first batch of `epoch` (any epoch, in any order).
-  void start_epoch(std::int64_t epoch);
+  /// Restarts iteration at batch `first_batch` of `epoch` (any epoch, in any order); a resumed
+  /// run skips the batches it already trained on without assembling them.
+  void start_epoch(std::int64_t epoch, std::int64_t first_batch = 0);
   /// The next batch of the current epoch, or nullopt at its end. Rethrows a worker's error.
   std::optional<Batch> next();
 
@@ -66,7 +67,8 @@ class BatchLoader {
 
   std::int64_t epoch_ = 0;
   std::vector<std::int64_t> order_;
-  std::int64_t next_ = 0;  // next batch index to hand out
+  std::int64_t next_ = 0;   // next batch index to hand out
+  std::int64_t first_ = 0;  // first batch index of this pass
 
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -34,4 +34,8 @@ std::vector<std::int64_t> capped_subset(const std::vector<std::int64_t>& rows,
 /// the unlabelled objects listed in each full_* set, and fits each set's normalization.
 std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey);
 
+/// A fingerprint of which objects (by id) are in train, val and test of `set`: 16 hex digits
+/// of FNV-1a 64. Checkpoints record it so that fine-tuning can detect a split mismatch.
+std::string split_membership_hash(const Survey& survey, const SplitSet& set);
+
 }  // namespace astrom3::data

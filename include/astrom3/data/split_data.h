@@ -1,0 +1,25 @@
+// The survey file and the train/val/test sample stores of the configured split set: what a
+// training or evaluation command needs before it builds loaders.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "astrom3/data/sample_store.h"
+#include "astrom3/data/survey.h"
+
+namespace astrom3::data {
+
+struct SplitData {
+  std::shared_ptr<const Survey> survey;
+  std::string split_set;   // name, e.g. full_42
+  std::string split_hash;  // split_membership_hash of the set
+  NormalizationStats normalization;
+  std::shared_ptr<const SampleStore> train, val, test;
+};
+
+/// Reads options.path and prepares the stores of options.split_set with `threads` threads.
+/// Throws DataError when the file or the split set is missing or malformed.
+SplitData load_split_data(const DataOptions& options, int threads);
+
+}  // namespace astrom3::data

@@ -1,0 +1,40 @@
+// The trimodal CLIP loss (paper.md §4.4), generalised to any number of modalities and to
+// objects that lack some of them: for every pair (a, b),
+//   L_ab = CE(s_ab * E_a E_b^T, diag) + CE((s_ab * E_a E_b^T)^T, diag),
+// each cross-entropy averaged over the objects that have both a and b (rows and columns of
+// other objects are excluded); the total is the plain sum over pairs, as upstream.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "astrom3/model/astrom3_model.h"
+
+namespace astrom3::model {
+
+struct ContrastiveOutput {
+  torch::Tensor total;               // 0-d
+  std::vector<torch::Tensor> pairs;  // 0-d per pair, in model.pairs() order
+  torch::Tensor retrieval_correct;   // 0-d int64, see below
+  torch::Tensor retrieval_counted;   // 0-d int64
+};
+
+/// embeddings: one [B, E] L2-normalised tensor per modality; present: [B, M] bool;
+/// scales: the clamped scale of each pair.
+///
+/// In-batch retrieval accuracy (upstream's CLIP "accuracy", used for model selection): average
+/// (softmax(L) + softmax(L^T)) / 2 over the pairs and count the objects whose own index has the
+/// highest probability, among objects that have every modality.
+ContrastiveOutput contrastive_loss(const std::vector<torch::Tensor>& embeddings,
+                                   const torch::Tensor& present,
+                                   const std::vector<ModalityPair>& pairs,
+                                   const std::vector<torch::Tensor>& scales);
+
+/// Convenience: the loss of `model` on embeddings it produced for `batch`.
+ContrastiveOutput contrastive_loss(AstroM3ModelImpl& model,
+                                   const std::vector<torch::Tensor>& embeddings,
+                                   const data::Batch& batch);
+
+}  // namespace astrom3::model

@@ -1,0 +1,70 @@
+// The `model` section of a run config: the architecture of the three encoders and of the
+// multimodal CLIP head. Plain data without LibTorch, so that configuration code stays light.
+// Defaults are the paper's (paper.md §4, configs/*.yaml of the official code).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace astrom3::model {
+
+/// Informer-style light-curve encoder (paper.md §4.1).
+struct PhotometryEncoderOptions {
+  std::int64_t input_channels = 9;  // t, flux, flux_err, 4 photo_cols, log10 MAD, delta_t
+  std::int64_t d_model = 128;
+  std::int64_t heads = 4;
+  std::int64_t d_ff = 512;
+  std::int64_t layers = 8;
+  std::string activation = "gelu";         // gelu | relu
+  double dropout = 0.1;                    // encoder layers and output (p_dropout)
+  double embedding_dropout = 0.1;          // after token + position embedding (fixed 0.1 upstream)
+  std::string token_padding = "circular";  // circular (paper) | zeros
+  std::string attention = "probsparse";    // probsparse (paper) | full (masked, exact)
+  std::int64_t probsparse_factor = 1;      // c: u = c * ceil(ln L) active queries and sampled keys
+  // The official ProbSparse code returns its context as [B, H, L, D] and the attention layer
+  // reinterprets that memory as [B, L, H*D] without transposing, which mixes heads and
+  // positions. true reproduces it (needed to use the published weights as trained); false
+  // merges heads in the standard way. Ignored by `full` attention.
+  bool probsparse_official_layout = true;
+  std::string pooling = "flatten";  // flatten (paper: seq_len * d_model features) | mean (masked)
+  std::int64_t max_len = 5000;      // rows of the sinusoidal position table (a saved buffer)
+};
+
+/// GalSpecNet-style spectra CNN (paper.md §4.2).
+struct SpectraEncoderOptions {
+  std::vector<std::int64_t> channels = {3, 64, 64, 32, 32};  // input channels first
+  std::int64_t kernel_size = 3;
+  std::int64_t pool_size = 4;  // max-pool after every conv but the last
+  double dropout = 0.3;
+};
+
+/// Metadata MLP (paper.md §4.3).
+struct MetadataEncoderOptions {
+  std::int64_t input_dim = 34;
+  std::int64_t hidden_dim = 512;
+  double dropout = 0.15;
+};
+
+struct ModelOptions {
+  /// Modalities in the model, by name (photometry, spectra, metadata); at least two.
+  std::vector<std::string> modalities = {"photometry", "spectra", "metadata"};
+  std::int64_t embedding_dim = 512;  // output of every projection (hidden_dim upstream)
+  /// exp (paper): scale = clamp(exp(s), 1, 100), which blocks the gradient at the initial
+  /// value 100. log: scale = exp(clamp(s, 0, ln 100)), whose gradient passes at the bound.
+  std::string logit_scale_clamp = "exp";
+  double logit_scale_init = 100.0;  // initial exp(s)
+  double logit_scale_max = 100.0;
+  // Derived, not config keys: set from data.seq_len, the spectral grid and runtime.seed, and
+  // saved in checkpoint manifests.
+  std::int64_t seq_len = 200;           // light-curve window the photometry encoder is built for
+  std::int64_t spectrum_length = 2575;  // points of the spectral grid
+  /// Seed of ProbSparse key sampling. Evaluation always uses the same keys; training draws
+  /// new keys every step from (seed, step), so runs and resumed runs are reproducible.
+  std::uint64_t sampling_seed = 0;
+  PhotometryEncoderOptions photometry;
+  SpectraEncoderOptions spectra;
+  MetadataEncoderOptions metadata;
+};
+
+}  // namespace astrom3::model

@@ -1,0 +1,83 @@
+// Checkpoint directories. Each holds
+//   model.safetensors  the weights and buffers under the official PyTorch key names
+//   optimizer.pt       the optimiser state (LibTorch archive), absent in exported/imported ones
+//   manifest.json      format version, model options, class names, normalization statistics,
+//                      split set and a hash of its membership, training state, code version
+// A directory is written under a temporary name and renamed when complete, so a checkpoint
+// either exists whole or not at all. A run directory holds checkpoints/<name>/ and the
+// symlinks `latest` and `best`, each replaced atomically.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <c10/core/Device.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <nlohmann/json.hpp>
+
+#include "astrom3/config/run_config.h"
+#include "astrom3/data/split_data.h"
+#include "astrom3/data/survey.h"
+
+namespace astrom3::train {
+
+inline constexpr const char* kCheckpointFormat = "astrom3-checkpoint";
+inline constexpr int kCheckpointFormatVersion = 1;
+
+/// Where training stands; enough to continue exactly where it stopped.
+struct TrainingState {
+  std::int64_t epoch = 0;          // epoch in progress (or next to start)
+  std::int64_t step_in_epoch = 0;  // optimiser steps already done in `epoch`
+  std::int64_t global_step = 0;    // optimiser steps since the start of training
+  bool stopped_early = false;      // early stopping ended training (train.epochs may grow)
+  nlohmann::json schedule = nlohmann::json::object();
+  nlohmann::json early_stopping = nlohmann::json::object();
+  nlohmann::json best = nlohmann::json::object();        // {metric, value, epoch}
+  nlohmann::json epoch_sums = nlohmann::json::object();  // partial-epoch accumulators
+};
+
+struct CheckpointManifest {
+  std::string kind = "clip";  // what the weights are: clip (pre-training)
+  nlohmann::json config;      // the resolved run config
+  nlohmann::json model;       // config::model_options_to_json
+  std::vector<std::string> class_names;
+  data::NormalizationStats normalization;
+  std::string split_set;   // e.g. full_42
+  std::string split_hash;  // data::split_membership_hash
+  TrainingState state;
+  nlohmann::json metrics = nlohmann::json::object();  // the last finished epoch's metrics
+  std::string astrom3_version;
+  std::string libtorch_version;
+};
+
+/// The manifest of a run's checkpoints: config, model options, class names and, when `data`
+/// is given, the split set's name, membership hash and normalization.
+CheckpointManifest make_manifest(const std::string& kind, const config::RunConfig& config,
+                                 const model::ModelOptions& model, const data::SplitData* data);
+
+nlohmann::json to_json(const CheckpointManifest& manifest);
+/// Throws DataError naming `source` when the document is not a checkpoint manifest.
+CheckpointManifest manifest_from_json(const nlohmann::json& doc, const std::string& source);
+
+/// Writes `dir` atomically. `optimizer` may be null (weights-only checkpoints).
+void save_checkpoint(const std::filesystem::path& dir, const CheckpointManifest& manifest,
+                     const torch::nn::Module& model, const torch::optim::Optimizer* optimizer);
+
+/// A checkpoint directory, or a run directory (then its `latest` checkpoint). Throws
+/// DataError when neither holds a manifest.
+std::filesystem::path resolve_checkpoint(const std::filesystem::path& path);
+
+CheckpointManifest read_manifest(const std::filesystem::path& dir);
+/// Strict: a missing, unexpected or mis-shaped key is a DataError naming it.
+void load_weights(const std::filesystem::path& dir, torch::nn::Module& model);
+/// Loads the optimiser state onto `device` (where the optimiser's parameters live).
+void load_optimizer(const std::filesystem::path& dir, torch::optim::Optimizer& optimizer,
+                    const c10::Device& device);
+
+/// Points the symlink `link` at `target` (relative to the link's directory), atomically.
+void point_link(const std::filesystem::path& link, const std::filesystem::path& target);
+
+}  // namespace astrom3::train

@@ -1,0 +1,41 @@
+// The `train` section of a run config: optimisation, schedule, stopping, logging, precision.
+// Defaults are generic; configs/paper/*.json hold the paper's tuned values (paper.md §5).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace astrom3::train {
+
+struct TrainOptions {
+  std::int64_t epochs = 100;
+  /// adam: coupled L2 weight decay on every parameter (the paper).
+  /// adamw: decoupled weight decay, none on biases, norms and logit scales (tensors with < 2 dims).
+  std::string optimizer = "adam";
+  double lr = 1.0e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1.0e-8;
+  double weight_decay = 0.0;
+  /// plateau (the paper): after warm-up, multiply the lr by plateau_factor when the validation
+  /// loss has not improved for more than plateau_patience epochs. cosine: after warm-up, decay to
+  /// min_lr at the last epoch. constant: warm-up only.
+  std::string schedule = "plateau";
+  std::int64_t warmup_epochs = 10;      // linear warm-up in epochs, stepped once per epoch
+  double warmup_start_factor = 1.0e-5;  // first epoch's lr factor
+  double plateau_factor = 0.1;
+  std::int64_t plateau_patience = 3;
+  double plateau_threshold = 1.0e-4;  // relative improvement that counts (PyTorch's default)
+  double min_lr = 0.0;
+  double clip_grad_norm = 0.0;               // max global gradient norm; 0 = no clipping
+  std::int64_t early_stopping_patience = 6;  // epochs without val-loss improvement; 0 = off
+  /// The checkpoint called `best`: val_accuracy (the paper; for CLIP the in-batch retrieval
+  /// accuracy) or val_loss.
+  std::string best_metric = "val_accuracy";
+  std::int64_t log_every_steps = 20;  // a metrics.jsonl step record every N optimiser steps
+  std::int64_t keep_checkpoints = 2;  // epoch checkpoints kept besides `best`
+  std::string precision = "fp32";     // fp32 | bf16 (autocast on CUDA; CPU runs stay fp32)
+  bool allow_tf32 = true;             // TF32 matrix products on Ampere and newer GPUs
+};
+
+}  // namespace astrom3::train

@@ -1,0 +1,84 @@
+// The training loop shared by pre-training and fine-tuning: per-epoch schedule, optimiser
+// steps with gradient clipping, validation, early stopping, `best` selection, checkpoints,
+// metrics.jsonl, a progress line, graceful stop on SIGINT/SIGTERM and exact resume.
+//
+// Determinism: the data order comes from (seed, epoch) (BatchLoader) and every step reseeds
+// LibTorch's generators from (seed, global step), so on CPU a run resumed from any checkpoint,
+// also one written mid-epoch by a signal, produces the same weights as an uninterrupted run.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <c10/core/Device.h>
+#include <torch/optim/optimizer.h>
+#include <nlohmann/json.hpp>
+
+#include "astrom3/data/batch_loader.h"
+#include "astrom3/train/checkpoint.h"
+#include "astrom3/train/early_stopping.h"
+#include "astrom3/train/lr_schedule.h"
+#include "astrom3/train/objective.h"
+#include "astrom3/train/train_options.h"
+
+namespace astrom3::train {
+
+struct TrainerSetup {
+  TrainOptions options;
+  std::uint64_t seed = 42;
+  c10::Device device = c10::Device(c10::kCPU);
+  std::filesystem::path run_dir;  // receives checkpoints/, latest, best, metrics.jsonl
+  /// Template of every checkpoint's manifest (kind, config, model, class names, normalization,
+  /// split set); the trainer fills in the training state and metrics.
+  CheckpointManifest manifest;
+};
+
+enum class TrainOutcome { kCompleted, kEarlyStopped, kInterrupted };
+
+struct TrainResult {
+  TrainOutcome outcome = TrainOutcome::kCompleted;
+  int signal = 0;                         // the stop signal, when interrupted
+  std::filesystem::path last_checkpoint;  // the checkpoint written last
+  nlohmann::json last_epoch;              // the last epoch record (empty if none finished)
+};
+
+class Trainer {
+ public:
+  /// Moves the objective's module to the device and creates the optimiser.
+  Trainer(Objective& objective, data::BatchLoader& train, data::BatchLoader& val,
+          TrainerSetup setup);
+
+  /// Restores weights, optimiser, schedule, early stopping, best metric and position from a
+  /// checkpoint written by a Trainer with the same model.
+  void resume(const std::filesystem::path& checkpoint);
+
+  /// Trains until train.epochs, early stopping or a stop signal. Throws Error on a non-finite
+  /// loss (naming epoch and step) without writing a checkpoint.
+  TrainResult fit();
+
+  /// Validation metrics of the current weights (eval mode, no gradients).
+  nlohmann::json evaluate(data::BatchLoader& loader);
+
+  const TrainingState& state() const { return state_; }
+
+ private:
+  std::filesystem::path save(const std::string& name, const nlohmann::json& metrics);
+  /// Records the epoch (state_.epoch, already advanced) as best if its metric improved.
+  bool update_best(const nlohmann::json& val_metrics);
+  void prune_checkpoints() const;
+
+  Objective& objective_;
+  data::BatchLoader& train_;
+  data::BatchLoader& val_;
+  TrainerSetup setup_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  LrSchedule schedule_;
+  EarlyStopping early_stopping_;
+  TrainingState state_;
+  std::map<std::string, double> epoch_sums_;
+};
+
+}  // namespace astrom3::train

@@ -1,0 +1,143 @@
+#include "astrom3/model/astrom3_model.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "astrom3/common/error.h"
+#include "astrom3/model/metadata_encoder.h"
+#include "astrom3/model/photometry_encoder.h"
+#include "astrom3/model/spectra_encoder.h"
+
+namespace astrom3::model {
+
+data::Modality modality_from_name(const std::string& name) {
+  if (name == "photometry") return data::kPhotometry;
+  if (name == "spectra") return data::kSpectra;
+  if (name == "metadata") return data::kMetadata;
+  throw ConfigError("unknown modality \"" + name + "\" (expected photometry, spectra, metadata)");
+}
+
+char modality_letter(data::Modality modality) {
+  switch (modality) {
+    case data::kPhotometry:
+      return 'p';
+    case data::kSpectra:
+      return 's';
+    case data::kMetadata:
+      return 'm';
+  }
+  throw Error("invalid modality");
+}
+
+std::vector<ModalityPair> modality_pairs(const std::vector<data::Modality>& modalities) {
+  const std::size_t n = modalities.size();
+  std::vector<ModalityPair> pairs;
+  for (std::size_t d = 1; d <= n / 2; ++d) {
+    // At d = n/2 (even n) the ring visits each pair twice; keep the first visit.
+    const std::size_t starts = (2 * d == n) ? n / 2 : n;
+    for (std::size_t i = 0; i < starts; ++i) {
+      const std::size_t j = (i + d) % n;
+      pairs.push_back(
+          {i, j, std::string{modality_letter(modalities[i]), modality_letter(modalities[j])}});
+    }
+  }
+  return pairs;
+}
+
+namespace {
+
+std::shared_ptr<ModalityEncoder> make_encoder(data::Modality modality, const ModelOptions& o) {
+  switch (modality) {
+    case data::kPhotometry:
+      return PhotometryEncoder(o.photometry, o.seq_len, o.sampling_seed).ptr();
+    case data::kSpectra:
+      return SpectraEncoder(o.spectra, o.spectrum_length).ptr();
+    case data::kMetadata:
+      return MetadataEncoder(o.metadata).ptr();
+  }
+  throw Error("invalid modality");
+}
+
+const char* modality_name(data::Modality modality) {
+  switch (modality) {
+    case data::kPhotometry:
+      return "photometry";
+    case data::kSpectra:
+      return "spectra";
+    default:
+      return "metadata";
+  }
+}
+
+}  // namespace
+
+AstroM3ModelImpl::AstroM3ModelImpl(const ModelOptions& options) : options_(options) {
+  for (const auto& name : options.modalities) {
+    const auto m = modality_from_name(name);
+    for (auto seen : modalities_) {
+      if (seen == m) throw ConfigError("model.modalities lists \"" + name + "\" twice");
+    }
+    modalities_.push_back(m);
+  }
+  if (modalities_.size() < 2) throw ConfigError("model.modalities needs at least two modalities");
+  pairs_ = modality_pairs(modalities_);
+  for (auto m : modalities_) {
+    const std::string name = modality_name(m);
+    auto encoder = make_encoder(m, options);
+    encoders_.push_back(register_module(name + "_encoder", encoder));
+    projections_.push_back(register_module(
+        name + "_proj", torch::nn::Linear(encoder->output_features(), options.embedding_dim)));
+  }
+  const auto init = static_cast<float>(std::log(options.logit_scale_init));
+  for (const auto& pair : pairs_) {
+    logit_scales_.push_back(
+        register_parameter("logit_scale_" + pair.key, torch::full({}, init, torch::kFloat32)));
+  }
+}
+
+std::vector<torch::Tensor> AstroM3ModelImpl::features(const data::Batch& batch) {
+  std::vector<torch::Tensor> out;
+  out.reserve(encoders_.size());
+  for (auto& e : encoders_) out.push_back(e->encode(batch));
+  return out;
+}
+
+std::vector<torch::Tensor> AstroM3ModelImpl::project(const std::vector<torch::Tensor>& features) {
+  std::vector<torch::Tensor> out;
+  out.reserve(features.size());
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    const auto e = projections_[i](features[i]);
+    out.push_back(e / e.norm(2, {-1}, /*keepdim=*/true));
+  }
+  return out;
+}
+
+torch::Tensor AstroM3ModelImpl::present(const data::Batch& batch) const {
+  std::vector<std::int64_t> columns(modalities_.begin(), modalities_.end());
+  return batch.present.index_select(
+      1, torch::tensor(columns, torch::kInt64).to(batch.present.device()));
+}
+
+torch::Tensor AstroM3ModelImpl::logit_scale(std::size_t pair) const {
+  const auto& s = logit_scales_.at(pair);
+  const double max = options_.logit_scale_max;
+  if (options_.logit_scale_clamp == "log")
+    return s.clamp(0.0f, static_cast<float>(std::log(max))).exp();
+  return s.exp().clamp(1.0, max);
+}
+
+void AstroM3ModelImpl::set_sampling_step(std::uint64_t step) {
+  for (std::size_t i = 0; i < modalities_.size(); ++i) {
+    if (modalities_[i] == data::kPhotometry) {
+      std::static_pointer_cast<PhotometryEncoderImpl>(encoders_[i])->set_sampling_step(step);
+    }
+  }
+}
+
+AstroM3Model make_model(const ModelOptions& options, std::uint64_t init_seed) {
+  torch::manual_seed(init_seed);
+  return AstroM3Model(options);
+}
+
+}  // namespace astrom3::model

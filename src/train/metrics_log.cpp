@@ -1,0 +1,32 @@
+#include "astrom3/train/metrics_log.h"
+
+#include <sstream>
+#include <string>
+
+#include "astrom3/common/atomic_file.h"
+#include "astrom3/common/error.h"
+
+namespace astrom3::train {
+
+MetricsLog::MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step) {
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    std::ostringstream kept;
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (record.is_discarded()) continue;  // a line cut short by a crash
+      if (record.value("global_step", std::int64_t{0}) <= keep_until_step) kept << line << '\n';
+    }
+    write_text_file_atomic(path, kept.str());
+  }
+  out_.open(path, std::ios::app);
+  if (!out_) throw Error("cannot write " + path.string());
+}
+
+void MetricsLog::write(const nlohmann::json& record) {
+  out_ << record.dump() << '\n';
+  out_.flush();
+}
+
+}  // namespace astrom3::train

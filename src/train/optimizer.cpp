@@ -1,0 +1,50 @@
+#include "astrom3/train/optimizer.h"
+
+#include <torch/torch.h>
+
+namespace astrom3::train {
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& module,
+                                                        const TrainOptions& o) {
+  const auto betas = std::make_tuple(o.beta1, o.beta2);
+  if (o.optimizer == "adam") {
+    return std::make_unique<torch::optim::Adam>(
+        module.parameters(),
+        torch::optim::AdamOptions(o.lr).betas(betas).eps(o.eps).weight_decay(o.weight_decay));
+  }
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& p : module.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  auto options = [&](double wd) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(o.lr).betas(betas).eps(o.eps).weight_decay(wd));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, options(o.weight_decay));
+  groups.emplace_back(no_decay, options(0.0));
+  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o.lr));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+double clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  std::vector<torch::Tensor> norms;
+  for (const auto& p : parameters) {
+    if (p.grad().defined()) norms.push_back(p.grad().detach().norm(2).to(torch::kFloat64));
+  }
+  if (norms.empty()) return 0.0;
+  const double total = torch::stack(norms).norm(2).item<double>();
+  if (max_norm > 0 && std::isfinite(total)) {
+    const double coef = max_norm / (total + 1e-6);
+    if (coef < 1.0) {
+      torch::NoGradGuard no_grad;
+      for (const auto& p : parameters) {
+        if (p.grad().defined()) p.grad().mul_(coef);
+      }
+    }
+  }
+  return total;
+}
+
+}  // namespace astrom3::train

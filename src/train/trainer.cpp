@@ -1,0 +1,295 @@
+#include "astrom3/train/trainer.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "astrom3/common/error.h"
+#include "astrom3/common/rng.h"
+#include "astrom3/common/torch_compat.h"
+#include "astrom3/train/metrics_log.h"
+#include "astrom3/train/optimizer.h"
+#include "astrom3/train/progress.h"
+#include "astrom3/train/stop_signal.h"
+
+namespace astrom3::train {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint64_t kStepSeedStream = 0x53544550ULL;  // "STEP"
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void accumulate(std::map<std::string, double>& sums, const StepOutput& out) {
+  for (const auto& [key, value] : out.sums) sums[key] += value.item<double>();
+}
+
+std::string checkpoint_name(std::int64_t epochs_done, std::int64_t steps) {
+  char text[48];
+  if (steps == 0) {
+    std::snprintf(text, sizeof(text), "epoch-%04lld", static_cast<long long>(epochs_done));
+  } else {
+    std::snprintf(text, sizeof(text), "epoch-%04lld-step-%06lld",
+                  static_cast<long long>(epochs_done), static_cast<long long>(steps));
+  }
+  return text;
+}
+
+json prefixed(const json& metrics, const std::string& prefix) {
+  json out = json::object();
+  for (const auto& [key, value] : metrics.items()) out[prefix + key] = value;
+  return out;
+}
+
+}  // namespace
+
+Trainer::Trainer(Objective& objective, data::BatchLoader& train, data::BatchLoader& val,
+                 TrainerSetup setup)
+    : objective_(objective),
+      train_(train),
+      val_(val),
+      setup_(std::move(setup)),
+      schedule_(setup_.options),
+      early_stopping_(setup_.options.early_stopping_patience) {
+  objective_.module().to(setup_.device);
+  optimizer_ = make_optimizer(objective_.module(), setup_.options);
+  if (setup_.device.is_cuda()) allow_tf32(setup_.options.allow_tf32);
+}
+
+void Trainer::resume(const fs::path& checkpoint) {
+  const auto manifest = read_manifest(checkpoint);
+  load_weights(checkpoint, objective_.module());
+  load_optimizer(checkpoint, *optimizer_, setup_.device);
+  state_ = manifest.state;
+  schedule_.restore(state_.schedule);
+  early_stopping_.restore(state_.early_stopping);
+  epoch_sums_.clear();
+  for (const auto& [key, value] : state_.epoch_sums.items()) epoch_sums_[key] = value.get<double>();
+  spdlog::info("[train] resuming from {} (epoch {}, step {} of it, global step {})",
+               checkpoint.string(), state_.epoch + 1, state_.step_in_epoch, state_.global_step);
+}
+
+json Trainer::evaluate(data::BatchLoader& loader) {
+  auto& module = objective_.module();
+  module.eval();
+  torch::NoGradGuard no_grad;
+  const bool bf16 = setup_.options.precision == "bf16" && setup_.device.is_cuda();
+  std::map<std::string, double> sums;
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    CudaAutocastScope autocast(bf16);
+    accumulate(sums, objective_.compute(*batch));
+  }
+  return objective_.summarize(sums);
+}
+
+fs::path Trainer::save(const std::string& name, const json& metrics) {
+  CheckpointManifest manifest = setup_.manifest;
+  state_.schedule = schedule_.state();
+  state_.early_stopping = early_stopping_.state();
+  state_.epoch_sums = json::object();
+  for (const auto& [key, value] : epoch_sums_) state_.epoch_sums[key] = value;
+  manifest.state = state_;
+  manifest.metrics = metrics;
+  const fs::path dir = setup_.run_dir / "checkpoints" / name;
+  save_checkpoint(dir, manifest, objective_.module(), optimizer_.get());
+  point_link(setup_.run_dir / "latest", fs::path("checkpoints") / name);
+  return dir;
+}
+
+bool Trainer::update_best(const json& val_metrics) {
+  const auto& metric = setup_.options.best_metric;
+  const bool maximise = metric == "val_accuracy";
+  const double value = val_metrics.at(maximise ? "accuracy" : "loss").get<double>();
+  const bool better =
+      !state_.best.contains("value") || (maximise ? value > state_.best["value"].get<double>()
+                                                  : value < state_.best["value"].get<double>());
+  if (better) state_.best = {{"metric", metric}, {"value", value}, {"epoch", state_.epoch}};
+  return better;
+}
+
+void Trainer::prune_checkpoints() const {
+  const fs::path dir = setup_.run_dir / "checkpoints";
+  std::set<std::string> keep;
+  for (const char* link : {"latest", "best"}) {
+    const fs::path p = setup_.run_dir / link;
+    if (fs::is_symlink(p)) keep.insert(fs::read_symlink(p).filename().string());
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (entry.is_directory() && name.rfind("epoch-", 0) == 0) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  const auto keep_last = static_cast<std::size_t>(setup_.options.keep_checkpoints);
+  for (std::size_t i = 0; i + keep_last < names.size(); ++i) {
+    if (!keep.count(names[i])) fs::remove_all(dir / names[i]);
+  }
+}
+
+TrainResult Trainer::fit() {
+  const auto& o = setup_.options;
+  auto& module = objective_.module();
+  const auto parameters = module.parameters();
+  const bool bf16 = o.precision == "bf16" && setup_.device.is_cuda();
+  fs::create_directories(setup_.run_dir / "checkpoints");
+  MetricsLog log(setup_.run_dir / "metrics.jsonl", state_.global_step);
+  StopSignalScope signals;
+  TrainResult result;
+
+  const auto steps_per_epoch = train_.batches_per_epoch();
+  if (steps_per_epoch == 0) {
+    throw ConfigError(
+        "the training split has fewer objects than one batch; lower loader.batch_size or set "
+        "loader.drop_last to false");
+  }
+  ProgressLine progress((o.epochs - state_.epoch) * steps_per_epoch - state_.step_in_epoch,
+                        o.log_every_steps);
+
+  while (!state_.stopped_early && state_.epoch < o.epochs) {
+    const auto epoch = state_.epoch;
+    const double lr = schedule_.lr(epoch);
+    set_learning_rate(*optimizer_, lr);
+    module.train();
+    train_.start_epoch(epoch, state_.step_in_epoch);
+    const auto epoch_start = Clock::now();
+    double data_wait = 0.0;
+    std::int64_t samples = 0;
+    auto window_start = Clock::now();
+    double window_wait = 0.0;
+    std::int64_t window_samples = 0;
+
+    while (true) {
+      const auto wait_start = Clock::now();
+      auto batch = train_.next();
+      const double waited = seconds_since(wait_start);
+      if (!batch) break;
+      data_wait += waited;
+      window_wait += waited;
+
+      torch::manual_seed(derive_seed(
+          setup_.seed, {kStepSeedStream, static_cast<std::uint64_t>(state_.global_step)}));
+      objective_.set_step(static_cast<std::uint64_t>(state_.global_step));
+      optimizer_->zero_grad();
+      StepOutput out;
+      {
+        CudaAutocastScope autocast(bf16);
+        out = objective_.compute(*batch);
+      }
+      const double loss = out.loss.item<double>();
+      if (!std::isfinite(loss)) {
+        progress.finish_line();
+        throw Error("training loss is " + std::to_string(loss) + " at epoch " +
+                    std::to_string(epoch + 1) + ", step " +
+                    std::to_string(state_.step_in_epoch + 1) + " (global step " +
+                    std::to_string(state_.global_step + 1) +
+                    "); training stopped and the last checkpoint in " + setup_.run_dir.string() +
+                    " is intact. Lower train.lr or set train.clip_grad_norm.");
+      }
+      out.loss.backward();
+      const double grad_norm = clip_gradients(parameters, o.clip_grad_norm);
+      optimizer_->step();
+      accumulate(epoch_sums_, out);
+      ++state_.step_in_epoch;
+      ++state_.global_step;
+      samples += batch->size();
+      window_samples += batch->size();
+
+      const double rate = static_cast<double>(samples) / std::max(1e-9, seconds_since(epoch_start));
+      progress.step(epoch, o.epochs, state_.step_in_epoch, steps_per_epoch, loss, rate);
+      if (state_.global_step % o.log_every_steps == 0) {
+        json record = {
+            {"type", "step"},
+            {"epoch", epoch + 1},
+            {"step", state_.step_in_epoch},
+            {"global_step", state_.global_step},
+            {"loss", loss},
+            {"lr", lr},
+            {"grad_norm", grad_norm},
+            {"samples_per_s", window_samples / std::max(1e-9, seconds_since(window_start))},
+            {"data_wait_s", window_wait}};
+        for (const auto& [key, value] : out.sums) {
+          if (key.rfind("loss_", 0) == 0) record[key] = value.item<double>();
+        }
+        record.update(objective_.step_extras());
+        log.write(record);
+        window_start = Clock::now();
+        window_wait = 0.0;
+        window_samples = 0;
+      }
+      if (const int signal = stop_requested()) {
+        progress.finish_line();
+        result.outcome = TrainOutcome::kInterrupted;
+        result.signal = signal;
+        result.last_checkpoint = save(checkpoint_name(epoch, state_.step_in_epoch), json::object());
+        prune_checkpoints();
+        spdlog::warn("[train] stopped by signal {} at epoch {}, step {}; resume with --resume {}",
+                     signal, epoch + 1, state_.step_in_epoch, result.last_checkpoint.string());
+        return result;
+      }
+    }
+    progress.finish_line();
+
+    const double train_seconds = seconds_since(epoch_start);
+    const json train_metrics = objective_.summarize(epoch_sums_);
+    const auto val_start = Clock::now();
+    const json val_metrics = evaluate(val_);
+    const double val_loss = val_metrics.at("loss").get<double>();
+    schedule_.end_epoch(epoch, val_loss);
+    const bool stop = early_stopping_.update(val_loss);
+
+    json record = {{"type", "epoch"},
+                   {"epoch", epoch + 1},
+                   {"global_step", state_.global_step},
+                   {"lr", lr},
+                   {"train_seconds", train_seconds},
+                   {"val_seconds", seconds_since(val_start)},
+                   {"samples_per_s", samples / std::max(1e-9, train_seconds)},
+                   {"data_wait_s", data_wait}};
+    record.update(prefixed(train_metrics, "train_"));
+    record.update(prefixed(val_metrics, "val_"));
+    record.update(objective_.step_extras());
+
+    epoch_sums_.clear();
+    state_.epoch = epoch + 1;
+    state_.step_in_epoch = 0;
+    state_.stopped_early = stop;
+    const auto name = checkpoint_name(state_.epoch, 0);
+    const bool improved = update_best(val_metrics);
+    record["best_" + o.best_metric] = state_.best["value"];
+    result.last_checkpoint = save(name, record);
+    if (improved) point_link(setup_.run_dir / "best", fs::path("checkpoints") / name);
+    prune_checkpoints();
+    log.write(record);
+    result.last_epoch = record;
+    spdlog::info(
+        "[train] epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
+        "lr {:.3g} | {:.0f} samples/s",
+        epoch + 1, o.epochs, train_metrics["loss"].get<double>(),
+        train_metrics["accuracy"].get<double>(), val_loss, val_metrics["accuracy"].get<double>(),
+        lr, record["samples_per_s"].get<double>());
+    if (stop) {
+      spdlog::info("[train] early stopping: no val-loss improvement for {} epochs",
+                   o.early_stopping_patience);
+      result.outcome = TrainOutcome::kEarlyStopped;
+      return result;
+    }
+    if (const int signal = stop_requested()) {
+      result.outcome = TrainOutcome::kInterrupted;
+      result.signal = signal;
+      return result;
+    }
+  }
+  return result;
+}
+
+}  // namespace astrom3::train

@@ -1,0 +1,215 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "astrom3/common/error.h"
+#include "astrom3/config/run_config.h"
+#include "astrom3/data/splits.h"
+#include "astrom3/io/state_dict.h"
+#include "astrom3/model/astrom3_model.h"
+#include "astrom3/train/checkpoint.h"
+#include "astrom3/train/clip_objective.h"
+#include "astrom3/train/trainer.h"
+#include "support/test_support.h"
+
+namespace astrom3::train {
+namespace {
+namespace fs = std::filesystem;
+
+config::RunConfig small_config() {
+  config::RunConfig c;
+  c.data.seq_len = 24;
+  c.loader.batch_size = 40;
+  c.loader.workers = 1;
+  c.model.embedding_dim = 8;
+  c.model.photometry.d_model = 16;
+  c.model.photometry.d_ff = 16;
+  c.model.photometry.layers = 1;
+  c.model.photometry.max_len = 32;
+  c.model.spectra.channels = {3, 4, 4, 4, 4};
+  c.model.metadata.hidden_dim = 16;
+  c.train.epochs = 4;
+  c.train.warmup_epochs = 1;
+  c.train.lr = 3e-3;
+  c.train.weight_decay = 1e-4;
+  c.train.clip_grad_norm = 5;
+  c.train.log_every_steps = 2;
+  return c;
+}
+
+// A pre-training run on the small test survey: the pieces `astrom3 pretrain` assembles.
+struct PretrainRun {
+  explicit PretrainRun(const config::RunConfig& c, const fs::path& dir,
+                       Objective* override = nullptr)
+      : config(c) {
+    auto survey = test::small_survey();
+    const auto& set = survey->split_set("full_42");
+    data.survey = survey;
+    data.split_set = "full_42";
+    data.split_hash = data::split_membership_hash(*survey, set);
+    data.normalization = set.normalization;
+    data.train =
+        std::make_shared<data::SampleStore>(survey, set.train, set.normalization, c.data, 1);
+    data.val = std::make_shared<data::SampleStore>(survey, set.val, set.normalization, c.data, 1);
+    train_loader = std::make_unique<data::BatchLoader>(data.train, c.loader, true, 9);
+    val_loader = std::make_unique<data::BatchLoader>(data.val, c.loader, false, 9);
+    const auto options = config::resolved_model_options(c);
+    objective = std::make_unique<ClipObjective>(model::make_model(options, 5));
+    TrainerSetup setup;
+    setup.options = c.train;
+    setup.seed = c.runtime.seed;
+    setup.run_dir = dir;
+    setup.manifest = make_manifest("clip", c, options, &data);
+    trainer = std::make_unique<Trainer>(override ? *override : *objective, *train_loader,
+                                        *val_loader, setup);
+  }
+  io::TensorMap weights() { return io::state_dict(objective->module()); }
+
+  config::RunConfig config;
+  data::SplitData data;
+  std::unique_ptr<data::BatchLoader> train_loader, val_loader;
+  std::unique_ptr<ClipObjective> objective;
+  std::unique_ptr<Trainer> trainer;
+};
+
+void expect_identical(const io::TensorMap& a, const io::TensorMap& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [k, t] : a) EXPECT_TRUE(torch::equal(t, b.at(k))) << k;
+}
+
+TEST(Trainer, ResumedRunIsBitIdenticalToAStraightRun) {
+  test::TempDir dir;
+  auto config = small_config();
+  PretrainRun straight(config, dir / "straight");
+  const auto result = straight.trainer->fit();
+  EXPECT_EQ(result.outcome, TrainOutcome::kCompleted);
+
+  config.train.epochs = 2;
+  {
+    PretrainRun first(config, dir / "split");
+    first.trainer->fit();
+  }
+  config.train.epochs = 4;
+  PretrainRun second(config, dir / "split");
+  second.trainer->resume(resolve_checkpoint(dir / "split"));
+  EXPECT_EQ(second.trainer->state().epoch, 2);
+  second.trainer->fit();
+  expect_identical(straight.weights(), second.weights());
+  // The resumed run's log continues the first one without duplicates.
+  std::ifstream log(dir / "split" / "metrics.jsonl");
+  std::string line;
+  std::vector<std::int64_t> epochs;
+  while (std::getline(log, line)) {
+    const auto r = nlohmann::json::parse(line);
+    if (r["type"] == "epoch") epochs.push_back(r["epoch"].get<std::int64_t>());
+  }
+  EXPECT_EQ(epochs, (std::vector<std::int64_t>{1, 2, 3, 4}));
+}
+
+TEST(Trainer, CheckpointsRoundTripAndPointersAreMaintained) {
+  test::TempDir dir;
+  auto config = small_config();
+  config.train.epochs = 3;
+  config.train.keep_checkpoints = 1;
+  PretrainRun run(config, dir / "run");
+  const auto result = run.trainer->fit();
+  EXPECT_EQ(result.last_epoch["epoch"], 3);
+  const auto latest = resolve_checkpoint(dir / "run");
+  EXPECT_EQ(latest.filename(), "epoch-0003");
+  EXPECT_TRUE(fs::exists(dir / "run" / "best" / "model.safetensors"));
+  const auto manifest = read_manifest(latest);
+  EXPECT_EQ(manifest.kind, "clip");
+  EXPECT_EQ(manifest.split_set, "full_42");
+  EXPECT_EQ(manifest.split_hash.size(), 16u);
+  EXPECT_EQ(manifest.normalization.mean.size(), 38u);
+  EXPECT_EQ(manifest.class_names.size(), 10u);
+  EXPECT_FALSE(manifest.state.stopped_early);
+  EXPECT_EQ(manifest.state.epoch, 3);
+  EXPECT_EQ(manifest.metrics["epoch"], 3);
+  // Weights load back into a freshly built model exactly.
+  auto model = model::AstroM3Model(config::model_options_from_json(manifest.model));
+  load_weights(latest, *model);
+  expect_identical(io::state_dict(*model), run.weights());
+  // Older checkpoints are pruned except best.
+  std::size_t kept = 0;
+  for (const auto& e : fs::directory_iterator(dir / "run" / "checkpoints")) {
+    kept += e.is_directory();
+  }
+  EXPECT_LE(kept, 2u);
+  // Every epoch logged its metrics, with per-pair losses and logit scales.
+  std::ifstream log(dir / "run" / "metrics.jsonl");
+  std::string line, last;
+  int steps = 0;
+  while (std::getline(log, line)) {
+    const auto r = nlohmann::json::parse(line);
+    if (r["type"] == "step") {
+      ++steps;
+      for (const char* key : {"loss", "loss_ps", "loss_sm", "loss_mp", "lr", "grad_norm",
+                              "samples_per_s", "data_wait_s", "logit_scale_ps"}) {
+        EXPECT_TRUE(r.contains(key)) << key;
+      }
+    }
+    last = line;
+  }
+  EXPECT_GT(steps, 0);
+  const auto final = nlohmann::json::parse(last);
+  EXPECT_TRUE(final.contains("val_accuracy"));
+  EXPECT_TRUE(final.contains("val_loss_sm"));
+}
+
+// Turns the loss into NaN from a given global step on.
+class PoisonedObjective : public Objective {
+ public:
+  PoisonedObjective(Objective& inner, std::uint64_t from) : inner_(inner), from_(from) {}
+  torch::nn::Module& module() override { return inner_.module(); }
+  void set_step(std::uint64_t step) override {
+    step_ = step;
+    inner_.set_step(step);
+  }
+  StepOutput compute(const data::Batch& batch) override {
+    auto out = inner_.compute(batch);
+    if (module().is_training() && step_ >= from_) out.loss = out.loss * std::nan("");
+    return out;
+  }
+  nlohmann::json summarize(const std::map<std::string, double>& sums) const override {
+    return inner_.summarize(sums);
+  }
+
+ private:
+  Objective& inner_;
+  std::uint64_t from_;
+  std::uint64_t step_ = 0;
+};
+
+TEST(Trainer, NonFiniteLossStopsWithEpochAndStepAndKeepsTheLastCheckpoint) {
+  test::TempDir dir;
+  auto config = small_config();
+  // 6 steps per epoch (240 train objects, batch 40): global step 8 is epoch 2, step 3.
+  config::RunConfig c = config;
+  auto survey = test::small_survey();
+  ASSERT_EQ(survey->split_set("full_42").train.size() / 40, 6u);
+  std::unique_ptr<PoisonedObjective> poisoned;
+  PretrainRun probe(config, dir / "unused");  // provides the objective to wrap
+  poisoned = std::make_unique<PoisonedObjective>(*probe.objective, 8);
+  PretrainRun run(config, dir / "run", poisoned.get());
+  try {
+    run.trainer->fit();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("epoch 2, step 3"), std::string::npos) << what;
+    EXPECT_NE(what.find("nan"), std::string::npos) << what;
+  }
+  const auto latest = resolve_checkpoint(dir / "run");
+  EXPECT_EQ(latest.filename(), "epoch-0001");
+  const auto manifest = read_manifest(latest);
+  EXPECT_EQ(manifest.state.global_step, 6);
+  auto model = model::AstroM3Model(config::model_options_from_json(manifest.model));
+  load_weights(latest, *model);
+  for (const auto& p : model->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+}  // namespace
+}  // namespace astrom3::train
