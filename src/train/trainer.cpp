@@ -29,8 +29,14 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// One device-to-host copy for all of a step's sums (each .item() would synchronise a GPU).
 void accumulate(std::map<std::string, double>& sums, const StepOutput& out) {
-  for (const auto& [key, value] : out.sums) sums[key] += value.item<double>();
+  if (out.sums.empty()) return;
+  std::vector<torch::Tensor> values;
+  for (const auto& entry : out.sums) values.push_back(entry.second.to(torch::kFloat64).reshape({}));
+  const auto host = torch::stack(values).to(torch::kCPU);
+  const double* v = host.data_ptr<double>();
+  for (const auto& entry : out.sums) sums[entry.first] += *v++;
 }
 
 std::string checkpoint_name(std::int64_t epochs_done, std::int64_t steps) {
