@@ -8,9 +8,12 @@ ASTROM3_BUILD_PACKAGES=(
   libopenblas0-pthread  # without it Debian's LibTorch resolves libblas.so.3 to the reference BLAS (~4x slower)
   libhdf5-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev
 )
-# Used by the tests themselves: tests/cli/cli_test.sh parses JSON with python3, and
+# Used by the tests themselves: tests/cli/cli_test.sh parses JSON with python3,
 # tests/cli/pretrain_test.sh runs the PyTorch reference (scripts/reference/astrom3_ref.py) on
-# astrom3's exports, so the LibTorch 2.6 chroot checks interop against PyTorch 2.6 too.
-ASTROM3_TEST_PACKAGES=(python3 python3-numpy python3-torch)
-# Debian's /usr/bin/python3 stack for the other reference scripts (golden values, benchmarks).
-ASTROM3_SCRIPT_PACKAGES=(python3-scipy python3-h5py)
+# astrom3's exports (so the LibTorch 2.6 chroot checks interop against PyTorch 2.6 too), and
+# tests/cli/finetune_test.sh reads embedding files with h5py and draws every plot of
+# scripts/plot.py (matplotlib; scikit-learn's t-SNE for embedding maps).
+ASTROM3_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-h5py python3-matplotlib
+                       python3-sklearn)
+# Debian's /usr/bin/python3 stack for the other scripts: golden preprocessing values (scipy).
+ASTROM3_SCRIPT_PACKAGES=(python3-scipy)

@@ -9,7 +9,10 @@
 #include "astrom3/common/logging.h"
 #include "astrom3/common/torch_compat.h"
 #include "astrom3/common/version.h"
+#include "cli/embed_command.h"
+#include "cli/evaluate_command.h"
 #include "cli/exit_codes.h"
+#include "cli/finetune_command.h"
 #include "cli/global_flags.h"
 #include "cli/inspect_command.h"
 #include "cli/pretrain_command.h"
@@ -32,6 +35,12 @@ int main(int argc, char** argv) {
   ExportArgs export_args;
   ImportArgs import_args;
   auto* pretrain_cmd = add_pretrain_command(app, pretrain);
+  FinetuneArgs finetune;
+  auto* finetune_cmd = add_finetune_command(app, finetune);
+  EvaluateArgs evaluate;
+  auto* evaluate_cmd = add_evaluate_command(app, evaluate);
+  EmbedArgs embed;
+  auto* embed_cmd = add_embed_command(app, embed);
   auto* export_cmd = add_export_command(app, export_args);
   auto* import_cmd = add_import_command(app, import_args);
 
@@ -47,6 +56,9 @@ int main(int argc, char** argv) {
     if (synth_cmd->parsed()) return run_synth(synth, global);
     if (inspect_cmd->parsed()) return run_inspect(inspect, global);
     if (pretrain_cmd->parsed()) return run_pretrain(pretrain, global);
+    if (finetune_cmd->parsed()) return run_finetune(finetune, global);
+    if (evaluate_cmd->parsed()) return run_evaluate(evaluate, global);
+    if (embed_cmd->parsed()) return run_embed(embed, global);
     if (export_cmd->parsed()) return run_export(export_args, global);
     if (import_cmd->parsed()) return run_import(import_args, global);
     return kExitUsage;

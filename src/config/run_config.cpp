@@ -110,6 +110,15 @@ void visit(V& v, ModelOptions& o) {
   v.section("metadata", o.metadata);
 }
 
+template <typename V>
+void visit(V& v, ClassifierOptions& o) {
+  using namespace astrom3::config;
+  v.field("mode", o.mode, one_of({"photometry", "spectra", "metadata", "all"}));
+  v.field("fusion", o.fusion, one_of({"avg", "concat"}));
+  v.field("freeze_encoders", o.freeze_encoders);
+  v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
+}
+
 }  // namespace astrom3::model
 
 namespace astrom3::train {
@@ -152,6 +161,7 @@ void visit(V& v, RunConfig& c) {
   v.section("synth", c.synth);
   v.section("model", c.model);
   v.section("train", c.train);
+  v.section("finetune", c.finetune);
 }
 
 nlohmann::json to_json(const RunConfig& config) {

@@ -44,6 +44,8 @@ struct Handle {
 // Chunked and compressed storage keeps large ragged arrays small on disk.
 Handle dataset_create_plist(int rank, const hsize_t* dims) {
   Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  // No modification times in object headers: the same content gives the same bytes.
+  H5Pset_obj_track_times(plist.id, 0);
   hsize_t total = 1;
   for (int i = 0; i < rank; ++i) total *= dims[i];
   if (total >= 4096) {
@@ -117,7 +119,9 @@ Location Location::open_file(const std::string& path) {
 }
 
 Location Location::create_group(const std::string& name) const {
-  const hid_t g = H5Gcreate2(id_, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(gcpl.id, 0);
+  const hid_t g = H5Gcreate2(id_, name.c_str(), H5P_DEFAULT, gcpl.id, H5P_DEFAULT);
   if (g < 0) fail("cannot create group " + where(name));
   return Location(g, file_, path_ == "/" ? "/" + name : path_ + "/" + name, false);
 }
@@ -181,6 +185,29 @@ void Location::write(const std::string& name, const std::vector<std::uint8_t>& d
   write_numeric(name, data.data(), {data.size()}, H5T_NATIVE_UINT8, H5T_STD_U8LE);
 }
 
+void Location::create_f32(const std::string& name, std::uint64_t rows, std::uint64_t cols) const {
+  hsize_t d[2] = {rows, cols};
+  Handle space(H5Screate_simple(2, d, nullptr), H5Sclose);
+  Handle plist = dataset_create_plist(2, d);
+  Handle ds(
+      H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.id, H5P_DEFAULT, plist.id, H5P_DEFAULT),
+      H5Dclose);
+  if (ds.id < 0) fail("cannot create dataset " + where(name));
+}
+
+void Location::write_f32_rows(const std::string& name, std::uint64_t first_row, const float* data,
+                              std::uint64_t rows, std::uint64_t cols) const {
+  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (ds.id < 0) fail("cannot open dataset " + where(name));
+  Handle file_space(H5Dget_space(ds.id), H5Sclose);
+  hsize_t start[2] = {first_row, 0}, count[2] = {rows, cols};
+  H5Sselect_hyperslab(file_space.id, H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Handle mem_space(H5Screate_simple(2, count, nullptr), H5Sclose);
+  if (H5Dwrite(ds.id, H5T_NATIVE_FLOAT, mem_space.id, file_space.id, H5P_DEFAULT, data) < 0) {
+    fail("cannot write rows of dataset " + where(name));
+  }
+}
+
 void Location::write(const std::string& name, const std::vector<std::string>& data) const {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type.id, H5T_VARIABLE);
@@ -190,7 +217,9 @@ void Location::write(const std::string& name, const std::vector<std::string>& da
   for (const auto& s : data) ptrs.push_back(s.c_str());
   hsize_t dim = data.size();
   Handle space(H5Screate_simple(1, &dim, nullptr), H5Sclose);
-  Handle ds(H5Dcreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(dcpl.id, 0);
+  Handle ds(H5Dcreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT),
             H5Dclose);
   if (ds.id < 0) fail("cannot create dataset " + where(name));
   if (H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) {

@@ -42,6 +42,10 @@ class Location {
   void write(const std::string& name, const std::vector<std::int32_t>& data) const;
   void write(const std::string& name, const std::vector<std::uint8_t>& data) const;
   void write(const std::string& name, const std::vector<std::string>& data) const;
+  /// Streaming: creates a float32 [rows, cols] dataset, then writes row blocks into it.
+  void create_f32(const std::string& name, std::uint64_t rows, std::uint64_t cols) const;
+  void write_f32_rows(const std::string& name, std::uint64_t first_row, const float* data,
+                      std::uint64_t rows, std::uint64_t cols) const;
 
   /// Reads a whole dataset, converting to the requested type; `dims` receives its shape.
   std::vector<double> read_f64(const std::string& name, std::vector<std::uint64_t>* dims) const;

@@ -5,30 +5,9 @@
 #include <cmath>
 
 #include "astrom3/common/error.h"
-#include "astrom3/model/metadata_encoder.h"
 #include "astrom3/model/photometry_encoder.h"
-#include "astrom3/model/spectra_encoder.h"
 
 namespace astrom3::model {
-
-data::Modality modality_from_name(const std::string& name) {
-  if (name == "photometry") return data::kPhotometry;
-  if (name == "spectra") return data::kSpectra;
-  if (name == "metadata") return data::kMetadata;
-  throw ConfigError("unknown modality \"" + name + "\" (expected photometry, spectra, metadata)");
-}
-
-char modality_letter(data::Modality modality) {
-  switch (modality) {
-    case data::kPhotometry:
-      return 'p';
-    case data::kSpectra:
-      return 's';
-    case data::kMetadata:
-      return 'm';
-  }
-  throw Error("invalid modality");
-}
 
 std::vector<ModalityPair> modality_pairs(const std::vector<data::Modality>& modalities) {
   const std::size_t n = modalities.size();
@@ -45,41 +24,8 @@ std::vector<ModalityPair> modality_pairs(const std::vector<data::Modality>& moda
   return pairs;
 }
 
-namespace {
-
-std::shared_ptr<ModalityEncoder> make_encoder(data::Modality modality, const ModelOptions& o) {
-  switch (modality) {
-    case data::kPhotometry:
-      return PhotometryEncoder(o.photometry, o.seq_len, o.sampling_seed).ptr();
-    case data::kSpectra:
-      return SpectraEncoder(o.spectra, o.spectrum_length).ptr();
-    case data::kMetadata:
-      return MetadataEncoder(o.metadata).ptr();
-  }
-  throw Error("invalid modality");
-}
-
-const char* modality_name(data::Modality modality) {
-  switch (modality) {
-    case data::kPhotometry:
-      return "photometry";
-    case data::kSpectra:
-      return "spectra";
-    default:
-      return "metadata";
-  }
-}
-
-}  // namespace
-
-AstroM3ModelImpl::AstroM3ModelImpl(const ModelOptions& options) : options_(options) {
-  for (const auto& name : options.modalities) {
-    const auto m = modality_from_name(name);
-    for (auto seen : modalities_) {
-      if (seen == m) throw ConfigError("model.modalities lists \"" + name + "\" twice");
-    }
-    modalities_.push_back(m);
-  }
+AstroM3ModelImpl::AstroM3ModelImpl(const ModelOptions& options)
+    : options_(options), modalities_(parse_modalities(options.modalities)) {
   if (modalities_.size() < 2) throw ConfigError("model.modalities needs at least two modalities");
   pairs_ = modality_pairs(modalities_);
   for (auto m : modalities_) {

@@ -73,6 +73,7 @@ json to_json(const CheckpointManifest& m) {
             {"best", s.best},
             {"epoch_sums", s.epoch_sums}}},
           {"metrics", m.metrics},
+          {"init", m.init},
           {"config", m.config}};
 }
 
@@ -107,6 +108,7 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     m.state.best = s.at("best");
     m.state.epoch_sums = s.at("epoch_sums");
     m.metrics = doc.at("metrics");
+    m.init = doc.value("init", json::object());
     m.config = doc.at("config");
     return m;
   } catch (const json::exception& e) {

@@ -13,6 +13,7 @@
 #include "astrom3/model/contrastive_loss.h"
 #include "astrom3/model/parameter_summary.h"
 #include "astrom3/model/spectra_encoder.h"
+#include "support/model_support.h"
 
 namespace astrom3::model {
 namespace {
@@ -24,32 +25,11 @@ ModelOptions paper_options() {
 }
 
 ModelOptions tiny_options() {
-  ModelOptions o;
-  o.seq_len = 20;
-  o.spectrum_length = 200;
-  o.embedding_dim = 8;
-  o.photometry.d_model = 16;
-  o.photometry.d_ff = 32;
-  o.photometry.layers = 1;
-  o.photometry.max_len = 32;
-  o.photometry.dropout = o.photometry.embedding_dropout = 0.0;
-  o.spectra.channels = {3, 4, 4};
-  o.spectra.dropout = 0.0;
-  o.metadata.hidden_dim = 16;
-  o.metadata.dropout = 0.0;
-  return o;
+  return test::tiny_model_options();
 }
 
 data::Batch random_batch(const ModelOptions& o, std::int64_t n, std::uint64_t seed) {
-  torch::manual_seed(seed);
-  data::Batch b;
-  b.photometry = torch::randn({n, o.seq_len, 9});
-  b.photometry_mask = torch::ones({n, o.seq_len});
-  b.spectra = torch::randn({n, 3, o.spectrum_length});
-  b.metadata = torch::randn({n, 34});
-  b.present = torch::ones({n, 3}, torch::kBool);
-  b.labels = torch::full({n}, -1, torch::kInt64);
-  return b;
+  return test::random_batch(o, n, seed);
 }
 
 TEST(Model, PaperConfigurationHasTheOfficialParameterCount) {

@@ -35,6 +35,7 @@ struct RunConfig {
   synth::SynthOptions synth;
   model::ModelOptions model;
   train::TrainOptions train;
+  model::ClassifierOptions finetune;
 };
 
 /// Model options of a run: the `model` section plus the fields derived from the rest of the

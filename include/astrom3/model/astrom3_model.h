@@ -19,10 +19,6 @@
 
 namespace astrom3::model {
 
-/// Modality names in the data's column order (data::Modality), and their one-letter keys.
-data::Modality modality_from_name(const std::string& name);
-char modality_letter(data::Modality modality);
-
 /// Two modalities of the model (indices into its modality list) and the key of their scale.
 struct ModalityPair {
   std::size_t a, b;

@@ -67,4 +67,16 @@ struct ModelOptions {
   MetadataEncoderOptions metadata;
 };
 
+/// The `finetune` section: the classifier on top of the encoders (paper.md §4.5).
+struct ClassifierOptions {
+  /// photometry | spectra | metadata: that encoder's features -> Linear(features, classes).
+  /// all: every modality of model.modalities encoded, projected and L2-normalised, fused,
+  /// then Linear(embedding or modalities x embedding, classes).
+  std::string mode = "photometry";
+  std::string fusion = "avg";    // all: avg (paper; over the modalities an object has) | concat
+  bool freeze_encoders = false;  // train only the head (and, in `all`, the projections): a probe
+  /// Cross-entropy class weights: none (paper) | balanced (n / (classes * n_class) on train).
+  std::string class_weights = "none";
+};
+
 }  // namespace astrom3::model

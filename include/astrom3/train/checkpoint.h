@@ -49,6 +49,8 @@ struct CheckpointManifest {
   std::string split_hash;  // data::split_membership_hash
   TrainingState state;
   nlohmann::json metrics = nlohmann::json::object();  // the last finished epoch's metrics
+  /// Where the initial weights came from (fine-tuning): {checkpoint, split_set, ...}; or empty.
+  nlohmann::json init = nlohmann::json::object();
   std::string astrom3_version;
   std::string libtorch_version;
 };

@@ -1,0 +1,47 @@
+// The HDF5 file `astrom3 embed` writes (docs/embeddings.md), streamed batch by batch and
+// committed atomically:
+//   /ids [N] str, /labels [N] int32 (-1 = unlabelled), /split [N] str (train | val | test),
+//   /present/<modality> [N] uint8, /embeddings/<modality> [N, E] float32 (L2-normalised),
+//   /embeddings/fused [N, E] float32 (mean over the modalities the object has);
+//   root attributes: format ("astrom3-embeddings"), format_version, checkpoint, split_set,
+//   modalities and class_names (JSON lists).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "astrom3/eval/embeddings.h"
+
+namespace astrom3::eval {
+
+struct EmbeddingFileInfo {
+  std::string checkpoint;
+  std::string split_set;
+  std::vector<std::string> modalities;
+  std::vector<std::string> class_names;
+  std::int64_t objects = 0;
+  std::int64_t dim = 0;
+};
+
+class EmbeddingFileWriter {
+ public:
+  EmbeddingFileWriter(const std::filesystem::path& path, const EmbeddingFileInfo& info);
+  ~EmbeddingFileWriter();
+  EmbeddingFileWriter(const EmbeddingFileWriter&) = delete;
+  EmbeddingFileWriter& operator=(const EmbeddingFileWriter&) = delete;
+
+  /// Appends one batch; `split` names the split its objects belong to.
+  void append(const EmbeddingBatch& batch, const std::string& split);
+  /// Writes the per-object columns and renames the file into place. Throws DataError if fewer
+  /// objects than announced were appended.
+  void commit();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace astrom3::eval

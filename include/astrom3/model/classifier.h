@@ -1,0 +1,54 @@
+// The fine-tuning classifier (paper.md §4.5). Single-modality modes put a fresh linear head
+// `fc` on one encoder's raw features (upstream drops the CLIP projection there); `all` encodes
+// every modality, projects, L2-normalises, fuses (mean over the modalities an object has, or
+// concatenation) and applies `fc`. Encoders and projections keep the CLIP model's names
+// (<modality>_encoder.*, <modality>_proj.*), so initialising from a CLIP checkpoint is a copy of
+// the keys the classifier has.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <torch/nn/modules/linear.h>
+
+#include "astrom3/data/batch.h"
+#include "astrom3/io/safetensors.h"
+#include "astrom3/model/modality_encoder.h"
+#include "astrom3/model/model_options.h"
+
+namespace astrom3::model {
+
+class ClassifierImpl : public torch::nn::Module {
+ public:
+  ClassifierImpl(const ModelOptions& model, const ClassifierOptions& options,
+                 std::int64_t num_classes);
+
+  /// Logits [B, num_classes].
+  torch::Tensor forward(const data::Batch& batch);
+  /// [B] bool: objects the classifier can score (they have its modality; in `all`, any).
+  torch::Tensor usable(const data::Batch& batch) const;
+
+  /// Copies the encoder (and, in `all`, projection) weights of a CLIP state dict. Every key of
+  /// those modules must be present with the same shape; a DataError naming `source` and the
+  /// keys otherwise. The head stays as initialised. Returns the number of tensors copied.
+  std::size_t load_clip_weights(const io::TensorMap& clip, const std::string& source);
+
+  /// Freezes (requires_grad = false) the encoders; the head and projections stay trainable.
+  void freeze_encoders();
+  void set_sampling_step(std::uint64_t step);
+
+  const ClassifierOptions& options() const { return options_; }
+  const std::vector<data::Modality>& modalities() const { return modalities_; }
+
+ private:
+  ModelOptions model_options_;
+  ClassifierOptions options_;
+  std::vector<data::Modality> modalities_;
+  std::vector<std::shared_ptr<ModalityEncoder>> encoders_;
+  std::vector<torch::nn::Linear> projections_;  // `all` only
+  torch::nn::Linear fc_{nullptr};
+};
+TORCH_MODULE(Classifier);
+
+}  // namespace astrom3::model

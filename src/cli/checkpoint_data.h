@@ -1,0 +1,33 @@
+// What `evaluate` and `embed` share: a checkpoint, its run configuration with the data file
+// the user names, and that data's split set.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "astrom3/config/run_config.h"
+#include "astrom3/data/split_data.h"
+#include "astrom3/train/checkpoint.h"
+#include "cli/global_flags.h"
+
+namespace astrom3::cli {
+
+struct CheckpointData {
+  std::filesystem::path dir;
+  train::CheckpointManifest manifest;
+  config::RunConfig config;  // the checkpoint's, with data.path and global flags applied
+  model::ModelOptions model;
+  data::SplitData data;
+};
+
+/// Loads the checkpoint's manifest and `data_path` (the checkpoint's own data file when empty)
+/// with the checkpoint's split set. Warns when the split's membership differs from training's.
+CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
+                                    const GlobalFlags& global);
+
+/// The store of one split: train, val or test (ConfigError otherwise).
+std::shared_ptr<const data::SampleStore> split_store(const data::SplitData& data,
+                                                     const std::string& split);
+
+}  // namespace astrom3::cli

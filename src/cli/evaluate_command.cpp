@@ -1,0 +1,161 @@
+#include "cli/evaluate_command.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <iostream>
+
+#include "astrom3/common/atomic_file.h"
+#include "astrom3/common/device.h"
+#include "astrom3/common/error.h"
+#include "astrom3/data/batch_loader.h"
+#include "astrom3/eval/classification_metrics.h"
+#include "astrom3/eval/embedding_probes.h"
+#include "astrom3/eval/embeddings.h"
+#include "astrom3/eval/retrieval.h"
+#include "astrom3/model/astrom3_model.h"
+#include "astrom3/model/classifier.h"
+#include "cli/checkpoint_data.h"
+#include "cli/exit_codes.h"
+
+namespace astrom3::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Run directory of a checkpoint inside checkpoints/, else the checkpoint's parent.
+fs::path default_out(const fs::path& checkpoint, const std::string& split) {
+  const auto parent = checkpoint.parent_path();
+  const auto base = parent.filename() == "checkpoints" ? parent.parent_path() : parent;
+  return base / ("eval-" + checkpoint.filename().string() + "-" + split);
+}
+
+json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out) {
+  const auto& names = c.data.survey->class_names;
+  auto classifier =
+      model::Classifier(c.model, c.config.finetune, static_cast<std::int64_t>(names.size()));
+  train::load_weights(c.dir, *classifier);
+  const auto device = resolve_device(c.config.runtime.device);
+  classifier->to(device);
+  classifier->eval();
+  torch::NoGradGuard no_grad;
+  data::BatchLoader loader(split_store(c.data, split), c.config.loader, /*training=*/false, 0,
+                           device);
+  std::vector<std::int64_t> truth, predicted;
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    const auto valid = classifier->usable(*batch).logical_and(batch->labels.ge(0));
+    const auto keep = valid.nonzero().squeeze(1);
+    const auto pred = classifier->forward(*batch).argmax(1).index_select(0, keep).to(torch::kCPU);
+    const auto labels = batch->labels.index_select(0, keep).to(torch::kCPU);
+    truth.insert(truth.end(), labels.data_ptr<std::int64_t>(),
+                 labels.data_ptr<std::int64_t>() + labels.numel());
+    predicted.insert(predicted.end(), pred.data_ptr<std::int64_t>(),
+                     pred.data_ptr<std::int64_t>() + pred.numel());
+  }
+  const auto report = eval::classification_report(truth, predicted, names);
+  std::cout << format_report(report);
+  write_text_file_atomic(out / "confusion.csv", eval::confusion_csv(report));
+  return eval::to_json(report);
+}
+
+json evaluate_clip(const CheckpointData& c, const std::string& split, std::int64_t k) {
+  auto model = model::AstroM3Model(c.model);
+  train::load_weights(c.dir, *model);
+  const auto device = resolve_device(c.config.runtime.device);
+  model->to(device);
+  const auto query =
+      eval::compute_embeddings(*model, split_store(c.data, split), c.config.loader, device);
+  json out;
+  out["objects"] = query.fused.size(0);
+  // Retrieval in both directions of every pair, over the objects that have both modalities.
+  json retrieval = json::object();
+  for (const auto& pair : model->pairs()) {
+    const auto both = query.present.select(1, static_cast<std::int64_t>(pair.a))
+                          .logical_and(query.present.select(1, static_cast<std::int64_t>(pair.b)))
+                          .nonzero()
+                          .squeeze(1);
+    const auto a = query.modalities[pair.a].index_select(0, both);
+    const auto b = query.modalities[pair.b].index_select(0, both);
+    const std::string key_ab = std::string{pair.key[0]} + "->" + pair.key[1];
+    const std::string key_ba = std::string{pair.key[1]} + "->" + pair.key[0];
+    for (const auto& [key, m] : {std::make_pair(key_ab, eval::retrieval(a, b)),
+                                 std::make_pair(key_ba, eval::retrieval(b, a))}) {
+      retrieval[key] = {{"queries", m.queries},
+                        {"top1", m.top1},
+                        {"top5", m.top5},
+                        {"median_rank", m.median_rank}};
+      std::cout << fmt::format(
+          "retrieval {:<5} top-1 {:.4f}  top-5 {:.4f}  median rank {:g}  ({} objects)\n", key,
+          m.top1, m.top5, m.median_rank, m.queries);
+    }
+  }
+  out["retrieval"] = retrieval;
+  // Classification from the frozen fused embeddings, probes fitted on the train split.
+  const auto train = split == "train"
+                         ? query
+                         : eval::compute_embeddings(*model, c.data.train, c.config.loader, device);
+  const auto labelled = [](const eval::EmbeddingBatch& e) {
+    return e.labels.ge(0).nonzero().squeeze(1);
+  };
+  const auto tr = labelled(train), q = labelled(query);
+  const auto x_train = train.fused.index_select(0, tr), y_train = train.labels.index_select(0, tr);
+  const auto x_query = query.fused.index_select(0, q);
+  const auto y_query = query.labels.index_select(0, q);
+  const std::vector<std::int64_t> truth(y_query.data_ptr<std::int64_t>(),
+                                        y_query.data_ptr<std::int64_t>() + y_query.numel());
+  const auto& names = c.data.survey->class_names;
+  const auto classes = static_cast<std::int64_t>(names.size());
+  const auto normalised = x_train / x_train.norm(2, {1}, true).clamp_min(1e-12);
+  const auto normalised_query = x_query / x_query.norm(2, {1}, true).clamp_min(1e-12);
+  json probes;
+  for (const auto& [name, predicted] :
+       {std::make_pair(std::string("nearest_centroid"),
+                       eval::nearest_centroid(normalised, y_train, classes, normalised_query)),
+        std::make_pair(
+            "knn_" + std::to_string(k),
+            eval::k_nearest_neighbours(normalised, y_train, classes, normalised_query, k)),
+        std::make_pair(std::string("logistic_regression"),
+                       eval::logistic_regression_probe(x_train, y_train, classes, x_query))}) {
+    const auto report = eval::classification_report(truth, predicted, names);
+    probes[name] = eval::to_json(report);
+    std::cout << fmt::format("{:<20} accuracy {:.4f}  balanced accuracy {:.4f}  macro-F1 {:.4f}\n",
+                             name, report.accuracy, report.balanced_accuracy, report.macro_f1);
+  }
+  out["frozen_embedding_classification"] = probes;
+  return out;
+}
+
+}  // namespace
+
+CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args) {
+  auto* cmd = app.add_subcommand("evaluate", "Metrics of a classifier or CLIP checkpoint");
+  cmd->add_option("--checkpoint", args.checkpoint, "checkpoint or run directory")->required();
+  cmd->add_option("--data", args.data, "survey file (default: the checkpoint's)");
+  cmd->add_option("--split", args.split, "train, val or test")
+      ->check(CLI::IsMember({"train", "val", "test"}));
+  cmd->add_option("--out,-o", args.out,
+                  "output directory (default: eval-<checkpoint>-<split> in the run directory)");
+  cmd->add_option("--neighbours", args.neighbours, "k of the k-nearest-neighbour probe (CLIP)")
+      ->check(CLI::PositiveNumber);
+  return cmd;
+}
+
+int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global) {
+  const auto c = load_checkpoint_data(args.checkpoint, args.data, global);
+  const fs::path out = args.out.empty() ? default_out(c.dir, args.split) : fs::path(args.out);
+  prepare_output_location(out / "metrics.json");
+  json metrics = c.manifest.kind == "classifier" ? evaluate_classifier(c, args.split, out)
+                                                 : evaluate_clip(c, args.split, args.neighbours);
+  metrics["checkpoint"] = c.dir.string();
+  metrics["kind"] = c.manifest.kind;
+  metrics["data"] = c.config.data.path;
+  metrics["split_set"] = c.data.split_set;
+  metrics["split"] = args.split;
+  write_text_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
+  spdlog::info("[evaluate] wrote {}", (out / "metrics.json").string());
+  return kExitSuccess;
+}
+
+}  // namespace astrom3::cli

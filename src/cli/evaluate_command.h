@@ -1,0 +1,23 @@
+// astrom3 evaluate: metrics of a classifier or a CLIP checkpoint on one split (docs/cli.md).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/global_flags.h"
+
+namespace astrom3::cli {
+
+struct EvaluateArgs {
+  std::string checkpoint;
+  std::string data;
+  std::string split = "test";
+  std::string out;
+  std::int64_t neighbours = 10;
+};
+
+CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args);
+int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global);
+
+}  // namespace astrom3::cli

@@ -1,0 +1,115 @@
+#include "cli/finetune_command.h"
+
+#include <spdlog/spdlog.h>
+
+#include "astrom3/common/device.h"
+#include "astrom3/common/error.h"
+#include "astrom3/data/split_data.h"
+#include "astrom3/io/safetensors.h"
+#include "astrom3/model/classifier.h"
+#include "astrom3/train/classifier_objective.h"
+#include "cli/exit_codes.h"
+#include "cli/training_run.h"
+
+namespace astrom3::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The seed part of a split-set name ("sub10_66" -> "66"); empty if the name has none.
+std::string split_seed(const std::string& split_set) {
+  const auto underscore = split_set.rfind('_');
+  return underscore == std::string::npos ? "" : split_set.substr(underscore + 1);
+}
+
+// Pre-training on one seed's train split and evaluating on another seed's test split puts test
+// objects into (self-supervised) training: refuse unless the user overrides.
+void check_leakage(const train::CheckpointManifest& clip, const fs::path& dir,
+                   const std::string& split_set, bool allow) {
+  if (clip.split_set.empty()) {
+    spdlog::warn(
+        "[finetune] {} records no split set (imported weights?): cannot check that its "
+        "pre-training data excludes the test objects of {}",
+        dir.string(), split_set);
+    return;
+  }
+  if (split_seed(clip.split_set) == split_seed(split_set)) return;
+  const std::string message =
+      dir.string() + " was pre-trained on split set " + clip.split_set + ", but fine-tuning uses " +
+      split_set +
+      ": splits of different seeds overlap, so objects of this run's test set were in the "
+      "pre-training set (data leakage). Pre-train on the same seed's full split, or pass "
+      "--allow-split-mismatch if you know the overlap does not matter.";
+  if (!allow) throw ConfigError(message);
+  spdlog::warn("[finetune] {}", message);
+}
+
+}  // namespace
+
+CLI::App* add_finetune_command(CLI::App& app, FinetuneArgs& args) {
+  auto* cmd = app.add_subcommand("finetune", "Train a classifier, from scratch or from CLIP");
+  cmd->add_option("--out,-o", args.out, "run directory (default results/finetune)");
+  cmd->add_option("--resume", args.resume,
+                  "continue from a checkpoint directory or a run directory (its latest)");
+  cmd->add_option("--init", args.init, "initialise the encoders from a CLIP checkpoint");
+  cmd->add_flag("--allow-split-mismatch", args.allow_split_mismatch,
+                "accept a CLIP checkpoint pre-trained on another seed's split (data leakage)");
+  add_config_flags(*cmd, args.config);
+  return cmd;
+}
+
+int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
+  const auto plan =
+      plan_run("classifier", args.out, args.resume, args.config, global, "results/finetune");
+  if (args.config.dump_config) {
+    print_config(plan.config);
+    return kExitSuccess;
+  }
+  const auto& config = plan.config;
+  if (!args.init.empty() && !args.resume.empty()) {
+    throw ConfigError(
+        "finetune: --init and --resume exclude each other (a resumed run keeps "
+        "its weights)");
+  }
+  fs::path init_dir;
+  train::CheckpointManifest init_manifest;
+  if (!args.init.empty()) {
+    init_dir = train::resolve_checkpoint(args.init);
+    init_manifest = train::read_manifest(init_dir);
+    if (init_manifest.kind != "clip") {
+      throw ConfigError("--init " + init_dir.string() + " is a \"" + init_manifest.kind +
+                        "\" checkpoint; fine-tuning starts from clip checkpoints");
+    }
+    check_leakage(init_manifest, init_dir, config.data.split_set, args.allow_split_mismatch);
+  }
+  prepare_run_dir(plan);
+  const auto data = data::load_split_data(config.data, worker_threads(config.runtime.threads));
+  const auto num_classes = static_cast<std::int64_t>(data.survey->class_names.size());
+  const auto model_options = config::resolved_model_options(config);
+
+  torch::manual_seed(init_seed(config));
+  auto classifier = model::Classifier(model_options, config.finetune, num_classes);
+  auto manifest = train::make_manifest("classifier", config, model_options, &data);
+  if (!init_dir.empty()) {
+    const auto weights = init_dir / "model.safetensors";
+    const auto copied =
+        classifier->load_clip_weights(io::read_safetensors(weights).tensors, weights.string());
+    spdlog::info("[finetune] initialised {} tensors from {} ({} mode{})", copied, init_dir.string(),
+                 config.finetune.mode, config.finetune.freeze_encoders ? ", encoders frozen" : "");
+    manifest.init = {{"checkpoint", init_dir.string()},
+                     {"split_set", init_manifest.split_set},
+                     {"membership_hash", init_manifest.split_hash},
+                     {"split_mismatch_allowed", args.allow_split_mismatch}};
+  }
+  std::vector<double> weights;
+  if (config.finetune.class_weights == "balanced") {
+    weights = train::balanced_class_weights(data.survey->labels,
+                                            data.survey->split_set(data.split_set).train,
+                                            static_cast<std::size_t>(num_classes));
+  }
+  train::ClassifierObjective objective(classifier, weights);
+  if (plan.resumed) manifest.init = plan.resumed->init;
+  return train_run("finetune", plan, data, objective, manifest);
+}
+
+}  // namespace astrom3::cli

@@ -1,0 +1,44 @@
+// What `pretrain` and `finetune` share: resolving a fresh or resumed run (config, run
+// directory, checkpoint), building the loaders and the trainer, training, and reporting.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "astrom3/config/run_config.h"
+#include "astrom3/data/split_data.h"
+#include "astrom3/train/checkpoint.h"
+#include "astrom3/train/objective.h"
+#include "cli/config_flags.h"
+#include "cli/global_flags.h"
+
+namespace astrom3::cli {
+
+struct RunPlan {
+  config::RunConfig config;
+  std::filesystem::path run_dir;
+  std::filesystem::path checkpoint;                  // resume from here; empty for a fresh run
+  std::optional<train::CheckpointManifest> resumed;  // its manifest
+};
+
+/// Resolves the configuration (a resumed run starts from its checkpoint's config) and the run
+/// directory: --out, else the resumed run's, else `default_out`. A fresh run refuses a
+/// directory that already holds one. `kind` is the checkpoint kind this command resumes.
+RunPlan plan_run(const std::string& kind, const std::string& out, const std::string& resume,
+                 const ConfigFlags& flags, const GlobalFlags& global,
+                 const std::string& default_out);
+
+/// Refuses a fresh run in a directory that already holds one (ConfigError) and checks that the
+/// run directory is writable, before any expensive work.
+void prepare_run_dir(const RunPlan& plan);
+
+/// Derived seeds shared by the training commands.
+std::uint64_t init_seed(const config::RunConfig& config);
+
+/// Trains `objective` on `data` (train split; val for validation) and returns the exit code
+/// (0, or kExitInterrupted after a stop signal). `manifest` is the checkpoints' template.
+int train_run(const std::string& command, const RunPlan& plan, const data::SplitData& data,
+              train::Objective& objective, const train::CheckpointManifest& manifest);
+
+}  // namespace astrom3::cli

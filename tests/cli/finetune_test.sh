@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end checks of astrom3 finetune / evaluate / embed and scripts/reproduce_table.sh:
+# CLIP initialisation, the leakage guard, resume, metric files, deterministic embeddings read
+# back with Debian's python3-h5py, and the structure of a tiny table run.
+# Usage: finetune_test.sh PATH/TO/astrom3 SOURCE_DIR
+set -u
+BIN="$1"
+SRC="$2"
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+
+"$BIN" synth --out "$WORK/s.h5" --objects 300 --seed 5 2>/dev/null || fail "synth failed"
+D=(--set "data.path=$WORK/s.h5" --set loader.batch_size=60)
+"$BIN" --threads 1 pretrain --config "$SRC/configs/quick/clip.json" "${D[@]}" --set train.epochs=2 \
+  --out "$WORK/pre" 2>/dev/null || fail "pretrain failed"
+FT=(--config "$SRC/configs/quick/finetune-photometry-sub50-clip.json" "${D[@]}" --set train.epochs=2)
+
+# Leakage guard: pre-trained on full_42, fine-tuned on seed 66.
+expect 2 "data leakage" -- "$BIN" finetune "${FT[@]}" --set data.split_set=sub50_66 \
+  --init "$WORK/pre" --out "$WORK/leak"
+[[ ! -e "$WORK/leak/latest" ]] || fail "refused fine-tuning still trained"
+expect 0 "data leakage" -- "$BIN" --threads 1 finetune "${FT[@]}" --set data.split_set=sub50_66 \
+  --set train.epochs=1 --init "$WORK/pre" --allow-split-mismatch --out "$WORK/leak-ok"
+expect 2 "clip checkpoints" -- "$BIN" finetune "${FT[@]}" --init "$WORK/leak-ok" --out "$WORK/x"
+
+# Fine-tune from CLIP, resume for one more epoch, evaluate.
+expect 0 "initialised [0-9]+ tensors" -- "$BIN" --threads 1 finetune "${FT[@]}" --init "$WORK/pre/best" \
+  --out "$WORK/ft"
+expect 0 "resuming" -- "$BIN" --threads 1 finetune --resume "$WORK/ft" --set train.epochs=3
+expect 0 "balanced accuracy" -- "$BIN" evaluate --checkpoint "$WORK/ft/best" --out "$WORK/ev"
+$PY - "$WORK/ev" "$WORK/ft" <<'PY' || fail "classifier evaluation outputs are wrong"
+import csv, json, sys
+m = json.load(open(sys.argv[1] + "/metrics.json"))
+rows = list(csv.reader(open(sys.argv[1] + "/confusion.csv")))
+names = rows[0][1:]
+assert names == m["class_names"] and len(names) == 10, names
+counts = [[int(v) for v in r[1:]] for r in rows[1:11]]
+total = sum(map(sum, counts))
+assert total == m["objects"] > 0
+assert abs(sum(counts[i][i] for i in range(10)) / total - m["accuracy"]) < 1e-12
+assert m["split"] == "test" and m["kind"] == "classifier" and m["split_set"] == "sub50_42"
+man = json.load(open(sys.argv[2] + "/latest/manifest.json"))
+assert man["init"]["split_set"] == "full_42", man["init"]
+assert man["training_state"]["epoch"] == 3
+PY
+
+# CLIP checkpoint: retrieval and frozen-embedding probes.
+expect 0 "retrieval p->s .*top-5" -- "$BIN" evaluate --checkpoint "$WORK/pre" --split val --out "$WORK/ev-clip"
+$PY - "$WORK/ev-clip/metrics.json" <<'PY' || fail "clip evaluation outputs are wrong"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert sorted(m["retrieval"]) == ["m->p", "m->s", "p->m", "p->s", "s->m", "s->p"], m["retrieval"]
+for r in m["retrieval"].values():
+    assert 0 <= r["top1"] <= r["top5"] <= 1 and r["median_rank"] >= 1 and 0 < r["queries"] <= 30
+assert sorted(m["frozen_embedding_classification"]) == ["knn_10", "logistic_regression", "nearest_centroid"]
+PY
+
+# Embeddings: deterministic bytes, readable with h5py.
+expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --out "$WORK/e1.h5"
+expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --out "$WORK/e2.h5"
+checks=$((checks + 1))
+cmp -s "$WORK/e1.h5" "$WORK/e2.h5" || fail "embedding the same data twice gave different files"
+expect 0 "" -- "$BIN" embed --checkpoint "$WORK/pre" --split val --out "$WORK/ev.h5"
+$PY - "$WORK/e1.h5" "$WORK/ev.h5" <<'PY' || fail "embedding file content is wrong"
+import json, sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    assert f.attrs["format"] == "astrom3-embeddings"
+    mods = json.loads(f.attrs["modalities"])
+    assert mods == ["photometry", "spectra", "metadata"]
+    n = len(f["ids"])
+    assert n == 300 and len(set(f["ids"].asstr()[:])) == 300
+    split = list(f["split"].asstr()[:])
+    assert split.count("train") == 240 and split.count("val") == 30 and split.count("test") == 30
+    e = {m: f["embeddings/" + m][:] for m in mods}
+    for m in mods:
+        assert e[m].shape == (300, 128)
+        assert np.allclose(np.linalg.norm(e[m], axis=1), 1, atol=1e-5)
+    present = np.stack([f["present/" + m][:] for m in mods], 1).astype(bool)
+    fused = sum(e[m] * present[:, i:i + 1] for i, m in enumerate(mods)) / present.sum(1, keepdims=True)
+    assert np.allclose(f["embeddings/fused"][:], fused, atol=1e-6)
+    labels = f["labels"][:]
+    assert labels.min() >= 0 and labels.max() <= 9
+    val_ids = list(f["ids"].asstr()[:][np.array(split) == "val"])
+    val_fused = f["embeddings/fused"][:][np.array(split) == "val"]
+with h5py.File(sys.argv[2], "r") as g:
+    assert list(g["ids"].asstr()[:]) == val_ids
+    assert np.array_equal(g["embeddings/fused"][:], val_fused)
+PY
+# Plots: PNG files from the evaluation, the training log and the embeddings.
+expect 0 "wrote .*confusion.png" -- $PY "$SRC/scripts/plot.py" confusion "$WORK/ev"
+expect 0 "wrote .*curves.png" -- $PY "$SRC/scripts/plot.py" curves "$WORK/pre"
+expect 0 "wrote .*e1-map.png" -- $PY "$SRC/scripts/plot.py" map "$WORK/e1.h5"
+for png in "$WORK/ev/confusion.png" "$WORK/pre/curves.png" "$WORK/e1-map.png"; do
+  checks=$((checks + 1))
+  [[ "$(head -c 8 "$png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" == "89504e470d0a1a0a" ]] ||
+    fail "$png is not a PNG file"
+done
+expect 2 "needs a clip checkpoint" -- "$BIN" embed --checkpoint "$WORK/ft" --out "$WORK/bad.h5"
+
+# A tiny table run: one seed, one epoch per run, the full grid (600 objects, so that sub10 has
+# val and test objects).
+"$BIN" synth --out "$WORK/t.h5" --objects 600 --seed 6 2>/dev/null || fail "synth failed"
+checks=$((checks + 1))
+if ASTROM3_BIN="$BIN" "$SRC/scripts/reproduce_table.sh" --quick --seeds 42 --data "$WORK/t.h5" \
+     --out "$WORK/table/runs" --set train.epochs=1 --set loader.batch_size=16 \
+     --set runtime.threads=1 > "$WORK/table.log" 2>&1; then
+  $PY - "$WORK/table/paper_table.md" <<'PY' || fail "paper_table.md has the wrong structure"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+rows = [l for l in lines if l.startswith("| ") and not l.startswith("| modality")]
+assert len(rows) == 16, len(rows)
+modes = [r.split("|")[1].strip() for r in rows]
+assert modes == [m for m in ("photometry", "spectra", "metadata", "all") for _ in range(4)]
+for r in rows:
+    cells = [c.strip() for c in r.split("|")[1:-1]]
+    assert len(cells) == 9
+    assert cells[2].endswith("± 0.00") and cells[3].endswith("± 0.00"), cells  # one seed
+    float(cells[4])
+assert "84.64 ± 6.32" in rows[0] and "91.47 ± 0.45" in rows[0]
+PY
+else
+  fail "reproduce_table.sh failed:"$'\n'"$(tail -20 "$WORK/table.log")"
+fi
+
+finish finetune
