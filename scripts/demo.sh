@@ -15,7 +15,7 @@ rm -rf "$OUT"
 start=$(date +%s)
 echo "== astrom3 synth: a synthetic trimodal survey (configs/demo.json)"
 "$BIN" synth --config configs/demo.json --out data/demo.h5
-"$BIN" inspect data/demo.h5 | head -20
+"$BIN" inspect data/demo.h5
 echo
 echo "== astrom3 pretrain: CLIP pre-training of the quick model (configs/quick/clip.json)"
 "$BIN" pretrain --config configs/quick/clip.json --out "$OUT/pretrain"
