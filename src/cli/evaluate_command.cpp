@@ -144,6 +144,16 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args) {
 
 int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global) {
   const auto c = load_checkpoint_data(args.checkpoint, args.data, global);
+  if (split_store(c.data, args.split)->size() == 0) {
+    if (c.manifest.kind != "classifier") {
+      throw DataError("the " + args.split + " split of split set " + c.data.split_set + " in " +
+                      c.config.data.path + " has no objects: nothing to retrieve");
+    }
+    spdlog::warn(
+        "[evaluate] the {} split of split set {} in {} has no objects: the metrics are "
+        "empty",
+        args.split, c.data.split_set, c.config.data.path);
+  }
   const fs::path out = args.out.empty() ? default_out(c.dir, args.split) : fs::path(args.out);
   prepare_output_location(out / "metrics.json");
   json metrics = c.manifest.kind == "classifier" ? evaluate_classifier(c, args.split, out)

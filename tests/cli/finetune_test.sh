@@ -99,6 +99,14 @@ for png in "$WORK/ev/confusion.png" "$WORK/pre/curves.png" "$WORK/e1-map.png"; d
 done
 expect 2 "needs a clip checkpoint" -- "$BIN" embed --checkpoint "$WORK/ft" --out "$WORK/bad.h5"
 
+# sub10 of the 300-object survey has no val or test objects: a warning and empty metrics.
+"$BIN" --threads 1 finetune --config "$SRC/configs/quick/finetune-metadata-sub10.json" "${D[@]}" \
+  --set loader.batch_size=8 --set train.epochs=1 --out "$WORK/ft10" 2>/dev/null || fail "sub10 fine-tuning failed"
+expect 0 "test split of split set sub10_42 .* has no objects" -- "$BIN" evaluate \
+  --checkpoint "$WORK/ft10" --out "$WORK/empty"
+$PY -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['objects'] == 0 and m['accuracy'] == 0" \
+  "$WORK/empty/metrics.json" || fail "empty evaluation wrote wrong metrics"
+
 # A tiny table run: one seed, one epoch per run, the full grid (600 objects, so that sub10 has
 # val and test objects).
 "$BIN" synth --out "$WORK/t.h5" --objects 600 --seed 6 2>/dev/null || fail "synth failed"
