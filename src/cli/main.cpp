@@ -15,6 +15,7 @@
 #include "cli/finetune_command.h"
 #include "cli/global_flags.h"
 #include "cli/inspect_command.h"
+#include "cli/prepare_command.h"
 #include "cli/pretrain_command.h"
 #include "cli/synth_command.h"
 #include "cli/weights_command.h"
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   InspectArgs inspect;
   auto* synth_cmd = add_synth_command(app, synth);
   auto* inspect_cmd = add_inspect_command(app, inspect);
+  PrepareArgs prepare;
+  auto* prepare_cmd = add_prepare_command(app, prepare);
   PretrainArgs pretrain;
   ExportArgs export_args;
   ImportArgs import_args;
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     astrom3::init_logging(global.log_level.value_or("info"));
     if (synth_cmd->parsed()) return run_synth(synth, global);
     if (inspect_cmd->parsed()) return run_inspect(inspect, global);
+    if (prepare_cmd->parsed()) return run_prepare(prepare, global);
     if (pretrain_cmd->parsed()) return run_pretrain(pretrain, global);
     if (finetune_cmd->parsed()) return run_finetune(finetune, global);
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, global);

@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/data/survey_io.h"
+#include "astrom3/ingest/astrom3_export.h"
 #include "astrom3/synth/survey_generator.h"
 
 namespace astrom3::cli {
@@ -15,6 +17,9 @@ namespace astrom3::cli {
 CLI::App* add_synth_command(CLI::App& app, SynthArgs& args) {
   auto* cmd = app.add_subcommand("synth", "Generate a synthetic trimodal variable-star survey");
   cmd->add_option("--out,-o", args.out, "output survey file (HDF5)");
+  cmd->add_option("--raw-layout", args.raw_layout,
+                  "also write the published AstroM3 raw layout (photometry.zip, FITS spectra, "
+                  "split CSVs) into this new directory");
   cmd->add_option("--objects", args.objects, "labelled objects (synth.objects)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--unlabeled", args.unlabeled, "extra unlabelled objects (synth.unlabeled)")
@@ -34,8 +39,14 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
     print_config(config);
     return 0;
   }
-  if (args.out.empty()) throw ConfigError("synth: --out FILE is required");
-  prepare_output_location(args.out);  // fail now, not after generating the survey
+  if (args.out.empty() && args.raw_layout.empty()) {
+    throw ConfigError("synth: --out FILE or --raw-layout DIR is required");
+  }
+  if (!args.out.empty()) prepare_output_location(args.out);  // fail now, not after generating
+  if (!args.raw_layout.empty() && std::filesystem::exists(args.raw_layout) &&
+      !std::filesystem::is_empty(args.raw_layout)) {
+    throw ConfigError("synth: --raw-layout " + args.raw_layout + " exists and is not empty");
+  }
 
   const int threads = worker_threads(config.runtime.threads);
   const auto t0 = std::chrono::steady_clock::now();
@@ -43,11 +54,23 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
                config.synth.objects, config.synth.unlabeled, config.synth.seed);
   data::Survey survey = synth::generate_survey(config.synth, threads);
   survey.provenance["config"] = config::to_json(config).dump();
-  data::write_survey(survey, args.out);
+  if (!args.out.empty()) {
+    data::write_survey(survey, args.out);
+    spdlog::info("[synth] wrote {} ({} objects, {} split sets)", args.out, survey.size(),
+                 survey.split_sets.size());
+  }
+  if (!args.raw_layout.empty()) {
+    const auto raw = ingest::write_astrom3_layout(survey, args.raw_layout,
+                                                  survey.provenance["generator"], threads);
+    spdlog::info(
+        "[synth] wrote the raw layout in {}: {} light curves in photometry.zip, {} "
+        "spectra ({} image layout, {} COADD table, {} gzip), {} split directories",
+        args.raw_layout, raw.lightcurves, raw.spectra_image + raw.spectra_table, raw.spectra_image,
+        raw.spectra_table, raw.spectra_gzip, raw.split_sets);
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("[synth] wrote {} ({} objects, {} split sets) in {:.1f} s", args.out, survey.size(),
-               survey.split_sets.size(), seconds);
+  spdlog::info("[synth] done in {:.1f} s", seconds);
   return 0;
 }
 

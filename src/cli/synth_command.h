@@ -13,6 +13,7 @@ namespace astrom3::cli {
 
 struct SynthArgs {
   std::string out;
+  std::string raw_layout;  // also write the survey in the published AstroM3 raw layout here
   std::optional<std::int64_t> objects;
   std::optional<std::int64_t> unlabeled;
   std::optional<std::uint64_t> seed;

@@ -1,8 +1,8 @@
 #include "astrom3/data/sample_store.h"
 
 #include <algorithm>
-#include <thread>
 
+#include "astrom3/common/parallel.h"
 #include "astrom3/data/normalization.h"
 #include "astrom3/data/schema.h"
 
@@ -24,17 +24,10 @@ SampleStore::SampleStore(std::shared_ptr<const Survey> survey, std::vector<std::
   if (!cached_) return;
   lc_.resize(n);
   spec_.resize(n);
-  const int workers = std::max(1, threads);
-  std::vector<std::thread> pool;
-  for (int w = 0; w < workers; ++w) {
-    pool.emplace_back([this, w, workers, n] {
-      for (std::int64_t k = w; k < n; k += workers) {
-        lc_[k] = prepare_lc(rows_[k]);
-        spec_[k] = prepare_spec(rows_[k]);
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
+  parallel_for(n, threads, [this](int, std::int64_t k) {
+    lc_[k] = prepare_lc(rows_[k]);
+    spec_[k] = prepare_spec(rows_[k]);
+  });
   for (std::int64_t k = 0; k < n; ++k) {
     const auto r = rows_[k];
     if (survey_->photometry.present[r] && !lc_[k].valid()) {

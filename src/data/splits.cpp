@@ -1,8 +1,10 @@
 #include "astrom3/data/splits.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
+#include "astrom3/common/error.h"
 #include "astrom3/common/rng.h"
 #include "astrom3/data/normalization.h"
 #include "astrom3/data/schema.h"
@@ -75,10 +77,9 @@ std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey) {
     (survey.labels[i] >= 0 ? labelled : unlabelled).push_back(i);
   }
   const std::size_t n = labelled.size();
-  const std::size_t n_held = (n * 2 + 9) / 10;  // ceil(0.2 n)
-  const std::size_t n_test = (n_held + 1) / 2;  // ceil(0.5 n_held)
-  const std::size_t n_val = n_held - n_test;
-  const std::size_t n_train = n - n_held;
+  const auto sizes = random_split_sizes(static_cast<std::int64_t>(n), 0.1, 0.1);
+  const auto n_train = static_cast<std::size_t>(sizes.train);
+  const auto n_val = static_cast<std::size_t>(sizes.val);
 
   // Seed 42: a random permutation of the labelled objects, cut 80/10/10.
   std::vector<std::int64_t> order = labelled;
@@ -119,6 +120,50 @@ std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey) {
     }
   }
   return sets;
+}
+
+SplitSizes random_split_sizes(std::int64_t n, double val_fraction, double test_fraction) {
+  // The epsilon keeps ceil(0.2 * 10) at 2 despite binary rounding of the fractions.
+  const auto ceil_of = [](double x) { return static_cast<std::int64_t>(std::ceil(x - 1e-9)); };
+  const double held_fraction = val_fraction + test_fraction;
+  SplitSizes s;
+  const std::int64_t held = held_fraction > 0 ? ceil_of(held_fraction * n) : 0;
+  s.test = held > 0 ? ceil_of(test_fraction / held_fraction * held) : 0;
+  s.val = held - s.test;
+  s.train = n - held;
+  return s;
+}
+
+SplitSet make_random_split_set(const Survey& survey, const RandomSplitOptions& options) {
+  const double v = options.val_fraction, t = options.test_fraction;
+  if (!(v >= 0 && t >= 0 && v + t < 1)) {
+    throw ConfigError("split fractions: val and test must be >= 0 and sum to less than 1");
+  }
+  const int num_classes = static_cast<int>(survey.class_names.size());
+  std::vector<std::vector<std::int64_t>> groups(options.stratified ? num_classes : 1);
+  SplitSet set;
+  set.subset = "full";
+  set.seed = static_cast<int>(options.seed);
+  for (std::int64_t i = 0; i < survey.size(); ++i) {
+    if (survey.labels[i] < 0) {
+      set.unlabeled.push_back(i);
+    } else {
+      groups[options.stratified ? survey.labels[i] : 0].push_back(i);
+    }
+  }
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    auto& order = groups[g];
+    Rng(derive_seed(options.seed, {0x5B117, g})).shuffle(order);
+    const auto sizes = random_split_sizes(static_cast<std::int64_t>(order.size()), v, t);
+    const ThreeWay part =
+        cut(order, static_cast<std::size_t>(sizes.train), static_cast<std::size_t>(sizes.val));
+    set.train.insert(set.train.end(), part.train.begin(), part.train.end());
+    set.val.insert(set.val.end(), part.val.begin(), part.val.end());
+    set.test.insert(set.test.end(), part.test.begin(), part.test.end());
+  }
+  for (auto* rows : {&set.train, &set.val, &set.test}) std::sort(rows->begin(), rows->end());
+  set.normalization = fit_normalization(survey, set.train);
+  return set;
 }
 
 std::string split_membership_hash(const Survey& survey, const SplitSet& set) {

@@ -111,8 +111,10 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
   check_finite_ragged(c, "/photometry", "flux_err", p.flux_err, p.offsets);
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
     for (int k = 0; k < kNumPhotoCols; ++k) {
-      if (p.present[i] && !std::isfinite(s.photo_features(i)[k])) {
-        c.add("/photometry", i, "features", std::string(kPhotoCols[k]) + " is not finite");
+      // NaN marks a missing catalogue value (imputed at normalization); infinities are errors.
+      if (p.present[i] && std::isinf(s.photo_features(i)[k])) {
+        c.add("/photometry", i, "features",
+              std::string(kPhotoCols[k]) + " is not finite (infinite; a missing value is NaN)");
       }
     }
   }
@@ -126,8 +128,9 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
     if (!s.metadata.present[i]) continue;
     for (int k = 0; k < kNumMetaCols; ++k) {
-      if (!std::isfinite(s.meta_values(i)[k])) {
-        c.add("/metadata", i, "values", std::string(kMetaCols[k]) + " is not finite");
+      if (std::isinf(s.meta_values(i)[k])) {
+        c.add("/metadata", i, "values",
+              std::string(kMetaCols[k]) + " is not finite (infinite; a missing value is NaN)");
         break;
       }
     }

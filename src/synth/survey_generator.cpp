@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
-#include <thread>
 
 #include "astrom3/common/error.h"
+#include "astrom3/common/parallel.h"
 #include "astrom3/common/rng.h"
 #include "astrom3/common/version.h"
 #include "astrom3/data/schema.h"
@@ -89,18 +89,11 @@ data::Survey generate_survey(const SynthOptions& options, int threads) {
   order_rng.shuffle(unlabelled_part);
 
   std::vector<data::SurveyBuilder::Object> objects(static_cast<std::size_t>(total));
-  const int workers = std::max(1, threads);
-  std::vector<std::thread> pool;
-  for (int w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      for (std::int64_t i = w; i < total; i += workers) {
-        const bool labelled = i < options.objects;
-        const int label = labelled ? labelled_part[i] : unlabelled_part[i - options.objects];
-        objects[i] = make_object(i, label, labelled, options.seed);
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
+  parallel_for(total, threads, [&](int, std::int64_t i) {
+    const bool labelled = i < options.objects;
+    const int label = labelled ? labelled_part[i] : unlabelled_part[i - options.objects];
+    objects[i] = make_object(i, label, labelled, options.seed);
+  });
 
   data::SurveyBuilder builder({data::kClassNames.begin(), data::kClassNames.end()});
   for (auto& o : objects) {

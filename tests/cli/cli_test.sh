@@ -45,7 +45,7 @@ expect 2 'data.seq_len: expected a positive integer, got "200x"' -- "$BIN" synth
 expect 2 'unknown key' -- "$BIN" synth --set data.seq_lenn=3 --dump-config
 expect 2 'runtime.device' -- "$BIN" --device tpu synth --dump-config
 expect 2 'log-level' -- "$BIN" --log-level loud synth --dump-config
-expect 2 '--out FILE is required' -- "$BIN" synth
+expect 2 '--out FILE or --raw-layout DIR is required' -- "$BIN" synth
 expect 1 'cannot write /proc/astrom3/x.h5' -- "$BIN" synth --objects 5 --out /proc/astrom3/x.h5
 echo '{"loader": {"batchsize": 1}}' > "$WORK/bad.json"
 expect 2 'loader.batchsize: unknown key' -- "$BIN" synth --config "$WORK/bad.json" --dump-config

@@ -123,6 +123,20 @@ TEST_F(BadInput, NanValuesNameObjectAndField) {
   EXPECT_NE(read_error(p).find(s.ids[12]), std::string::npos);
 }
 
+// NaN in catalogue values means "missing" (imputed with the train mean); only infinities are
+// invalid there.
+TEST_F(BadInput, NanCatalogueValuesAreMissingNotInvalid) {
+  Survey s = survey_;
+  s.metadata.values[3 * 34 + 8] = std::nan("");                 // parallax of object 3
+  s.photometry.features[5 * kNumPhotoCols + 1] = std::nan("");  // period of object 5
+  const auto p = write(s, "m.h5");
+  const Survey back = read_survey(p);
+  EXPECT_TRUE(std::isnan(back.meta_values(3)[8]));
+  EXPECT_TRUE(std::isnan(back.photo_features(5)[1]));
+  s.photometry.features[5 * kNumPhotoCols + 1] = -INFINITY;
+  expect_error(write(s, "i.h5"), {"/photometry", "field features", "period is not finite"});
+}
+
 TEST_F(BadInput, LabelsIdsAndSplitsAreChecked) {
   Survey s = survey_;
   s.labels[4] = 17;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "astrom3/common/error.h"
 #include "astrom3/data/normalization.h"
 #include "astrom3/data/schema.h"
 #include "astrom3/data/splits.h"
@@ -72,6 +73,57 @@ TEST(Splits, NormalizationIsFittedOnTrainOnly) {
   // ...while changing a train object's values moves them.
   s.metadata.values[set.train.front() * kNumMetaCols + 0] += 1000.0;
   EXPECT_NE(fit_normalization(s, set.train).mean, refit.mean);
+}
+
+TEST(Splits, RandomSplitSizesFollowSklearnsTwoSteps) {
+  // held = ceil((v + t) n), test = ceil(t / (v + t) * held).
+  const auto a = random_split_sizes(10, 0.1, 0.1);
+  EXPECT_EQ(std::make_tuple(a.train, a.val, a.test), std::make_tuple(8, 1, 1));
+  const auto b = random_split_sizes(21441, 0.1, 0.1);  // held 4289 -> test 2145, val 2144
+  EXPECT_EQ(std::make_tuple(b.train, b.val, b.test), std::make_tuple(17152, 2144, 2145));
+  const auto c = random_split_sizes(7, 0.2, 0.1);  // held ceil(2.1) = 3, test ceil(1) = 1
+  EXPECT_EQ(std::make_tuple(c.train, c.val, c.test), std::make_tuple(4, 2, 1));
+  const auto d = random_split_sizes(5, 0.0, 0.0);
+  EXPECT_EQ(std::make_tuple(d.train, d.val, d.test), std::make_tuple(5, 0, 0));
+}
+
+TEST(Splits, StratifiedRandomSplitCutsEveryClassAlike) {
+  const auto& s = *test::small_survey();
+  RandomSplitOptions o;
+  o.seed = 7;
+  o.stratified = true;
+  const auto set = make_random_split_set(s, o);
+  const auto all = per_class(s, [&] {
+    std::vector<std::int64_t> rows;
+    for (std::int64_t i = 0; i < s.size(); ++i) {
+      if (s.labels[i] >= 0) rows.push_back(i);
+    }
+    return rows;
+  }());
+  const auto train = per_class(s, set.train), val = per_class(s, set.val),
+             test = per_class(s, set.test);
+  for (int k = 0; k < kNumClasses; ++k) {
+    const auto want = random_split_sizes(all[k], 0.1, 0.1);
+    EXPECT_EQ(train[k], want.train) << kClassNames[k];
+    EXPECT_EQ(val[k], want.val) << kClassNames[k];
+    EXPECT_EQ(test[k], want.test) << kClassNames[k];
+  }
+  std::set<std::int64_t> seen(set.train.begin(), set.train.end());
+  for (const auto* rows : {&set.val, &set.test}) {
+    for (auto r : *rows) EXPECT_TRUE(seen.insert(r).second);
+  }
+  EXPECT_TRUE(std::is_sorted(set.train.begin(), set.train.end()));
+  EXPECT_EQ(make_random_split_set(s, o).train, set.train);  // deterministic
+  o.seed = 8;
+  EXPECT_NE(make_random_split_set(s, o).train, set.train);
+  o.stratified = false;
+  const auto plain = make_random_split_set(s, o);
+  const auto sizes = random_split_sizes(static_cast<std::int64_t>(seen.size()), 0.1, 0.1);
+  EXPECT_EQ(static_cast<std::int64_t>(plain.train.size()), sizes.train);
+  EXPECT_EQ(static_cast<std::int64_t>(plain.test.size()), sizes.test);
+  o.val_fraction = 0.6;
+  o.test_fraction = 0.4;
+  EXPECT_THROW(make_random_split_set(s, o), ConfigError);
 }
 
 TEST(Splits, WaterFillingHandCases) {

@@ -8,43 +8,11 @@
 namespace astrom3::data {
 namespace {
 
-void expect_same(const Survey& a, const Survey& b) {
-  EXPECT_EQ(a.ids, b.ids);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.class_names, b.class_names);
-  EXPECT_EQ(a.provenance, b.provenance);
-  EXPECT_EQ(a.photometry.present, b.photometry.present);
-  EXPECT_EQ(a.photometry.offsets, b.photometry.offsets);
-  EXPECT_EQ(a.photometry.time, b.photometry.time);
-  EXPECT_EQ(a.photometry.flux, b.photometry.flux);
-  EXPECT_EQ(a.photometry.flux_err, b.photometry.flux_err);
-  EXPECT_EQ(a.photometry.features, b.photometry.features);
-  EXPECT_EQ(a.spectra.present, b.spectra.present);
-  EXPECT_EQ(a.spectra.offsets, b.spectra.offsets);
-  EXPECT_EQ(a.spectra.wavelength, b.spectra.wavelength);
-  EXPECT_EQ(a.spectra.flux, b.spectra.flux);
-  EXPECT_EQ(a.spectra.ivar, b.spectra.ivar);
-  EXPECT_EQ(a.metadata.present, b.metadata.present);
-  EXPECT_EQ(a.metadata.values, b.metadata.values);
-  ASSERT_EQ(a.split_sets.size(), b.split_sets.size());
-  for (const auto& [name, set] : a.split_sets) {
-    const auto& other = b.split_sets.at(name);
-    EXPECT_EQ(set.subset, other.subset);
-    EXPECT_EQ(set.seed, other.seed);
-    EXPECT_EQ(set.train, other.train);
-    EXPECT_EQ(set.val, other.val);
-    EXPECT_EQ(set.test, other.test);
-    EXPECT_EQ(set.unlabeled, other.unlabeled);
-    EXPECT_EQ(set.normalization.mean, other.normalization.mean);
-    EXPECT_EQ(set.normalization.std, other.normalization.std);
-  }
-}
-
 TEST(SurveyIo, RoundTripIsExact) {
   test::TempDir dir;
   const auto& s = *test::small_survey();
   write_survey(s, dir / "s.h5");
-  expect_same(s, read_survey(dir / "s.h5"));
+  test::expect_same_survey(s, read_survey(dir / "s.h5"));
 }
 
 TEST(SurveyIo, RoundTripKeepsAbsentModalitiesAndUnlabelledObjects) {
@@ -77,7 +45,7 @@ TEST(SurveyIo, RoundTripKeepsAbsentModalitiesAndUnlabelledObjects) {
   test::TempDir dir;
   write_survey(s, dir / "t.h5");
   const Survey back = read_survey(dir / "t.h5");
-  expect_same(s, back);
+  test::expect_same_survey(s, back);
   EXPECT_EQ(back.spectra.present[1], 0);
   EXPECT_EQ(back.labels[1], -1);
 }

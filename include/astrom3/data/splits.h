@@ -34,6 +34,27 @@ std::vector<std::int64_t> capped_subset(const std::vector<std::int64_t>& rows,
 /// the unlabelled objects listed in each full_* set, and fits each set's normalization.
 std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey);
 
+/// How to split a survey that comes without split sets (users' own data).
+struct RandomSplitOptions {
+  std::uint64_t seed = 42;
+  double val_fraction = 0.1;
+  double test_fraction = 0.1;
+  /// Split each class separately, so that every split has the class mix of the whole.
+  bool stratified = false;
+};
+
+/// Sizes of one random cut of n objects, as sklearn's two-step train_test_split gives them:
+/// held = ceil((val + test) n), test = ceil(test / (val + test) * held), val = held - test.
+struct SplitSizes {
+  std::int64_t train = 0, val = 0, test = 0;
+};
+SplitSizes random_split_sizes(std::int64_t n, double val_fraction, double test_fraction);
+
+/// One split set (subset "full", seed options.seed) over the labelled objects of `survey`, cut
+/// as a whole or per class; unlabelled objects go to `unlabeled`; normalization fitted on
+/// train. Throws ConfigError for fractions outside [0, 1) or summing to 1 or more.
+SplitSet make_random_split_set(const Survey& survey, const RandomSplitOptions& options);
+
 /// A fingerprint of which objects (by id) are in train, val and test of `set`: 16 hex digits
 /// of FNV-1a 64. Checkpoints record it so that fine-tuning can detect a split mismatch.
 std::string split_membership_hash(const Survey& survey, const SplitSet& set);
