@@ -132,9 +132,11 @@ TEST(ContrastiveLoss, ObjectsWithoutAModalityAreLeftOutOfItsPairs) {
   sub.metadata = batch.metadata.index_select(0, keep);
   sub.present = torch::ones({5, 3}, torch::kBool);
   const auto ref = contrastive_loss(*model, model->embed(sub), sub);
-  // float32 losses of about 50: compare to a few units in the last place.
+  // float32 losses of 10-50 summed in another order (5 vs 6 rows): equal to about a hundred
+  // units in the last place (LibTorch 2.6 differs by 1.4e-6 relative); a leaked object changes
+  // a loss by far more (the mp check below).
   const auto near = [](const torch::Tensor& a, const torch::Tensor& b) {
-    return std::abs(a.item<double>() - b.item<double>()) <= 1e-6 * std::abs(b.item<double>());
+    return std::abs(a.item<double>() - b.item<double>()) <= 1e-5 * std::abs(b.item<double>());
   };
   EXPECT_TRUE(near(out.pairs[0], ref.pairs[0])) << out.pairs[0] << " vs " << ref.pairs[0];  // ps
   EXPECT_TRUE(near(out.pairs[1], ref.pairs[1])) << out.pairs[1] << " vs " << ref.pairs[1];  // sm
