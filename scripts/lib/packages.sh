@@ -8,6 +8,7 @@ ASTROM3_BUILD_PACKAGES=(
   libopenblas0-pthread  # without it Debian's LibTorch resolves libblas.so.3 to the reference BLAS (~4x slower)
   libhdf5-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev
   libzip-dev libcfitsio-dev  # astrom3 prepare: photometry.zip and LAMOST FITS spectra
+  zlib1g-dev                 # astrom3 map: PNG output
 )
 # Used by the tests themselves: tests/cli/cli_test.sh parses JSON with python3,
 # tests/cli/pretrain_test.sh runs the PyTorch reference (scripts/reference/astrom3_ref.py) on
@@ -18,4 +19,4 @@ ASTROM3_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-h5py python3-
                        python3-sklearn)
 # Debian's /usr/bin/python3 stack for the other scripts: golden preprocessing values (scipy),
 # golden values of the real LAMOST test spectra read independently of CFITSIO (astropy).
-ASTROM3_SCRIPT_PACKAGES=(python3-scipy python3-astropy)
+ASTROM3_SCRIPT_PACKAGES=(python3-scipy python3-astropy time)  # time: peak memory in bench scripts

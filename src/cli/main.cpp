@@ -15,8 +15,12 @@
 #include "cli/finetune_command.h"
 #include "cli/global_flags.h"
 #include "cli/inspect_command.h"
+#include "cli/map_command.h"
+#include "cli/misclassified_command.h"
+#include "cli/outliers_command.h"
 #include "cli/prepare_command.h"
 #include "cli/pretrain_command.h"
+#include "cli/search_command.h"
 #include "cli/synth_command.h"
 #include "cli/weights_command.h"
 
@@ -44,6 +48,14 @@ int main(int argc, char** argv) {
   auto* evaluate_cmd = add_evaluate_command(app, evaluate);
   EmbedArgs embed;
   auto* embed_cmd = add_embed_command(app, embed);
+  SearchArgs search;
+  auto* search_cmd = add_search_command(app, search);
+  OutliersArgs outliers;
+  auto* outliers_cmd = add_outliers_command(app, outliers);
+  MisclassifiedArgs misclassified;
+  auto* misclassified_cmd = add_misclassified_command(app, misclassified);
+  MapArgs map_args;
+  auto* map_cmd = add_map_command(app, map_args);
   auto* export_cmd = add_export_command(app, export_args);
   auto* import_cmd = add_import_command(app, import_args);
 
@@ -63,6 +75,10 @@ int main(int argc, char** argv) {
     if (finetune_cmd->parsed()) return run_finetune(finetune, global);
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, global);
     if (embed_cmd->parsed()) return run_embed(embed, global);
+    if (search_cmd->parsed()) return run_search(search, global);
+    if (outliers_cmd->parsed()) return run_outliers(outliers, global);
+    if (misclassified_cmd->parsed()) return run_misclassified(misclassified, global);
+    if (map_cmd->parsed()) return run_map(map_args, global);
     if (export_cmd->parsed()) return run_export(export_args, global);
     if (import_cmd->parsed()) return run_import(import_args, global);
     return kExitUsage;

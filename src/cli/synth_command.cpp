@@ -52,12 +52,24 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
   const auto t0 = std::chrono::steady_clock::now();
   spdlog::info("[synth] generating {} labelled + {} unlabelled objects (seed {})",
                config.synth.objects, config.synth.unlabeled, config.synth.seed);
-  data::Survey survey = synth::generate_survey(config.synth, threads);
+  std::vector<synth::PlantedTruth> truth;
+  data::Survey survey = synth::generate_survey(config.synth, threads, &truth);
   survey.provenance["config"] = config::to_json(config).dump();
   if (!args.out.empty()) {
     data::write_survey(survey, args.out);
     spdlog::info("[synth] wrote {} ({} objects, {} split sets)", args.out, survey.size(),
                  survey.split_sets.size());
+    if (config.synth.plants_cases()) {
+      const auto path = synth::truth_path_for(args.out);
+      synth::write_truth_csv(path, survey.ids, survey.labels, truth, survey.class_names);
+      std::int64_t mislabelled = 0, oddballs = 0;
+      for (const auto& t : truth) {
+        mislabelled += t.mislabelled;
+        oddballs += t.oddball;
+      }
+      spdlog::info("[synth] planted {} mislabels and {} {} oddballs; truth in {}", mislabelled,
+                   oddballs, config.synth.oddball_class, path.string());
+    }
   }
   if (!args.raw_layout.empty()) {
     const auto raw = ingest::write_astrom3_layout(survey, args.raw_layout,

@@ -55,6 +55,11 @@ void visit(V& v, SynthOptions& o) {
   v.field("unlabeled", o.unlabeled, non_negative_int());
   v.field("class_weights", o.class_weights,
           std::vector<std::string>(data::kClassNames.begin(), data::kClassNames.end()));
+  v.field("mislabel_fraction", o.mislabel_fraction, real_in(0.0, 1.0));
+  v.field("oddball_fraction", o.oddball_fraction, real_in(0.0, 1.0));
+  v.field("oddball_class", o.oddball_class,
+          one_of({"DSCT", "EA", "EB", "EW", "HADS", "M", "ROT", "RRAB", "RRC", "SR"}));
+  v.field("carbon_mira_fraction", o.carbon_mira_fraction, real_in(0.0, 1.0));
 }
 
 }  // namespace astrom3::synth

@@ -178,6 +178,10 @@ void Location::write(const std::string& name, const std::vector<float>& data,
 void Location::write(const std::string& name, const std::vector<std::int64_t>& data) const {
   write_numeric(name, data.data(), {data.size()}, H5T_NATIVE_INT64, H5T_STD_I64LE);
 }
+void Location::write(const std::string& name, const std::vector<std::int64_t>& data,
+                     const std::vector<std::uint64_t>& dims) const {
+  write_numeric(name, data.data(), dims, H5T_NATIVE_INT64, H5T_STD_I64LE);
+}
 void Location::write(const std::string& name, const std::vector<std::int32_t>& data) const {
   write_numeric(name, data.data(), {data.size()}, H5T_NATIVE_INT32, H5T_STD_I32LE);
 }

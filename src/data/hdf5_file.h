@@ -39,6 +39,8 @@ class Location {
   void write(const std::string& name, const std::vector<float>& data,
              const std::vector<std::uint64_t>& dims) const;
   void write(const std::string& name, const std::vector<std::int64_t>& data) const;
+  void write(const std::string& name, const std::vector<std::int64_t>& data,
+             const std::vector<std::uint64_t>& dims) const;
   void write(const std::string& name, const std::vector<std::int32_t>& data) const;
   void write(const std::string& name, const std::vector<std::uint8_t>& data) const;
   void write(const std::string& name, const std::vector<std::string>& data) const;

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "astrom3/common/atomic_file.h"
@@ -95,6 +97,93 @@ void EmbeddingFileWriter::commit() {
     s.file = {};
   }
   s.output.commit();
+}
+
+std::int64_t EmbeddingTable::row_of(const std::string& id) const {
+  const auto it = std::find(ids.begin(), ids.end(), id);
+  if (it == ids.end()) throw DataError(path + ": no object with id '" + id + "'");
+  return it - ids.begin();
+}
+
+const torch::Tensor& EmbeddingTable::of(const std::string& modality) const {
+  const auto it = embeddings.find(modality);
+  if (it == embeddings.end()) {
+    std::string known;
+    for (const auto& [name, t] : embeddings) known += (known.empty() ? "" : ", ") + name;
+    throw ConfigError("modality '" + modality + "' is not in " + path + " (it has: " + known + ")");
+  }
+  return it->second;
+}
+
+const torch::Tensor& EmbeddingTable::present_in(const std::string& modality) const {
+  of(modality);  // the same error for an unknown name
+  return present.at(modality);
+}
+
+std::string EmbeddingTable::label_name(std::int64_t row) const {
+  const auto l = labels[row];
+  return l >= 0 && l < static_cast<std::int32_t>(info.class_names.size()) ? info.class_names[l]
+                                                                          : "";
+}
+
+torch::Tensor EmbeddingTable::in_split(const std::string& name) const {
+  std::vector<std::int64_t> in;
+  for (const auto& s : split) in.push_back(s == name);
+  return torch::tensor(in).ne(0);
+}
+
+EmbeddingTable read_embedding_file(const std::filesystem::path& path) {
+  EmbeddingTable t;
+  t.path = path.string();
+  std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+  auto f = data::h5::Location::open_file(path.string());
+  if (!f.has_attr("format") || f.attr_string("format") != "astrom3-embeddings") {
+    throw DataError(f.where() + ": not an astrom3 embedding file (made by `astrom3 embed`)");
+  }
+  if (f.attr_int("format_version") != 1) {
+    throw DataError(f.where() + ": unsupported embedding format_version " +
+                    std::to_string(f.attr_int("format_version")));
+  }
+  try {
+    t.info.modalities =
+        nlohmann::json::parse(f.attr_string("modalities")).get<std::vector<std::string>>();
+    t.info.class_names =
+        nlohmann::json::parse(f.attr_string("class_names")).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    throw DataError(f.where() + ": attribute modalities or class_names is not a JSON list");
+  }
+  t.info.checkpoint = f.attr_string("checkpoint");
+  t.info.split_set = f.attr_string("split_set");
+  t.ids = f.read_strings("ids");
+  const auto n = static_cast<std::uint64_t>(t.ids.size());
+  std::vector<std::uint64_t> dims;
+  t.labels = f.read_i32("labels", &dims);
+  if (dims != std::vector<std::uint64_t>{n}) throw DataError(f.where("labels") + ": expected [N]");
+  t.split = f.read_strings("split");
+  if (t.split.size() != n) throw DataError(f.where("split") + ": expected [N]");
+  auto present = f.open_group("present");
+  auto emb = f.open_group("embeddings");
+  torch::Tensor any = torch::zeros({static_cast<std::int64_t>(n)}, torch::kBool);
+  auto names = t.info.modalities;
+  names.push_back("fused");
+  for (const auto& m : names) {
+    auto values = emb.read_f32(m, &dims);
+    if (dims.size() != 2 || dims[0] != n) {
+      throw DataError(emb.where(m) + ": expected shape [" + std::to_string(n) + ", E]");
+    }
+    t.info.dim = static_cast<std::int64_t>(dims[1]);
+    t.embeddings[m] =
+        torch::from_blob(values.data(), {static_cast<std::int64_t>(n), t.info.dim}, torch::kFloat32)
+            .clone();
+    if (m == "fused") continue;
+    const auto mask = present.read_u8(m, &dims);
+    if (dims != std::vector<std::uint64_t>{n}) throw DataError(present.where(m) + ": expected [N]");
+    t.present[m] = torch::tensor(std::vector<std::int64_t>(mask.begin(), mask.end())).ne(0);
+    any = any.logical_or(t.present[m]);
+  }
+  t.present["fused"] = any;
+  t.info.objects = static_cast<std::int64_t>(n);
+  return t;
 }
 
 }  // namespace astrom3::eval

@@ -51,7 +51,7 @@ double main_sequence_abs_mag(double teff) {
   return interp(kTeff, kMsMv, kT, teff);
 }
 
-Star draw_star(int label, Rng& rng) {
+Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
   Star s;
   s.label = label;
   for (auto& v : s.shape) v = rng.uniform();
@@ -92,7 +92,7 @@ Star draw_star(int label, Rng& rng) {
       s.teff = rng.uniform(2400, 3300);
       s.abs_mag_v = rng.uniform(-3.0, -0.5);
       s.giant = true;
-      s.carbon = rng.bernoulli(0.12);
+      s.carbon = rng.bernoulli(carbon_mira_fraction);
       s.dust = rng.uniform(0.5, 3.0);
       break;
     case ROT:

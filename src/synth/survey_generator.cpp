@@ -46,33 +46,50 @@ std::vector<std::int64_t> class_counts(const SynthOptions& options, std::int64_t
 namespace {
 
 data::SurveyBuilder::Object make_object(std::int64_t index, int label, bool labelled,
-                                        std::uint64_t seed) {
-  Rng rng(derive_seed(seed, {static_cast<std::uint64_t>(index)}));
-  const Star star = draw_star(label, rng);
-  const RawLightCurve lc = simulate_lightcurve(star, rng);
-  const RawSpectrum spec = simulate_spectrum(star, rng);
+                                        const SynthOptions& options, PlantedTruth& truth) {
+  Rng rng(derive_seed(options.seed, {static_cast<std::uint64_t>(index)}));
+  const Star star = draw_star(label, rng, options.carbon_mira_fraction);
+  RawLightCurve lc = simulate_lightcurve(star, rng);
+  RawSpectrum spec = simulate_spectrum(star, rng);
+  // Planting has its own stream: without planted cases the object is unchanged.
+  Rng plant(derive_seed(options.seed, {static_cast<std::uint64_t>(index), 0x9A17ED}));
+  truth.true_label = label;
+  truth.subpopulation = subpopulation_of(star);
+  truth.mislabelled = labelled && plant.bernoulli(options.mislabel_fraction);
+  truth.oddball = label == data::class_index(options.oddball_class) &&
+                  plant.bernoulli(options.oddball_fraction);
 
   data::SurveyBuilder::Object o;
   char id[32];
   std::snprintf(id, sizeof id, "SYN-%07lld", static_cast<long long>(index));
   o.id = id;
   o.label = labelled ? label : -1;
-  o.time = lc.time;
-  o.flux = lc.flux;
-  o.flux_err = lc.flux_err;
+  if (truth.mislabelled) {
+    // Any other class, uniformly.
+    const auto other = plant.integer(0, data::kNumClasses - 2);
+    o.label = static_cast<int>(other >= label ? other + 1 : other);
+  }
   o.photo_features = catalogue_features(star, lc.median_error_mag / star.amplitude_mag, rng);
-  o.wavelength = spec.wavelength;
-  o.spec_flux = spec.flux;
-  o.ivar = spec.ivar;
   o.meta = catalogue_metadata(star, rng);
+  if (truth.oddball) plant_oddball(lc, spec, o.meta, plant);
+  o.time = std::move(lc.time);
+  o.flux = std::move(lc.flux);
+  o.flux_err = std::move(lc.flux_err);
+  o.wavelength = std::move(spec.wavelength);
+  o.spec_flux = std::move(spec.flux);
+  o.ivar = std::move(spec.ivar);
   return o;
 }
 
 }  // namespace
 
-data::Survey generate_survey(const SynthOptions& options, int threads) {
+data::Survey generate_survey(const SynthOptions& options, int threads,
+                             std::vector<PlantedTruth>* truth) {
   if (options.objects < 0 || options.unlabeled < 0) {
     throw ConfigError("synth.objects and synth.unlabeled must be non-negative");
+  }
+  if (data::class_index(options.oddball_class) < 0) {
+    throw ConfigError("synth.oddball_class: '" + options.oddball_class + "' is not a class");
   }
   const std::int64_t total = options.objects + options.unlabeled;
   // Labels: exact class counts, in an order shuffled by the seed. Unlabelled objects draw
@@ -89,10 +106,11 @@ data::Survey generate_survey(const SynthOptions& options, int threads) {
   order_rng.shuffle(unlabelled_part);
 
   std::vector<data::SurveyBuilder::Object> objects(static_cast<std::size_t>(total));
+  std::vector<PlantedTruth> planted(static_cast<std::size_t>(total));
   parallel_for(total, threads, [&](int, std::int64_t i) {
     const bool labelled = i < options.objects;
     const int label = labelled ? labelled_part[i] : unlabelled_part[i - options.objects];
-    objects[i] = make_object(i, label, labelled, options.seed);
+    objects[i] = make_object(i, label, labelled, options, planted[i]);
   });
 
   data::SurveyBuilder builder({data::kClassNames.begin(), data::kClassNames.end()});
@@ -104,6 +122,7 @@ data::Survey generate_survey(const SynthOptions& options, int threads) {
   survey.split_sets = data::make_standard_split_sets(survey);
   survey.provenance["generator"] = std::string("astrom3 synth ") + kVersion;
   survey.provenance["seed"] = std::to_string(options.seed);
+  if (truth) *truth = std::move(planted);
   return survey;
 }
 

@@ -88,6 +88,43 @@ with h5py.File(sys.argv[2], "r") as g:
     assert list(g["ids"].asstr()[:]) == val_ids
     assert np.array_equal(g["embeddings/fused"][:], val_fused)
 PY
+# search: neighbour lists against a numpy brute force, across modalities, contrast, errors.
+first=$($PY -c "import h5py; print(h5py.File('$WORK/e1.h5')['ids'].asstr()[0])")
+expect 0 "^query_id,query_label,query_split,rank,neighbour_id" -- \
+  "$BIN" search --embeddings "$WORK/e1.h5" --query "$first" --modality photometry --k 5
+expect 0 "wrote" -- "$BIN" search -e "$WORK/e1.h5" --all --k 4 --out "$WORK/nn.h5"
+expect 0 "wrote" -- "$BIN" search -e "$WORK/e1.h5" --all --k 3 --modality photometry \
+  --against spectra --contrast metadata --candidates train --out "$WORK/nn.csv"
+$PY - "$WORK/e1.h5" "$WORK/nn.h5" "$WORK/nn.csv" <<'PY' || fail "search outputs are wrong"
+import csv, sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1]) as f:
+    fused = f["embeddings/fused"][:].astype(np.float64)
+    p, s, m = (f["embeddings/" + k][:].astype(np.float64) for k in ("photometry", "spectra", "metadata"))
+    split = f["split"].asstr()[:]
+    ids = f["ids"].asstr()[:]
+with h5py.File(sys.argv[2]) as g:
+    assert g.attrs["format"] == "astrom3-neighbours" and g.attrs["k"] == 4
+    rows, sim = g["neighbour_rows"][:], g["similarity"][:]
+fn = fused / np.linalg.norm(fused, axis=1, keepdims=True)
+full = fn @ fn.T
+np.fill_diagonal(full, -np.inf)
+want = np.argsort(-full, axis=1, kind="stable")[:, :4]
+assert rows.shape == (300, 4)
+assert (rows == want).mean() > 0.99, (rows != want).sum()  # float32 vs float64 near-ties
+assert np.allclose(sim, np.take_along_axis(full, rows, 1), atol=1e-5)
+lines = list(csv.DictReader(open(sys.argv[3])))
+assert len(lines) == 300 * 3 and set(lines[0]) >= {"contrast_similarity", "similarity", "rank"}
+cross = p @ s.T
+for line in lines[:30]:
+    q, n = np.where(ids == line["query_id"])[0][0], np.where(ids == line["neighbour_id"])[0][0]
+    assert split[n] == "train"
+    assert abs(float(line["similarity"]) - cross[q, n]) < 1e-5
+    assert abs(float(line["contrast_similarity"]) - m[q] @ m[n]) < 1e-5
+PY
+expect 3 "no object with id 'nope'" -- "$BIN" search -e "$WORK/e1.h5" --query nope
+expect 2 "modality 'colour' is not in" -- "$BIN" search -e "$WORK/e1.h5" --query "$first" --modality colour
+expect 2 "needs --out" -- "$BIN" search -e "$WORK/e1.h5" --all
 # Plots: PNG files from the evaluation, the training log and the embeddings.
 expect 0 "wrote .*confusion.png" -- $PY "$SRC/scripts/plot.py" confusion "$WORK/ev"
 expect 0 "wrote .*curves.png" -- $PY "$SRC/scripts/plot.py" curves "$WORK/pre"

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,5 +44,32 @@ class EmbeddingFileWriter {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+/// An embedding file read back whole (docs/embeddings.md).
+struct EmbeddingTable {
+  EmbeddingFileInfo info;  // info.modalities excludes "fused"
+  std::vector<std::string> ids;
+  std::vector<std::int32_t> labels;  // -1 = unlabelled
+  std::vector<std::string> split;    // train | val | test
+  /// Modality name (the file's modalities plus "fused") -> [N, E] float32 as stored.
+  std::map<std::string, torch::Tensor> embeddings;
+  /// Modality name -> [N] bool; "fused" is present wherever any modality is.
+  std::map<std::string, torch::Tensor> present;
+
+  /// Row of `id`; throws DataError naming the file when absent.
+  std::int64_t row_of(const std::string& id) const;
+  /// Embeddings of `modality`; throws ConfigError listing the available ones.
+  const torch::Tensor& of(const std::string& modality) const;
+  const torch::Tensor& present_in(const std::string& modality) const;
+  /// Class name of `row`, "" when unlabelled.
+  std::string label_name(std::int64_t row) const;
+  /// [N] bool: the rows of split `name` (train, val or test).
+  torch::Tensor in_split(const std::string& name) const;
+
+  std::string path;
+};
+
+/// Reads and checks an embedding file; throws DataError naming the file and dataset.
+EmbeddingTable read_embedding_file(const std::filesystem::path& path);
 
 }  // namespace astrom3::eval

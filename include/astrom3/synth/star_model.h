@@ -32,8 +32,11 @@ struct Star {
   std::array<double, 6> shape{};
 };
 
+/// Share of carbon (C-type) stars among Miras.
+inline constexpr double kDefaultCarbonMiraFraction = 0.12;
+
 /// Draws a star of class `label` (index into data::kClassNames).
-Star draw_star(int label, Rng& rng);
+Star draw_star(int label, Rng& rng, double carbon_mira_fraction = kDefaultCarbonMiraFraction);
 
 /// The 34 catalogue columns (data::kMetaCols order, raw: apparent magnitudes, degrees).
 std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& star, Rng& rng);

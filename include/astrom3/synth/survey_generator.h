@@ -6,6 +6,8 @@
 #include <string>
 
 #include "astrom3/data/survey.h"
+#include "astrom3/synth/planted_cases.h"
+#include "astrom3/synth/star_model.h"
 
 namespace astrom3::synth {
 
@@ -17,13 +19,26 @@ struct SynthOptions {
   /// Relative class weights by class name; absent classes weigh 0. Empty: the paper's class
   /// proportions (paper.md §1.2).
   std::map<std::string, double> class_weights;
+  /// Planted cases (planted_cases.h): the share of labelled objects whose catalogue label is
+  /// wrong, the share of `oddball_class` objects made oddballs, the share of C-type Miras.
+  double mislabel_fraction = 0.0;
+  double oddball_fraction = 0.0;
+  std::string oddball_class = "EA";
+  double carbon_mira_fraction = kDefaultCarbonMiraFraction;
+
+  bool plants_cases() const {
+    return mislabel_fraction > 0 || oddball_fraction > 0 ||
+           carbon_mira_fraction != kDefaultCarbonMiraFraction;
+  }
 };
 
 /// Exact per-class counts for `total` objects (largest-remainder rounding of the weights).
 std::vector<std::int64_t> class_counts(const SynthOptions& options, std::int64_t total);
 
 /// Generates the survey with its split sets and normalization statistics. The result depends
-/// only on `options` (not on `threads`).
-data::Survey generate_survey(const SynthOptions& options, int threads);
+/// only on `options` (not on `threads`). `truth`, when given, receives what was planted in
+/// each object (the true class, mislabel and oddball flags, the sub-population).
+data::Survey generate_survey(const SynthOptions& options, int threads,
+                             std::vector<PlantedTruth>* truth = nullptr);
 
 }  // namespace astrom3::synth

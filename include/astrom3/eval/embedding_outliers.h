@@ -1,0 +1,44 @@
+// Outliers in an embedding space (paper.md §7): per class, the cosine distance of each object to
+// its class centroid, flagged above a per-class percentile; and a label-free score, the mean
+// cosine distance to the k nearest neighbours (a k-NN density estimate: isolated objects score
+// high).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace astrom3::eval {
+
+/// Linear-interpolation percentile of `values` (numpy's default): p in [0, 100]; NaN if empty.
+double percentile(std::vector<double> values, double p);
+
+/// Class centroids: the mean of the rows in `members` [N] bool per class, re-normalised to unit
+/// length. embeddings [N, E], labels [N] (int64, -1 = none). Returns [C, E]; a class without
+/// members gets a zero row and counts[c] = 0.
+torch::Tensor class_centroids(const torch::Tensor& embeddings, const torch::Tensor& labels,
+                              const torch::Tensor& members, std::int64_t classes,
+                              std::vector<std::int64_t>* counts = nullptr);
+
+struct CentroidDistances {
+  /// [N] 1 - cos(object, centroid of its label); NaN for unlabelled objects, objects without
+  /// the modality and classes without train members.
+  std::vector<double> distance;
+  /// [N] 1 = farthest of its class; 0 where distance is NaN.
+  std::vector<std::int64_t> rank;
+  /// [C] the per-class percentile of the distances (over the class's objects in the file).
+  std::vector<double> threshold;
+};
+
+/// Centroids from the train objects that have the modality (`present` and `train` [N] bool).
+CentroidDistances centroid_distances(const torch::Tensor& embeddings, const torch::Tensor& labels,
+                                     const torch::Tensor& present, const torch::Tensor& train,
+                                     std::int64_t classes, double percentile_cut);
+
+/// [N] mean cosine distance of each object to its k nearest other objects that have the
+/// modality; NaN for objects without it.
+std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
+                                       const torch::Tensor& present, std::int64_t k);
+
+}  // namespace astrom3::eval

@@ -1,0 +1,141 @@
+#include "cli/search_command.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "astrom3/common/atomic_file.h"
+#include "astrom3/common/device.h"
+#include "astrom3/common/error.h"
+#include "astrom3/eval/embedding_file.h"
+#include "astrom3/eval/neighbour_report.h"
+#include "astrom3/eval/similarity_search.h"
+
+namespace astrom3::cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// One id per line; blank lines and lines starting with '#' are skipped.
+std::vector<std::string> read_id_list(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw DataError(path + ": cannot open the query list");
+  std::vector<std::string> ids;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line.front() != '#') ids.push_back(line);
+  }
+  if (ids.empty()) throw DataError(path + ": no ids in the query list");
+  return ids;
+}
+
+}  // namespace
+
+CLI::App* add_search_command(CLI::App& app, SearchArgs& args) {
+  auto* cmd = app.add_subcommand("search", "Nearest neighbours in an embedding file (cosine)");
+  cmd->add_option("--embeddings,-e", args.embeddings, "file written by astrom3 embed")->required();
+  auto* q = cmd->add_option("--query", args.query, "object id (repeatable)");
+  auto* qs = cmd->add_option("--queries", args.queries, "file with one object id per line");
+  auto* all = cmd->add_flag("--all", args.all, "every object with the query modality");
+  q->excludes(qs)->excludes(all);
+  qs->excludes(all);
+  cmd->add_option("--modality", args.modality,
+                  "space of the queries: photometry, spectra, metadata or fused");
+  cmd->add_option("--against", args.against,
+                  "space of the candidates (default: --modality); another modality searches "
+                  "across modalities");
+  cmd->add_option("--contrast", args.contrast,
+                  "also give each neighbour's similarity in this modality and list the least "
+                  "alike first");
+  cmd->add_option("--candidates", args.candidates, "candidates from: any, train, val or test")
+      ->check(CLI::IsMember({"any", "train", "val", "test"}));
+  cmd->add_option("--k", args.k, "neighbours per query")->check(CLI::PositiveNumber);
+  cmd->add_option("--out,-o", args.out, "output .csv or .h5 (required with --all)");
+  return cmd;
+}
+
+int run_search(const SearchArgs& args, const GlobalFlags& global) {
+  if (args.query.empty() && args.queries.empty() && !args.all) {
+    throw ConfigError("search: give --query ID, --queries FILE or --all");
+  }
+  if (args.all && args.out.empty()) throw ConfigError("search --all needs --out FILE.csv|.h5");
+  if (!args.out.empty() && !ends_with(args.out, ".csv") && !ends_with(args.out, ".h5")) {
+    throw ConfigError("search: --out must end in .csv or .h5");
+  }
+  if (!args.out.empty()) prepare_output_location(args.out);
+  at::set_num_threads(worker_threads(global.threads.value_or(0)));
+
+  const auto table = eval::read_embedding_file(args.embeddings);
+  eval::NeighbourReport report;
+  report.modality = args.modality;
+  report.against = args.against.empty() ? args.modality : args.against;
+  report.contrast = args.contrast;
+  const auto& query_space = table.of(report.modality);
+  const auto& candidate_space = table.of(report.against);
+  const auto& query_present = table.present_in(report.modality);
+
+  const auto present = query_present.contiguous();
+  const bool* has = present.data_ptr<bool>();
+  std::vector<std::int64_t> rows;
+  if (args.all) {
+    for (std::int64_t i = 0; i < present.size(0); ++i) {
+      if (has[i]) rows.push_back(i);
+    }
+  } else {
+    for (const auto& id : args.queries.empty() ? args.query : read_id_list(args.queries)) {
+      const auto row = table.row_of(id);
+      if (!has[row]) {
+        throw DataError(args.embeddings + ": object '" + id + "' has no " + report.modality +
+                        " embedding");
+      }
+      rows.push_back(row);
+    }
+  }
+  report.query_rows = rows;
+
+  auto mask = table.present_in(report.against).clone();
+  if (args.candidates != "any") {
+    std::vector<std::int64_t> in_split;
+    for (const auto& s : table.split) in_split.push_back(s == args.candidates);
+    mask = mask.logical_and(torch::tensor(in_split).ne(0));
+  }
+  const auto row_tensor = torch::tensor(rows, torch::kInt64);
+  // Within one space the query is its own best match: exclude it. Across spaces the object's
+  // own other modality is a legitimate (and telling) result.
+  const auto self =
+      report.against == report.modality ? row_tensor : torch::full_like(row_tensor, -1);
+  eval::NeighbourOptions options;
+  options.k = args.k;
+  report.neighbours = eval::top_k_cosine(query_space.index_select(0, row_tensor), candidate_space,
+                                         mask, self, options);
+  if (!args.contrast.empty()) {
+    report.contrast_similarity =
+        eval::pair_similarity(table.of(args.contrast), table.present_in(args.contrast), row_tensor,
+                              report.neighbours.index);
+  }
+
+  if (ends_with(args.out, ".h5")) {
+    eval::write_neighbours_h5(args.out, table, report);
+  } else if (!args.out.empty()) {
+    std::ostringstream text;
+    eval::write_neighbours_csv(text, table, report);
+    write_text_file_atomic(args.out, text.str());
+  } else {
+    eval::write_neighbours_csv(std::cout, table, report);
+  }
+  if (!args.out.empty()) {
+    spdlog::info("[search] {} queries in {} against {}{}: wrote {}", rows.size(), report.modality,
+                 report.against, args.contrast.empty() ? "" : " (contrast " + args.contrast + ")",
+                 args.out);
+  }
+  return 0;
+}
+
+}  // namespace astrom3::cli
