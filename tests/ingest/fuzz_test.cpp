@@ -54,23 +54,29 @@ std::string mutate(std::string s, std::mt19937& rng) {
   return s;
 }
 
-void survive(const std::string& what, int round, const std::function<void()>& fn) {
+// Runs one round; returns true when the reader rejected the input with a DataError.
+bool survive(const std::string& what, int round, const std::function<void()>& fn) {
   try {
     fn();
   } catch (const DataError&) {
+    return true;
   } catch (const std::exception& e) {
     ADD_FAILURE() << what << " round " << round << ": " << typeid(e).name() << ": " << e.what();
   }
+  return false;
 }
 
 void fuzz_text(const std::string& what, const std::string& valid,
                const std::function<void(const std::string&)>& reader) {
   std::mt19937 rng(12345);
   reader(valid);  // the seed input itself is valid
+  int rejected = 0;
   for (int i = 0; i < kRounds; ++i) {
     const std::string input = i % 3 == 0 ? random_bytes(rng, 512) : mutate(valid, rng);
-    survive(what, i, [&] { reader(input); });
+    rejected += survive(what, i, [&] { reader(input); });
   }
+  // Most random and mutated inputs are invalid: the readers must say so, not accept them.
+  EXPECT_GT(rejected, kRounds / 10) << what;
 }
 
 TEST(Fuzz, TextReadersOnlyThrowDataErrors) {
@@ -96,13 +102,15 @@ TEST(Fuzz, TextReadersOnlyThrowDataErrors) {
 void fuzz_file(const std::string& what, const std::string& valid, const std::filesystem::path& path,
                const std::function<void()>& reader) {
   std::mt19937 rng(777);
+  int rejected = 0;
   for (int i = 0; i < kRounds; ++i) {
     {
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
       out << (i % 4 == 0 ? random_bytes(rng, 4096) : mutate(valid, rng));
     }
-    survive(what, i, reader);
+    rejected += survive(what, i, reader);
   }
+  EXPECT_GT(rejected, kRounds / 10) << what;
 }
 
 TEST(Fuzz, FitsAndZipReadersOnlyThrowDataErrors) {
