@@ -1,5 +1,6 @@
 #include "astrom3/eval/embedding_map.h"
 
+#include <torch/linalg.h>
 #include <torch/torch.h>
 
 #include <limits>
