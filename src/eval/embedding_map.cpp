@@ -17,7 +17,8 @@ torch::Tensor pca_2d(const torch::Tensor& x) {
   const auto d = x.to(torch::kFloat64);
   const auto centred = d - d.mean(0, true);
   const auto cov = torch::matmul(centred.t(), centred) / std::max<std::int64_t>(1, d.size(0) - 1);
-  // linalg_eigh (the ATen op; Debian's LibTorch 2.6 lacks torch/linalg.h): eigenvalues ascending, so the last two columns are the leading components.
+  // linalg_eigh (the ATen op; Debian's LibTorch 2.6 lacks torch/linalg.h): eigenvalues ascending,
+  // so the last two columns are the leading components.
   auto [values, vectors] = torch::linalg_eigh(cov, "L");
   const auto e = vectors.size(1);
   auto components =
