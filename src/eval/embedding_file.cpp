@@ -100,9 +100,9 @@ void EmbeddingFileWriter::commit() {
 }
 
 std::int64_t EmbeddingTable::row_of(const std::string& id) const {
-  const auto it = std::find(ids.begin(), ids.end(), id);
-  if (it == ids.end()) throw DataError(path + ": no object with id '" + id + "'");
-  return it - ids.begin();
+  const auto it = rows_by_id.find(id);
+  if (it == rows_by_id.end()) throw DataError(path + ": no object with id '" + id + "'");
+  return it->second;
 }
 
 const torch::Tensor& EmbeddingTable::of(const std::string& modality) const {
@@ -156,6 +156,11 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path) {
   t.info.split_set = f.attr_string("split_set");
   t.ids = f.read_strings("ids");
   const auto n = static_cast<std::uint64_t>(t.ids.size());
+  for (std::size_t i = 0; i < t.ids.size(); ++i) {
+    if (!t.rows_by_id.emplace(t.ids[i], static_cast<std::int64_t>(i)).second) {
+      throw DataError(f.where("ids") + ": id '" + t.ids[i] + "' appears twice");
+    }
+  }
   std::vector<std::uint64_t> dims;
   t.labels = f.read_i32("labels", &dims);
   if (dims != std::vector<std::uint64_t>{n}) throw DataError(f.where("labels") + ": expected [N]");

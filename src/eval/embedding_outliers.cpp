@@ -88,6 +88,8 @@ std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
   std::vector<double> out(static_cast<std::size_t>(n), kNaN);
   const auto sim = nn.similarity.to(torch::kFloat64).contiguous();
   const auto idx = nn.index.contiguous();
+  const auto row_list = rows.contiguous();
+  const auto* row_of_query = row_list.data_ptr<std::int64_t>();
   for (std::int64_t q = 0; q < rows.size(0); ++q) {
     double sum = 0.0;
     std::int64_t count = 0;
@@ -96,7 +98,7 @@ std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
       sum += 1.0 - sim.data_ptr<double>()[q * k + j];
       ++count;
     }
-    if (count > 0) out[rows[q].item<std::int64_t>()] = sum / static_cast<double>(count);
+    if (count > 0) out[row_of_query[q]] = sum / static_cast<double>(count);
   }
   return out;
 }

@@ -105,11 +105,26 @@ std::string split_csv(const data::Survey& s, const std::vector<std::int64_t>& ro
 
 }  // namespace
 
-RawLayoutSummary write_astrom3_layout(const data::Survey& s, const fs::path& dir,
+RawLayoutSummary write_astrom3_layout(const data::Survey& s, const fs::path& requested,
                                       const std::string& generator, int threads) {
-  if (fs::exists(dir) && !fs::is_empty(dir)) {
-    throw Error(dir.string() + ": exists and is not empty; choose a new directory");
+  // "data/raw/" and "data/raw" name the same directory; the sibling must be "data/raw.partial".
+  fs::path target = requested.lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  if (fs::exists(target) && !fs::is_empty(target)) {
+    throw Error(target.string() + ": exists and is not empty; choose a new directory");
   }
+  // Everything is written into a sibling directory that is renamed into place when complete,
+  // so an interrupted or failed write never leaves a half-written layout under `target`.
+  const fs::path dir = target.string() + ".partial";
+  struct Cleanup {
+    const fs::path& path;
+    bool keep = false;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (!keep) fs::remove_all(path, ignored);
+    }
+  } cleanup{dir};
+  fs::remove_all(dir);
   fs::create_directories(dir / "spectra");
   RawLayoutSummary summary;
   const auto n = s.size();
@@ -168,6 +183,10 @@ RawLayoutSummary write_astrom3_layout(const data::Survey& s, const fs::path& dir
     write_text(d / "info.json", split_info_json(info));
     ++summary.split_sets;
   }
+  if (fs::exists(target)) fs::remove(target);  // empty, checked above
+  fs::create_directories(target.parent_path().empty() ? fs::path(".") : target.parent_path());
+  fs::rename(dir, target);
+  cleanup.keep = true;
   return summary;
 }
 

@@ -18,6 +18,9 @@ for f in photometry.zip splits/full/42/train.csv splits/sub10/123/info.json spli
   [[ -f "$WORK/raw/$f" ]] || fail "raw layout lacks $f"
 done
 expect 2 "exists and is not empty" -- "$BIN" synth --objects 10 --raw-layout "$WORK/raw"
+# Built aside and renamed into place, also when the directory is given with a trailing slash.
+expect 0 "raw layout" -- "$BIN" synth --objects 10 --raw-layout "$WORK/small/"
+[[ -f "$WORK/small/photometry.zip" && ! -e "$WORK/small.partial" ]] || fail "raw layout not renamed into place"
 expect 0 "192 objects seen: 192 imported \(0 partial\), 0 rejected" -- \
   "$BIN" --threads 2 prepare astrom3 --root "$WORK/raw" --out "$WORK/prepared.h5"
 expect 0 "valid astrom3 survey file" -- "$BIN" inspect "$WORK/prepared.h5"

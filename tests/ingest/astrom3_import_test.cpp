@@ -112,6 +112,7 @@ TEST(AstroM3Import, RawLayoutRoundTripEqualsTheSyntheticSurveyFieldByField) {
   EXPECT_GT(table, 0);
   EXPECT_GT(gz, 0);
 
+  EXPECT_FALSE(fs::exists(raw.root.string() + ".partial"));  // built aside, then renamed
   const auto result = raw.import();
   test::expect_same_survey(synthetic(), result.survey, /*provenance=*/false);
   EXPECT_EQ(result.report.seen, synthetic().size());

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "astrom3/eval/embeddings.h"
@@ -67,6 +68,7 @@ struct EmbeddingTable {
   torch::Tensor in_split(const std::string& name) const;
 
   std::string path;
+  std::unordered_map<std::string, std::int64_t> rows_by_id;  // filled by read_embedding_file
 };
 
 /// Reads and checks an embedding file; throws DataError naming the file and dataset.

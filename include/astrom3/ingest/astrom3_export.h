@@ -19,7 +19,8 @@ struct RawLayoutSummary {
 
 /// Spectra alternate between the two LAMOST layouts (image layout only for spectra on LAMOST's
 /// grid) and between .fits.gz and .fits. `generator` is stored in every info.json (it marks the
-/// files as synthetic for the paper-count check). `dir` must not exist or be empty.
+/// files as synthetic for the paper-count check). `dir` must not exist or be empty; the layout is
+/// built in `dir.partial` and renamed to `dir` only when complete.
 RawLayoutSummary write_astrom3_layout(const data::Survey& survey, const std::filesystem::path& dir,
                                       const std::string& generator, int threads);
 
