@@ -28,6 +28,34 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
   return c;
 }
 
+namespace {
+
+void require_kind(const CheckpointData& c, const std::string& kind, const std::string& command) {
+  if (c.manifest.kind != kind) {
+    throw ConfigError(c.dir.string() + " is a \"" + c.manifest.kind + "\" checkpoint; " + command +
+                      " needs a " + kind + " checkpoint");
+  }
+}
+
+}  // namespace
+
+model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command) {
+  require_kind(c, "clip", command);
+  auto model = model::AstroM3Model(c.model);
+  train::load_weights(c.dir, *model);
+  model->to(resolve_device(c.config.runtime.device));
+  return model;
+}
+
+model::Classifier load_classifier(const CheckpointData& c, const std::string& command) {
+  require_kind(c, "classifier", command);
+  const auto classes = static_cast<std::int64_t>(c.data.survey->class_names.size());
+  auto classifier = model::Classifier(c.model, c.config.finetune, classes);
+  train::load_weights(c.dir, *classifier);
+  classifier->to(resolve_device(c.config.runtime.device));
+  return classifier;
+}
+
 std::shared_ptr<const data::SampleStore> split_store(const data::SplitData& data,
                                                      const std::string& split) {
   if (split == "train") return data.train;

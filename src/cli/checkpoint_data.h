@@ -8,6 +8,8 @@
 
 #include "astrom3/config/run_config.h"
 #include "astrom3/data/split_data.h"
+#include "astrom3/model/astrom3_model.h"
+#include "astrom3/model/classifier.h"
 #include "astrom3/train/checkpoint.h"
 #include "cli/global_flags.h"
 
@@ -25,6 +27,12 @@ struct CheckpointData {
 /// with the checkpoint's split set. Warns when the split's membership differs from training's.
 CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
                                     const GlobalFlags& global);
+
+/// The checkpoint's CLIP model (kind "clip") or fine-tuned classifier (kind "classifier") with
+/// its weights, on the configured device. Throws ConfigError naming `command` when the kind is
+/// another.
+model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command);
+model::Classifier load_classifier(const CheckpointData& c, const std::string& command);
 
 /// The store of one split: train, val or test (ConfigError otherwise).
 std::shared_ptr<const data::SampleStore> split_store(const data::SplitData& data,

@@ -26,14 +26,8 @@ CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args) {
 int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
   prepare_output_location(args.out);
   const auto c = load_checkpoint_data(args.checkpoint, args.data, global);
-  if (c.manifest.kind != "clip") {
-    throw ConfigError(c.dir.string() + " is a \"" + c.manifest.kind +
-                      "\" checkpoint; embed needs a clip checkpoint");
-  }
-  auto model = model::AstroM3Model(c.model);
-  train::load_weights(c.dir, *model);
+  auto model = load_clip_model(c, "embed");
   const auto device = resolve_device(c.config.runtime.device);
-  model->to(device);
 
   std::vector<std::string> splits = {args.split};
   if (args.split == "all") splits = {"train", "val", "test"};

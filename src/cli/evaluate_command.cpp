@@ -9,6 +9,7 @@
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/data/batch_loader.h"
+#include "astrom3/eval/class_predictions.h"
 #include "astrom3/eval/classification_metrics.h"
 #include "astrom3/eval/embedding_probes.h"
 #include "astrom3/eval/embeddings.h"
@@ -33,26 +34,16 @@ fs::path default_out(const fs::path& checkpoint, const std::string& split) {
 
 json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out) {
   const auto& names = c.data.survey->class_names;
-  auto classifier =
-      model::Classifier(c.model, c.config.finetune, static_cast<std::int64_t>(names.size()));
-  train::load_weights(c.dir, *classifier);
-  const auto device = resolve_device(c.config.runtime.device);
-  classifier->to(device);
-  classifier->eval();
-  torch::NoGradGuard no_grad;
-  data::BatchLoader loader(split_store(c.data, split), c.config.loader, /*training=*/false, 0,
-                           device);
+  auto classifier = load_classifier(c, "evaluate");
+  const auto p = eval::predict_classes(*classifier, split_store(c.data, split), c.config.loader,
+                                       resolve_device(c.config.runtime.device));
   std::vector<std::int64_t> truth, predicted;
-  loader.start_epoch(0);
-  while (auto batch = loader.next()) {
-    const auto valid = classifier->usable(*batch).logical_and(batch->labels.ge(0));
-    const auto keep = valid.nonzero().squeeze(1);
-    const auto pred = classifier->forward(*batch).argmax(1).index_select(0, keep).to(torch::kCPU);
-    const auto labels = batch->labels.index_select(0, keep).to(torch::kCPU);
-    truth.insert(truth.end(), labels.data_ptr<std::int64_t>(),
-                 labels.data_ptr<std::int64_t>() + labels.numel());
-    predicted.insert(predicted.end(), pred.data_ptr<std::int64_t>(),
-                     pred.data_ptr<std::int64_t>() + pred.numel());
+  if (!p.ids.empty()) {
+    const auto keep = p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
+    const auto labels = p.labels.index_select(0, keep).contiguous();
+    const auto pred = p.probabilities.index_select(0, keep).argmax(1).contiguous();
+    truth.assign(labels.data_ptr<std::int64_t>(), labels.data_ptr<std::int64_t>() + labels.numel());
+    predicted.assign(pred.data_ptr<std::int64_t>(), pred.data_ptr<std::int64_t>() + pred.numel());
   }
   const auto report = eval::classification_report(truth, predicted, names);
   std::cout << format_report(report);
@@ -61,10 +52,8 @@ json evaluate_classifier(const CheckpointData& c, const std::string& split, cons
 }
 
 json evaluate_clip(const CheckpointData& c, const std::string& split, std::int64_t k) {
-  auto model = model::AstroM3Model(c.model);
-  train::load_weights(c.dir, *model);
+  auto model = load_clip_model(c, "evaluate");
   const auto device = resolve_device(c.config.runtime.device);
-  model->to(device);
   const auto query =
       eval::compute_embeddings(*model, split_store(c.data, split), c.config.loader, device);
   json out;

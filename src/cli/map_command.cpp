@@ -108,17 +108,21 @@ CLI::App* add_map_command(CLI::App& app, MapArgs& args) {
   cmd->add_option("--embeddings,-e", args.embeddings, "file written by astrom3 embed")->required();
   cmd->add_option("--out,-o", args.out, "output directory")->required();
   cmd->add_option("--modality", args.modality, "space: photometry, spectra, metadata or fused");
-  cmd->add_option("--cluster-class", args.cluster_class,
-                  "split this class into sub-clusters (spherical k-means)");
+  cmd->add_option("--cluster-class", args.cluster_class, "split this class into sub-clusters");
   cmd->add_option("--clusters", args.clusters, "number of sub-clusters")->check(CLI::Range(2, 50));
+  cmd->add_option("--cluster-method", args.cluster_method,
+                  "spectral (k-NN graph, the default) or kmeans (spherical)")
+      ->check(CLI::IsMember({"spectral", "kmeans"}));
+  cmd->add_option("--neighbours", args.neighbours, "k of the spectral method's k-NN graph")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--data", args.data, "survey file: report each cluster's mean catalogue values");
-  cmd->add_option("--seed", args.seed, "k-means seed");
+  cmd->add_option("--seed", args.seed, "clustering seed");
   return cmd;
 }
 
 int run_map(const MapArgs& args, const GlobalFlags& global) {
   at::set_num_threads(worker_threads(global.threads.value_or(0)));
-  const auto table = eval::read_embedding_file(args.embeddings);
+  const auto table = eval::read_embedding_file(args.embeddings, {args.modality});
   const auto& space = table.of(args.modality);
   const auto present = table.present_in(args.modality).contiguous();
   std::vector<std::int64_t> rows;
@@ -161,7 +165,11 @@ int run_map(const MapArgs& args, const GlobalFlags& global) {
   }
   const auto sub = space.index_select(0, torch::tensor(members));
   const auto k = static_cast<std::int64_t>(args.clusters);
-  const auto clustering = eval::spherical_kmeans(sub, k, args.seed);
+  eval::SpectralOptions spectral;
+  spectral.neighbours = args.neighbours;
+  const auto clustering = args.cluster_method == "kmeans"
+                              ? eval::spherical_kmeans(sub, k, args.seed)
+                              : eval::spectral_clustering(sub, k, args.seed, spectral);
   std::string members_csv = "id,label,split,cluster,x,y\n";
   const auto sub_xy = eval::pca_2d(sub).contiguous();
   io::ScatterPlot cplot;
@@ -181,8 +189,8 @@ int run_map(const MapArgs& args, const GlobalFlags& global) {
   io::write_scatter_png(out / "clusters.png", cplot);
   std::vector<std::int64_t> sizes(k, 0);
   for (auto a : clustering.assignment) ++sizes[a];
-  std::cout << args.cluster_class << ": " << members.size() << " objects in " << k
-            << " clusters of sizes";
+  std::cout << args.cluster_class << ": " << members.size() << " objects in " << k << " "
+            << args.cluster_method << " clusters of sizes";
   for (auto s : sizes) std::cout << " " << s;
   std::cout << "\n";
   if (!args.data.empty()) {

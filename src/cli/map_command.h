@@ -1,5 +1,6 @@
-// astrom3 map: a 2-D PCA map of an embedding file as CSV and PNG, and spherical k-means
-// sub-clusters of one class with their members' mean catalogue values (docs/embeddings.md).
+// astrom3 map: a 2-D PCA map of an embedding file as CSV and PNG, and sub-clusters of one class
+// (spectral clustering of the neighbour graph, or spherical k-means) with their members' mean
+// catalogue values (docs/embeddings.md).
 #pragma once
 
 #include <string>
@@ -16,7 +17,9 @@ struct MapArgs {
   std::string modality = "fused";
   std::string cluster_class;
   int clusters = 2;
-  std::string data;  // survey file for the clusters' mean catalogue values
+  std::string cluster_method = "spectral";  // spectral | kmeans
+  int neighbours = 10;                      // of the spectral method's neighbour graph
+  std::string data;                         // survey file for the clusters' mean catalogue values
   std::uint64_t seed = 0;
 };
 

@@ -30,6 +30,7 @@ CLI::App* add_outliers_command(CLI::App& app, OutliersArgs& args) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--knn", args.knn, "neighbours of the label-free k-NN distance score")
       ->check(CLI::PositiveNumber);
+  add_index_flags(cmd, args.index);
   cmd->add_option("--show", args.show, "rows of the terminal summary")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out,-o", args.out, "CSV with one row per labelled object");
@@ -39,7 +40,10 @@ CLI::App* add_outliers_command(CLI::App& app, OutliersArgs& args) {
 int run_outliers(const OutliersArgs& args, const GlobalFlags& global) {
   if (!args.out.empty()) prepare_output_location(args.out);
   at::set_num_threads(worker_threads(global.threads.value_or(0)));
-  const auto table = eval::read_embedding_file(args.embeddings);
+  // Every space when --modalities is not given; the named ones plus fused otherwise.
+  auto spaces = args.modalities;
+  if (!spaces.empty()) spaces.push_back("fused");
+  const auto table = eval::read_embedding_file(args.embeddings, spaces);
   const auto modalities = args.modalities.empty() ? table.info.modalities : args.modalities;
   const auto classes = static_cast<std::int64_t>(table.info.class_names.size());
   const auto labels =
@@ -52,7 +56,8 @@ int run_outliers(const OutliersArgs& args, const GlobalFlags& global) {
     per_modality.push_back(eval::centroid_distances(table.of(m), labels, table.present_in(m), train,
                                                     classes, args.percentile));
   }
-  const auto knn = eval::knn_distance_score(table.of("fused"), table.present_in("fused"), args.knn);
+  const auto knn = eval::knn_distance_score(table.of("fused"), table.present_in("fused"), args.knn,
+                                            search_options(args.index));
   std::vector<double> finite_knn;
   for (double v : knn) {
     if (!std::isnan(v)) finite_knn.push_back(v);

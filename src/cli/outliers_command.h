@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/global_flags.h"
+#include "cli/index_flags.h"
 
 namespace astrom3::cli {
 
@@ -16,6 +17,7 @@ struct OutliersArgs {
   std::vector<std::string> modalities;  // default: every modality in the file
   double percentile = 99.0;
   int knn = 5;
+  IndexFlags index;
   int show = 15;
   std::string out;
 };

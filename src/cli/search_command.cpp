@@ -12,7 +12,7 @@
 #include "astrom3/common/error.h"
 #include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/neighbour_report.h"
-#include "astrom3/eval/similarity_search.h"
+#include "astrom3/eval/neighbour_search.h"
 
 namespace astrom3::cli {
 namespace {
@@ -57,6 +57,7 @@ CLI::App* add_search_command(CLI::App& app, SearchArgs& args) {
   cmd->add_option("--candidates", args.candidates, "candidates from: any, train, val or test")
       ->check(CLI::IsMember({"any", "train", "val", "test"}));
   cmd->add_option("--k", args.k, "neighbours per query")->check(CLI::PositiveNumber);
+  add_index_flags(cmd, args.index);
   cmd->add_option("--out,-o", args.out, "output .csv or .h5 (required with --all)");
   return cmd;
 }
@@ -72,10 +73,12 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   if (!args.out.empty()) prepare_output_location(args.out);
   at::set_num_threads(worker_threads(global.threads.value_or(0)));
 
-  const auto table = eval::read_embedding_file(args.embeddings);
   eval::NeighbourReport report;
   report.modality = args.modality;
   report.against = args.against.empty() ? args.modality : args.against;
+  std::vector<std::string> spaces = {report.modality, report.against};
+  if (!args.contrast.empty()) spaces.push_back(args.contrast);
+  const auto table = eval::read_embedding_file(args.embeddings, spaces);
   report.contrast = args.contrast;
   const auto& query_space = table.of(report.modality);
   const auto& candidate_space = table.of(report.against);
@@ -111,10 +114,9 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   // own other modality is a legitimate (and telling) result.
   const auto self =
       report.against == report.modality ? row_tensor : torch::full_like(row_tensor, -1);
-  eval::NeighbourOptions options;
-  options.k = args.k;
-  report.neighbours = eval::top_k_cosine(query_space.index_select(0, row_tensor), candidate_space,
-                                         mask, self, options);
+  report.neighbours =
+      eval::find_neighbours(query_space.index_select(0, row_tensor), candidate_space, mask, self,
+                            args.k, search_options(args.index));
   if (!args.contrast.empty()) {
     report.contrast_similarity =
         eval::pair_similarity(table.of(args.contrast), table.present_in(args.contrast), row_tensor,

@@ -1,5 +1,6 @@
-// astrom3 search: exact cosine nearest neighbours in an embedding file, within one modality or
-// across two, with an optional contrast modality (docs/embeddings.md).
+// astrom3 search: cosine nearest neighbours (exact, or from an approximate index) in an
+// embedding file, within one modality or across two, with an optional contrast modality
+// (docs/embeddings.md).
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/global_flags.h"
+#include "cli/index_flags.h"
 
 namespace astrom3::cli {
 
@@ -21,6 +23,7 @@ struct SearchArgs {
   std::string contrast;
   std::string candidates = "any";  // split the candidates come from
   int k = 10;
+  IndexFlags index;
   std::string out;
 };
 

@@ -106,18 +106,22 @@ std::int64_t EmbeddingTable::row_of(const std::string& id) const {
 }
 
 const torch::Tensor& EmbeddingTable::of(const std::string& modality) const {
+  present_in(modality);  // the same error for an unknown name
   const auto it = embeddings.find(modality);
   if (it == embeddings.end()) {
-    std::string known;
-    for (const auto& [name, t] : embeddings) known += (known.empty() ? "" : ", ") + name;
-    throw ConfigError("modality '" + modality + "' is not in " + path + " (it has: " + known + ")");
+    throw ConfigError("space '" + modality + "' of " + path + " was not read");
   }
   return it->second;
 }
 
 const torch::Tensor& EmbeddingTable::present_in(const std::string& modality) const {
-  of(modality);  // the same error for an unknown name
-  return present.at(modality);
+  const auto it = present.find(modality);
+  if (it == present.end()) {
+    std::string known;
+    for (const auto& [name, t] : present) known += (known.empty() ? "" : ", ") + name;
+    throw ConfigError("modality '" + modality + "' is not in " + path + " (it has: " + known + ")");
+  }
+  return it->second;
 }
 
 std::string EmbeddingTable::label_name(std::int64_t row) const {
@@ -132,7 +136,8 @@ torch::Tensor EmbeddingTable::in_split(const std::string& name) const {
   return torch::tensor(in).ne(0);
 }
 
-EmbeddingTable read_embedding_file(const std::filesystem::path& path) {
+EmbeddingTable read_embedding_file(const std::filesystem::path& path,
+                                   const std::vector<std::string>& spaces) {
   EmbeddingTable t;
   t.path = path.string();
   std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
@@ -172,6 +177,17 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path) {
   auto names = t.info.modalities;
   names.push_back("fused");
   for (const auto& m : names) {
+    const bool wanted =
+        spaces.empty() || std::find(spaces.begin(), spaces.end(), m) != spaces.end();
+    if (m != "fused") {
+      const auto mask = present.read_u8(m, &dims);
+      if (dims != std::vector<std::uint64_t>{n}) {
+        throw DataError(present.where(m) + ": expected [N]");
+      }
+      t.present[m] = torch::tensor(std::vector<std::int64_t>(mask.begin(), mask.end())).ne(0);
+      any = any.logical_or(t.present[m]);
+    }
+    if (!wanted) continue;
     auto values = emb.read_f32(m, &dims);
     if (dims.size() != 2 || dims[0] != n) {
       throw DataError(emb.where(m) + ": expected shape [" + std::to_string(n) + ", E]");
@@ -180,11 +196,6 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path) {
     t.embeddings[m] =
         torch::from_blob(values.data(), {static_cast<std::int64_t>(n), t.info.dim}, torch::kFloat32)
             .clone();
-    if (m == "fused") continue;
-    const auto mask = present.read_u8(m, &dims);
-    if (dims != std::vector<std::uint64_t>{n}) throw DataError(present.where(m) + ": expected [N]");
-    t.present[m] = torch::tensor(std::vector<std::int64_t>(mask.begin(), mask.end())).ne(0);
-    any = any.logical_or(t.present[m]);
   }
   t.present["fused"] = any;
   t.info.objects = static_cast<std::int64_t>(n);

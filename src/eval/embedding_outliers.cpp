@@ -7,7 +7,7 @@
 #include <limits>
 #include <numeric>
 
-#include "astrom3/eval/similarity_search.h"
+#include "astrom3/eval/neighbour_search.h"
 
 namespace astrom3::eval {
 namespace {
@@ -78,13 +78,12 @@ CentroidDistances centroid_distances(const torch::Tensor& embeddings, const torc
 }
 
 std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
-                                       const torch::Tensor& present, std::int64_t k) {
+                                       const torch::Tensor& present, std::int64_t k,
+                                       const SearchOptions& search) {
   const auto n = embeddings.size(0);
   const auto rows = present.to(torch::kBool).nonzero().squeeze(1);
-  NeighbourOptions options;
-  options.k = k;
   const auto nn =
-      top_k_cosine(embeddings.index_select(0, rows), embeddings, present, rows, options);
+      find_neighbours(embeddings.index_select(0, rows), embeddings, present, rows, k, search);
   std::vector<double> out(static_cast<std::size_t>(n), kNaN);
   const auto sim = nn.similarity.to(torch::kFloat64).contiguous();
   const auto idx = nn.index.contiguous();

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <limits>
 
-#include "astrom3/eval/similarity_search.h"
-
 namespace astrom3::eval {
 namespace {
 namespace F = torch::nn::functional;
@@ -15,7 +13,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tensor& labels,
                              const torch::Tensor& present, const torch::Tensor& train,
-                             std::int64_t classes, std::int64_t k) {
+                             std::int64_t classes, std::int64_t k, const SearchOptions& search) {
   torch::NoGradGuard no_grad;
   const auto n = embeddings.size(0);
   const auto e = F::normalize(embeddings.to(torch::kFloat64), F::NormalizeFuncOptions().dim(1));
@@ -43,10 +41,8 @@ LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tenso
 
   // k nearest reference objects of every object with the modality.
   const auto query_rows = has.nonzero().squeeze(1);
-  NeighbourOptions options;
-  options.k = k;
-  const auto nn = top_k_cosine(embeddings.index_select(0, query_rows), embeddings, reference,
-                               query_rows, options);
+  const auto nn = find_neighbours(embeddings.index_select(0, query_rows), embeddings, reference,
+                                  query_rows, k, search);
   const auto idx = nn.index.contiguous();
   const auto nsim = nn.similarity.to(torch::kFloat64).contiguous();
 

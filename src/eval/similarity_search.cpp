@@ -11,7 +11,8 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-// Orders each row by similarity descending, ties by index ascending, and keeps k columns.
+}  // namespace
+
 void keep_best(torch::Tensor& sim, torch::Tensor& idx, std::int64_t k) {
   // Invalid entries (index -1) carry -inf and sort last; the index key puts -1 after real rows
   // among equal similarities because it is mapped to the largest value.
@@ -27,7 +28,17 @@ void keep_best(torch::Tensor& sim, torch::Tensor& idx, std::int64_t k) {
   idx = idx.gather(1, by_sim);
 }
 
-}  // namespace
+std::pair<torch::Tensor, torch::Tensor> top_k_with_ties(const torch::Tensor& sim, std::int64_t k) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const auto take = std::min(k, sim.size(1));
+  auto [top_sim, top_pos] = sim.topk(take, /*dim=*/1, /*largest=*/true, /*sorted=*/true);
+  // topk may cut through a run of equal similarities: widen to every tie of the k-th value.
+  // (A row whose k-th value is -inf has fewer than k valid candidates: all are kept.)
+  const auto kth = top_sim.narrow(1, take - 1, 1);
+  const auto ties = sim.ge(kth).logical_and(kth.gt(neg_inf)).sum(1).max().item<std::int64_t>();
+  if (ties > take) std::tie(top_sim, top_pos) = sim.topk(ties, 1, true, true);
+  return {top_sim, top_pos};
+}
 
 Neighbours top_k_cosine(const torch::Tensor& queries, const torch::Tensor& candidates,
                         const torch::Tensor& candidate_mask, const torch::Tensor& query_rows,
@@ -59,14 +70,7 @@ Neighbours top_k_cosine(const torch::Tensor& queries, const torch::Tensor& candi
       const auto invalid =
           mask.narrow(0, c0, cn).logical_not().unsqueeze(0).logical_or(rows.eq(self));
       sim = sim.masked_fill(invalid, neg_inf);
-      const auto take = std::min(k, cn);
-      auto [top_sim, top_pos] = sim.topk(take, /*dim=*/1, /*largest=*/true, /*sorted=*/true);
-      // topk may cut through a run of equal similarities: widen to every tie of the k-th value
-      // so that the lower-index rule below sees all of them.
-      const auto kth = top_sim.narrow(1, take - 1, 1);
-      // (A row whose k-th value is -inf has fewer than k valid candidates: all are kept.)
-      const auto ties = sim.ge(kth).logical_and(kth.gt(neg_inf)).sum(1).max().item<std::int64_t>();
-      if (ties > take) std::tie(top_sim, top_pos) = sim.topk(ties, 1, true, true);
+      auto [top_sim, top_pos] = top_k_with_ties(sim, k);
       auto top_idx = torch::where(top_sim.eq(neg_inf), torch::full_like(top_pos, -1), top_pos + c0);
       auto merged_sim = torch::cat({best_sim, top_sim}, 1);
       auto merged_idx = torch::cat({best_idx, top_idx}, 1);

@@ -122,6 +122,43 @@ for line in lines[:30]:
     assert abs(float(line["similarity"]) - cross[q, n]) < 1e-5
     assert abs(float(line["contrast_similarity"]) - m[q] @ m[n]) < 1e-5
 PY
+# The inverted-file index probing every cell is exact search.
+expect 0 "ivf index: 4 cells, 4 probed" -- "$BIN" search -e "$WORK/e1.h5" --all --k 4 --index ivf \
+  --lists 4 --probes 4 --out "$WORK/nn-ivf.h5"
+$PY - "$WORK/nn.h5" "$WORK/nn-ivf.h5" <<'PY' || fail "ivf search with every cell probed is not exact"
+import sys
+import h5py, numpy as np
+a, b = (h5py.File(p)["neighbour_rows"][:] for p in sys.argv[1:3])
+assert a.shape == b.shape and (a == b).mean() > 0.99, (a != b).sum()
+PY
+# misclassified with the fine-tuned classifier: its predictions joined by id reproduce the
+# confusion matrix that evaluate wrote for the classifier's own test split.
+expect 0 "methods disagreeing \(of 7\)" -- "$BIN" misclassified -e "$WORK/e1.h5" \
+  --checkpoint "$WORK/ft/best" --out "$WORK/mis.csv"
+$PY - "$WORK/mis.csv" "$WORK/ev/confusion.csv" "$WORK/s.h5" <<'PY' || fail "misclassified --checkpoint is wrong"
+import csv, sys
+import h5py
+rows = list(csv.DictReader(open(sys.argv[1])))
+conf = list(csv.reader(open(sys.argv[2])))
+names = conf[0][1:]
+want = {(names[i], names[j]): int(v) for i, r in enumerate(conf[1:11]) for j, v in enumerate(r[1:])}
+with h5py.File(sys.argv[3]) as f:
+    ids = f["objects/id"].asstr()[:]
+    test = {ids[r] for r in f["splits/sub50_42/test"][:]}
+got = {}
+for r in rows:
+    if r["classifier_prediction"]:
+        p, lp = float(r["classifier_probability"]), float(r["classifier_label_probability"])
+        assert 0 <= lp <= p <= 1, r
+        assert (r["classifier_prediction"] == r["label"]) == (lp == p), r
+    if r["id"] in test:
+        assert r["classifier_prediction"], r
+        key = (r["label"], r["classifier_prediction"])
+        got[key] = got.get(key, 0) + 1
+assert {k: v for k, v in want.items() if v} == got, (want, got)
+PY
+expect 2 "needs a classifier checkpoint" -- "$BIN" misclassified -e "$WORK/e1.h5" \
+  --checkpoint "$WORK/pre"
 expect 3 "no object with id 'nope'" -- "$BIN" search -e "$WORK/e1.h5" --query nope
 expect 2 "modality 'colour' is not in" -- "$BIN" search -e "$WORK/e1.h5" --query "$first" --modality colour
 expect 2 "needs --out" -- "$BIN" search -e "$WORK/e1.h5" --all

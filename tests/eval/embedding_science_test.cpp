@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "astrom3/common/error.h"
 #include "astrom3/eval/embedding_map.h"
 #include "astrom3/eval/embedding_outliers.h"
 #include "astrom3/eval/label_evidence.h"
@@ -97,6 +98,57 @@ TEST(EmbeddingMap, KMeansSeparatesTwoBlobsDeterministically) {
   for (int i = 41; i < 65; ++i) EXPECT_EQ(c.assignment[i], c.assignment[40]);
   EXPECT_NE(c.assignment[0], c.assignment[40]);
   EXPECT_EQ(spherical_kmeans(x, 2, 7).assignment, c.assignment);
+}
+
+// Two long parallel arcs on the unit sphere, at latitudes -gap/2 and +gap/2 (radians), each
+// spanning 0.9 pi of longitude. The arcs are what the neighbour graph connects; around centroids
+// they are not compact, so k-means cuts both across their length while spectral clustering
+// follows them.
+torch::Tensor two_strips(std::int64_t per_strip, double gap = 0.3) {
+  std::vector<float> v;
+  for (int s = 0; s < 2; ++s) {
+    const double lat = (s == 0 ? -0.5 : 0.5) * gap;
+    for (std::int64_t i = 0; i < per_strip; ++i) {
+      const double lon = 0.9 * M_PI * static_cast<double>(i) / static_cast<double>(per_strip - 1);
+      v.insert(v.end(), {static_cast<float>(std::cos(lat) * std::cos(lon)),
+                         static_cast<float>(std::cos(lat) * std::sin(lon)),
+                         static_cast<float>(std::sin(lat))});
+    }
+  }
+  return torch::tensor(v).view({2 * per_strip, 3});
+}
+
+void expect_strips_separated(const std::vector<std::int64_t>& a, std::int64_t per_strip) {
+  ASSERT_EQ(static_cast<std::int64_t>(a.size()), 2 * per_strip);
+  EXPECT_EQ(a[0], 0);  // numbered in order of first row
+  for (std::int64_t i = 0; i < per_strip; ++i) EXPECT_EQ(a[i], 0) << "row " << i;
+  for (std::int64_t i = per_strip; i < 2 * per_strip; ++i) EXPECT_EQ(a[i], 1) << "row " << i;
+}
+
+TEST(EmbeddingMap, SpectralClusteringFollowsStripsThatKMeansCutsAcross) {
+  const auto x = two_strips(60);
+  const auto km = spherical_kmeans(x, 2, 3).assignment;
+  // k-means puts each strip's two halves in different clusters.
+  EXPECT_NE(km[0], km[59]);
+  const auto sc = spectral_clustering(x, 2, 3, {5, 5000, 5});
+  expect_strips_separated(sc.assignment, 60);
+  EXPECT_EQ(spectral_clustering(x, 2, 3, {5, 5000, 5}).assignment, sc.assignment);
+  // Centres: the re-normalised mean of each arc, at longitude 0.45 pi and latitude -+0.15.
+  const auto c = sc.centres;
+  for (int g = 0; g < 2; ++g) {
+    EXPECT_NEAR(c[g].norm().item<float>(), 1.0f, 1e-5);
+    EXPECT_NEAR(std::atan2(c[g][1].item<float>(), c[g][0].item<float>()), 0.45 * M_PI, 1e-5);
+  }
+  EXPECT_LT(c[0][2].item<float>(), 0.0f);
+  EXPECT_NEAR(c[1][2].item<float>(), -c[0][2].item<float>(), 1e-6);
+}
+
+TEST(EmbeddingMap, SpectralClusteringOnASampleAssignsTheRestByNeighbours) {
+  // 400 rows, graph on a sample of 120: every row still lands with its own arc.
+  const auto sc = spectral_clustering(two_strips(200, 0.6), 2, 11, {10, 120, 5});
+  expect_strips_separated(sc.assignment, 200);
+  EXPECT_THROW(spectral_clustering(two_strips(5), 2, 0, {5, 1, 5}), ConfigError);
+  EXPECT_THROW(spectral_clustering(two_strips(1), 3, 0), ConfigError);
 }
 
 TEST(EmbeddingMap, PcaFindsTheLineOfLargestSpread) {

@@ -176,6 +176,13 @@ TEST(EmbeddingFile, ReaderGivesBackWhatTheWriterWrote) {
   EXPECT_EQ(t.row_of("z"), 2);
   test::expect_data_error([&] { t.row_of("nope"); }, "no object with id 'nope'");
   EXPECT_THROW(t.of("metadata"), ConfigError);
+  // Reading one space: every presence mask, only that matrix.
+  const auto one = read_embedding_file(dir / "e.h5", {"spectra"});
+  EXPECT_TRUE(torch::equal(one.of("spectra"), b.modalities[1]));
+  EXPECT_EQ(one.embeddings.size(), 1u);
+  EXPECT_TRUE(torch::equal(one.present_in("fused"), t.present_in("fused")));
+  EXPECT_TRUE(torch::equal(one.present_in("photometry"), t.present_in("photometry")));
+  EXPECT_THROW(one.of("photometry"), ConfigError);  // in the file, not read
 }
 
 }  // namespace

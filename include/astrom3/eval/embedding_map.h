@@ -1,12 +1,20 @@
 // Maps and clusters of an embedding space (paper.md §7): a 2-D principal-component projection,
-// and k-means on the unit sphere (spherical k-means) to split one class into sub-populations,
-// as the paper did to separate C-type from M-type Miras.
+// and two ways to split one class into sub-populations, as the paper did to separate C-type from
+// M-type Miras: k-means on the unit sphere (spherical k-means), and spectral clustering of the
+// k-nearest-neighbour graph. The paper saw its sub-clusters in UMAP maps, which are built from
+// that same neighbour graph; a sub-population that differs along one direction while the class
+// spreads further along another (temperature, brightness) is connected in the graph but not
+// compact around a centroid, so spectral clustering finds it where k-means cuts across it.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include <torch/types.h>
+
+namespace astrom3 {
+class Rng;
+}
 
 namespace astrom3::eval {
 
@@ -21,10 +29,32 @@ struct Clustering {
   std::int64_t iterations = 0;
 };
 
+/// k-means++ seeding on the unit sphere: k distinct rows of `unit_rows` [n, E] (n >= k), each
+/// drawn with probability proportional to the squared cosine distance to the nearest row drawn
+/// before (uniformly when all are at distance 0). O(n k E).
+std::vector<std::int64_t> kmeans_plus_plus(const torch::Tensor& unit_rows, std::int64_t k,
+                                           Rng& rng);
+
 /// Spherical k-means: rows normalised, cosine similarity, centres re-normalised means.
 /// k-means++ seeding from `seed` (astrom3's portable generator), best of `restarts` runs by
 /// total similarity; stops when no assignment changes or after `max_iterations`.
 Clustering spherical_kmeans(const torch::Tensor& x, std::int64_t k, std::uint64_t seed,
                             int restarts = 5, int max_iterations = 100);
+
+struct SpectralOptions {
+  std::int64_t neighbours = 10;     // k of the k-nearest-neighbour graph (cosine)
+  std::int64_t max_objects = 5000;  // larger inputs: fit on a seeded sample of this size
+  int restarts = 5;                 // of the k-means on the spectral embedding
+};
+
+/// Spectral clustering (Ng, Jordan and Weiss): the symmetrised k-nearest-neighbour graph of the
+/// rows (cosine similarity, A = (C + C^T) / 2 with self-loops), its normalised affinity
+/// D^-1/2 A D^-1/2, the eigenvectors of its k largest eigenvalues as row-normalised coordinates,
+/// and spherical k-means on those. The dense eigendecomposition costs O(n^3), so above
+/// `max_objects` rows the graph is built on a random sample (from `seed`) and every other row
+/// joins the majority cluster of its `neighbours` nearest sample rows. Clusters are numbered in
+/// order of their first row; `centres` are the re-normalised mean rows of x.
+Clustering spectral_clustering(const torch::Tensor& x, std::int64_t k, std::uint64_t seed,
+                               const SpectralOptions& options = {});
 
 }  // namespace astrom3::eval

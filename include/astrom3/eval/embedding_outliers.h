@@ -9,6 +9,8 @@
 
 #include <torch/types.h>
 
+#include "astrom3/eval/neighbour_search.h"
+
 namespace astrom3::eval {
 
 /// Linear-interpolation percentile of `values` (numpy's default): p in [0, 100]; NaN if empty.
@@ -37,8 +39,9 @@ CentroidDistances centroid_distances(const torch::Tensor& embeddings, const torc
                                      std::int64_t classes, double percentile_cut);
 
 /// [N] mean cosine distance of each object to its k nearest other objects that have the
-/// modality; NaN for objects without it.
+/// modality (exact or approximate neighbours, as `search` says); NaN for objects without it.
 std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
-                                       const torch::Tensor& present, std::int64_t k);
+                                       const torch::Tensor& present, std::int64_t k,
+                                       const SearchOptions& search = {});
 
 }  // namespace astrom3::eval

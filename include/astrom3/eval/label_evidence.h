@@ -8,6 +8,8 @@
 
 #include <torch/types.h>
 
+#include "astrom3/eval/neighbour_search.h"
+
 namespace astrom3::eval {
 
 struct LabelEvidence {
@@ -25,9 +27,11 @@ struct LabelEvidence {
 };
 
 /// embeddings [N, E]; labels [N] int64 (-1 = none); present, train [N] bool. Centroids and
-/// neighbours come from labelled train objects that have the modality.
+/// neighbours come from labelled train objects that have the modality; `search` picks exact or
+/// approximate neighbours.
 LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tensor& labels,
                              const torch::Tensor& present, const torch::Tensor& train,
-                             std::int64_t classes, std::int64_t k);
+                             std::int64_t classes, std::int64_t k,
+                             const SearchOptions& search = {});
 
 }  // namespace astrom3::eval

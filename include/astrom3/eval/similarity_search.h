@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include <torch/types.h>
 
@@ -29,6 +30,15 @@ struct Neighbours {
 Neighbours top_k_cosine(const torch::Tensor& queries, const torch::Tensor& candidates,
                         const torch::Tensor& candidate_mask, const torch::Tensor& query_rows,
                         const NeighbourOptions& options);
+
+/// Row-wise top k of `sim` [Q, C] (excluded entries -inf), widened past k to every entry equal
+/// to the k-th value so that a tie rule can be applied after: returns (values, positions)
+/// [Q, t], t >= min(k, C), each row descending.
+std::pair<torch::Tensor, torch::Tensor> top_k_with_ties(const torch::Tensor& sim, std::int64_t k);
+
+/// Orders each row of (sim, idx) [Q, C] by similarity descending, ties by index ascending, with
+/// idx -1 (no candidate, sim -inf) last, and keeps the first min(k, C) columns.
+void keep_best(torch::Tensor& sim, torch::Tensor& idx, std::int64_t k);
 
 /// Cosine similarity of row pairs: out[q, j] = cos(space[rows_a[q]], space[rows_b[q, j]]) for
 /// rows_a [Q], rows_b [Q, k]; NaN where either row is -1 or not in `mask` [N]. Used for the

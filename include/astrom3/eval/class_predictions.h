@@ -1,0 +1,31 @@
+// Class probabilities of a fine-tuned classifier for every object of a sample store: what
+// `evaluate` scores and `misclassified` weighs against the catalogue labels.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <c10/core/Device.h>
+#include <torch/types.h>
+
+#include "astrom3/data/batch_loader.h"
+#include "astrom3/data/sample_store.h"
+#include "astrom3/model/classifier.h"
+
+namespace astrom3::eval {
+
+struct ClassPredictions {
+  std::vector<std::string> ids;  // [N] in store order
+  torch::Tensor labels;          // [N] int64 catalogue labels, -1 = unlabelled
+  torch::Tensor usable;          // [N] bool: the object has what the classifier reads
+  torch::Tensor probabilities;   // [N, C] float32 softmax, on the CPU; rows not usable are 0
+};
+
+/// Runs `classifier` in eval mode without gradients over the store in store order (centre
+/// crops, as evaluation does).
+ClassPredictions predict_classes(model::ClassifierImpl& classifier,
+                                 std::shared_ptr<const data::SampleStore> store,
+                                 const data::LoaderOptions& loader, const c10::Device& device);
+
+}  // namespace astrom3::eval

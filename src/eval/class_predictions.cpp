@@ -1,0 +1,36 @@
+#include "astrom3/eval/class_predictions.h"
+
+#include <torch/torch.h>
+
+namespace astrom3::eval {
+
+ClassPredictions predict_classes(model::ClassifierImpl& classifier,
+                                 std::shared_ptr<const data::SampleStore> store,
+                                 const data::LoaderOptions& loader, const c10::Device& device) {
+  classifier.eval();
+  torch::NoGradGuard no_grad;
+  data::BatchLoader batches(std::move(store), loader, /*training=*/false, /*seed=*/0, device);
+  std::vector<torch::Tensor> labels, usable, probabilities;
+  ClassPredictions out;
+  batches.start_epoch(0);
+  while (auto batch = batches.next()) {
+    const auto ok = classifier.usable(*batch);
+    const auto p = torch::softmax(classifier.forward(*batch).to(torch::kFloat32), 1);
+    probabilities.push_back(p.masked_fill(ok.logical_not().unsqueeze(1), 0.0).to(torch::kCPU));
+    usable.push_back(ok.to(torch::kCPU));
+    labels.push_back(batch->labels.to(torch::kCPU));
+    out.ids.insert(out.ids.end(), batch->ids.begin(), batch->ids.end());
+  }
+  if (out.ids.empty()) {
+    out.labels = torch::empty({0}, torch::kInt64);
+    out.usable = torch::empty({0}, torch::kBool);
+    out.probabilities = torch::empty({0, 0}, torch::kFloat32);
+    return out;
+  }
+  out.labels = torch::cat(labels);
+  out.usable = torch::cat(usable);
+  out.probabilities = torch::cat(probabilities);
+  return out;
+}
+
+}  // namespace astrom3::eval
