@@ -114,9 +114,12 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   // own other modality is a legitimate (and telling) result.
   const auto self =
       report.against == report.modality ? row_tensor : torch::full_like(row_tensor, -1);
-  report.neighbours =
-      eval::find_neighbours(query_space.index_select(0, row_tensor), candidate_space, mask, self,
-                            args.k, search_options(args.index));
+  // --all over a fully present space: the space itself, not a copy of it.
+  const auto queries = static_cast<std::int64_t>(rows.size()) == query_space.size(0)
+                           ? query_space
+                           : query_space.index_select(0, row_tensor);
+  report.neighbours = eval::find_neighbours(queries, candidate_space, mask, self, args.k,
+                                            search_options(args.index));
   if (!args.contrast.empty()) {
     report.contrast_similarity =
         eval::pair_similarity(table.of(args.contrast), table.present_in(args.contrast), row_tensor,

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -188,14 +189,15 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path,
       any = any.logical_or(t.present[m]);
     }
     if (!wanted) continue;
-    auto values = emb.read_f32(m, &dims);
+    // The tensor takes the buffer over (no copy: a space is 2 GB at 10^6 x 512).
+    auto values = std::make_shared<std::vector<float>>(emb.read_f32(m, &dims));
     if (dims.size() != 2 || dims[0] != n) {
       throw DataError(emb.where(m) + ": expected shape [" + std::to_string(n) + ", E]");
     }
     t.info.dim = static_cast<std::int64_t>(dims[1]);
-    t.embeddings[m] =
-        torch::from_blob(values.data(), {static_cast<std::int64_t>(n), t.info.dim}, torch::kFloat32)
-            .clone();
+    t.embeddings[m] = torch::from_blob(
+        values->data(), {static_cast<std::int64_t>(n), t.info.dim}, [values](void*) {},
+        torch::kFloat32);
   }
   t.present["fused"] = any;
   t.info.objects = static_cast<std::int64_t>(n);

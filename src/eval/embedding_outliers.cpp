@@ -26,14 +26,30 @@ double percentile(std::vector<double> values, double p) {
   return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
 }
 
+void for_each_unit_block(const torch::Tensor& embeddings,
+                         const std::function<void(std::int64_t, const torch::Tensor&)>& fn) {
+  torch::NoGradGuard no_grad;
+  constexpr std::int64_t kBlock = 32768;
+  const auto n = embeddings.size(0);
+  for (std::int64_t r0 = 0; r0 < n; r0 += kBlock) {
+    const auto rn = std::min(kBlock, n - r0);
+    fn(r0, F::normalize(embeddings.narrow(0, r0, rn).to(torch::kFloat64),
+                        F::NormalizeFuncOptions().dim(1)));
+  }
+}
+
 torch::Tensor class_centroids(const torch::Tensor& embeddings, const torch::Tensor& labels,
                               const torch::Tensor& members, std::int64_t classes,
                               std::vector<std::int64_t>* counts) {
   torch::NoGradGuard no_grad;
-  const auto e = F::normalize(embeddings.to(torch::kFloat64), F::NormalizeFuncOptions().dim(1));
-  const auto keep = members.to(torch::kBool).logical_and(labels.ge(0)).nonzero().squeeze(1);
-  auto sums = torch::zeros({classes, e.size(1)}, torch::kFloat64);
-  sums.index_add_(0, labels.index_select(0, keep).to(torch::kInt64), e.index_select(0, keep));
+  const auto in = members.to(torch::kBool).logical_and(labels.ge(0));
+  const auto lab = labels.to(torch::kInt64);
+  auto sums = torch::zeros({classes, embeddings.size(1)}, torch::kFloat64);
+  for_each_unit_block(embeddings, [&](std::int64_t r0, const torch::Tensor& e) {
+    const auto keep = in.narrow(0, r0, e.size(0)).nonzero().squeeze(1);
+    sums.index_add_(0, lab.narrow(0, r0, e.size(0)).index_select(0, keep), e.index_select(0, keep));
+  });
+  const auto keep = in.nonzero().squeeze(1);
   if (counts) {
     const auto n = torch::bincount(labels.index_select(0, keep).to(torch::kInt64), {}, classes);
     counts->assign(n.data_ptr<std::int64_t>(), n.data_ptr<std::int64_t>() + classes);
@@ -48,14 +64,18 @@ CentroidDistances centroid_distances(const torch::Tensor& embeddings, const torc
   const auto centroids = class_centroids(
       embeddings, labels, present.to(torch::kBool).logical_and(train.to(torch::kBool)), classes,
       &counts);
-  const auto e = F::normalize(embeddings.to(torch::kFloat64), F::NormalizeFuncOptions().dim(1));
-  const auto n = e.size(0);
+  const auto n = embeddings.size(0);
   const auto lab = labels.to(torch::kInt64).contiguous();
   const auto has = present.to(torch::kBool).contiguous();
   CentroidDistances out;
   out.distance.assign(static_cast<std::size_t>(n), kNaN);
   out.rank.assign(static_cast<std::size_t>(n), 0);
-  const auto own = (e * centroids.index_select(0, lab.clamp_min(0))).sum(1).contiguous();
+  // [N] cosine similarity to the own class centroid.
+  auto own = torch::empty({n}, torch::kFloat64);
+  for_each_unit_block(embeddings, [&](std::int64_t r0, const torch::Tensor& e) {
+    const auto y = lab.narrow(0, r0, e.size(0)).clamp_min(0).unsqueeze(1);
+    own.narrow(0, r0, e.size(0)).copy_(torch::matmul(e, centroids.t()).gather(1, y).squeeze(1));
+  });
   std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(classes));
   for (std::int64_t i = 0; i < n; ++i) {
     const auto y = lab.data_ptr<std::int64_t>()[i];
@@ -82,8 +102,8 @@ std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
                                        const SearchOptions& search) {
   const auto n = embeddings.size(0);
   const auto rows = present.to(torch::kBool).nonzero().squeeze(1);
-  const auto nn =
-      find_neighbours(embeddings.index_select(0, rows), embeddings, present, rows, k, search);
+  const auto queries = rows.size(0) == n ? embeddings : embeddings.index_select(0, rows);
+  const auto nn = find_neighbours(queries, embeddings, present, rows, k, search);
   std::vector<double> out(static_cast<std::size_t>(n), kNaN);
   const auto sim = nn.similarity.to(torch::kFloat64).contiguous();
   const auto idx = nn.index.contiguous();

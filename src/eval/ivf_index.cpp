@@ -113,14 +113,14 @@ Neighbours IvfIndex::search(const torch::Tensor& queries, const torch::Tensor& q
   }
   torch::NoGradGuard no_grad;
   const float neg_inf = -std::numeric_limits<float>::infinity();
-  const auto q = F::normalize(queries.to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
   const auto self_rows = query_rows.to(torch::kInt64);
-  const auto nq = q.size(0), p = probes_, lists = this->lists();
+  const auto nq = queries.size(0), p = probes_, lists = this->lists();
   auto out_sim = torch::full({nq, k}, neg_inf, torch::kFloat32);
   auto out_idx = torch::full({nq, k}, -1, torch::kInt64);
   for (std::int64_t q0 = 0; q0 < nq; q0 += options_.query_block) {
     const auto qn = std::min(options_.query_block, nq - q0);
-    const auto qb = q.narrow(0, q0, qn);
+    const auto qb = F::normalize(queries.narrow(0, q0, qn).to(torch::kFloat32),
+                                 F::NormalizeFuncOptions().dim(1));
     const auto self = self_rows.narrow(0, q0, qn);
     // Each query's p most similar cells; its candidates from probe slot s land in columns
     // [s k, (s + 1) k) of the candidate table, merged with the exact tie rule at the end.

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "astrom3/eval/embedding_outliers.h"
+
 namespace astrom3::eval {
 namespace {
 namespace F = torch::nn::functional;
@@ -16,33 +18,41 @@ LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tenso
                              std::int64_t classes, std::int64_t k, const SearchOptions& search) {
   torch::NoGradGuard no_grad;
   const auto n = embeddings.size(0);
-  const auto e = F::normalize(embeddings.to(torch::kFloat64), F::NormalizeFuncOptions().dim(1));
   const auto lab = labels.to(torch::kInt64).contiguous();
   const auto has = present.to(torch::kBool);
   const auto reference = has.logical_and(train.to(torch::kBool)).logical_and(lab.ge(0));
 
   // Class sums of the reference objects; a train object's own class centroid excludes itself.
-  const auto ref_rows = reference.nonzero().squeeze(1);
-  auto sums = torch::zeros({classes, e.size(1)}, torch::kFloat64);
-  sums.index_add_(0, lab.index_select(0, ref_rows), e.index_select(0, ref_rows));
+  // Row blocks keep the double-precision work O(block x E).
+  auto sums = torch::zeros({classes, embeddings.size(1)}, torch::kFloat64);
+  for_each_unit_block(embeddings, [&](std::int64_t r0, const torch::Tensor& e) {
+    const auto ref = reference.narrow(0, r0, e.size(0)).nonzero().squeeze(1);
+    sums.index_add_(0, lab.narrow(0, r0, e.size(0)).index_select(0, ref), e.index_select(0, ref));
+  });
   const auto centroids = F::normalize(sums, F::NormalizeFuncOptions().dim(1));
-  auto sim = torch::matmul(e, centroids.t());  // [N, C]
-  const auto y = lab.clamp_min(0);
-  const auto own_sum = sums.index_select(0, y) - e * reference.unsqueeze(1).to(torch::kFloat64);
-  const auto own_centroid = F::normalize(own_sum, F::NormalizeFuncOptions().dim(1));
-  const auto own = (e * own_centroid).sum(1);
-  sim.scatter_(1, y.unsqueeze(1), own.unsqueeze(1));
   const auto empty = sums.norm(2, 1).eq(0);  // classes without reference objects
-  sim.masked_fill_(empty.unsqueeze(0), -std::numeric_limits<double>::infinity());
-  const auto best = sim.argmax(1);
-  auto others = sim.clone();
-  others.scatter_(1, y.unsqueeze(1), -std::numeric_limits<double>::infinity());
-  const auto margin = (std::get<0>(others.max(1)) - own).contiguous();
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  auto best = torch::empty({n}, torch::kInt64);
+  auto margin = torch::empty({n}, torch::kFloat64);
+  for_each_unit_block(embeddings, [&](std::int64_t r0, const torch::Tensor& e) {
+    const auto rn = e.size(0);
+    auto sim = torch::matmul(e, centroids.t());  // [rn, C]
+    const auto y = lab.narrow(0, r0, rn).clamp_min(0);
+    const auto is_ref = reference.narrow(0, r0, rn).unsqueeze(1).to(torch::kFloat64);
+    const auto own_sum = sums.index_select(0, y) - e * is_ref;
+    const auto own = (e * F::normalize(own_sum, F::NormalizeFuncOptions().dim(1))).sum(1);
+    sim.scatter_(1, y.unsqueeze(1), own.unsqueeze(1));
+    sim.masked_fill_(empty.unsqueeze(0), neg_inf);
+    best.narrow(0, r0, rn).copy_(sim.argmax(1));
+    sim.scatter_(1, y.unsqueeze(1), neg_inf);
+    margin.narrow(0, r0, rn).copy_(std::get<0>(sim.max(1)) - own);
+  });
 
   // k nearest reference objects of every object with the modality.
   const auto query_rows = has.nonzero().squeeze(1);
-  const auto nn = find_neighbours(embeddings.index_select(0, query_rows), embeddings, reference,
-                                  query_rows, k, search);
+  const auto queries =
+      query_rows.size(0) == n ? embeddings : embeddings.index_select(0, query_rows);
+  const auto nn = find_neighbours(queries, embeddings, reference, query_rows, k, search);
   const auto idx = nn.index.contiguous();
   const auto nsim = nn.similarity.to(torch::kFloat64).contiguous();
 

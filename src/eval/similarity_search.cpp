@@ -50,16 +50,17 @@ Neighbours top_k_cosine(const torch::Tensor& queries, const torch::Tensor& candi
     throw ConfigError("search: queries and candidates must be [Q, E] and [N, E] with the same E");
   }
   torch::NoGradGuard no_grad;
-  const auto q = F::normalize(queries.to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
+  // Queries are normalised block by block: no second copy of a 10^6-row query set.
   const auto c = F::normalize(candidates.to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
-  const auto nq = q.size(0), nc = c.size(0), k = options.k;
+  const auto nq = queries.size(0), nc = c.size(0), k = options.k;
   const float neg_inf = -std::numeric_limits<float>::infinity();
   auto out_sim = torch::full({nq, k}, neg_inf, torch::kFloat32);
   auto out_idx = torch::full({nq, k}, -1, torch::kInt64);
   const auto mask = candidate_mask.to(torch::kBool);
   for (std::int64_t q0 = 0; q0 < nq; q0 += options.query_block) {
     const auto qn = std::min(options.query_block, nq - q0);
-    const auto qb = q.narrow(0, q0, qn);
+    const auto qb = F::normalize(queries.narrow(0, q0, qn).to(torch::kFloat32),
+                                 F::NormalizeFuncOptions().dim(1));
     const auto self = query_rows.narrow(0, q0, qn).to(torch::kInt64).unsqueeze(1);  // [qn, 1]
     auto best_sim = torch::full({qn, k}, neg_inf, torch::kFloat32);
     auto best_idx = torch::full({qn, k}, -1, torch::kInt64);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <torch/types.h>
@@ -32,6 +33,12 @@ struct CentroidDistances {
   /// [C] the per-class percentile of the distances (over the class's objects in the file).
   std::vector<double> threshold;
 };
+
+/// Calls fn(first_row, block) for consecutive blocks of rows of `embeddings` [N, E], each
+/// L2-normalised in double precision: the per-row work of the centroid methods without a
+/// double-precision copy of the whole space (8 GB at 10^6 x 1,024 bytes per row).
+void for_each_unit_block(const torch::Tensor& embeddings,
+                         const std::function<void(std::int64_t, const torch::Tensor&)>& fn);
 
 /// Centroids from the train objects that have the modality (`present` and `train` [N] bool).
 CentroidDistances centroid_distances(const torch::Tensor& embeddings, const torch::Tensor& labels,
