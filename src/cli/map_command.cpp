@@ -130,6 +130,25 @@ int run_map(const MapArgs& args, const GlobalFlags& global) {
     if (present.data_ptr<bool>()[i]) rows.push_back(i);
   }
   if (rows.size() < 2) throw DataError(args.embeddings + ": fewer than 2 objects to map");
+  // The class to sub-cluster is checked before anything is written.
+  std::vector<std::int64_t> members;
+  if (!args.cluster_class.empty()) {
+    const auto& names = table.info.class_names;
+    const auto cls = std::find(names.begin(), names.end(), args.cluster_class) - names.begin();
+    if (cls == static_cast<std::ptrdiff_t>(names.size())) {
+      throw ConfigError("map --cluster-class: '" + args.cluster_class + "' is not a class of " +
+                        args.embeddings);
+    }
+    for (auto i : rows) {
+      if (table.labels[i] == cls) members.push_back(i);
+    }
+    if (static_cast<int>(members.size()) < args.clusters) {
+      throw DataError("map --cluster-class " + args.cluster_class + ": " +
+                      std::to_string(members.size()) + " objects with " + args.modality +
+                      " embeddings in " + args.embeddings + ", fewer than --clusters " +
+                      std::to_string(args.clusters));
+    }
+  }
   const fs::path out(args.out);
   fs::create_directories(out);
 
@@ -153,16 +172,6 @@ int run_map(const MapArgs& args, const GlobalFlags& global) {
                (out / "map.png").string());
 
   if (args.cluster_class.empty()) return 0;
-  const auto& names = table.info.class_names;
-  const auto cls = std::find(names.begin(), names.end(), args.cluster_class) - names.begin();
-  if (cls == static_cast<std::ptrdiff_t>(names.size())) {
-    throw ConfigError("map --cluster-class: '" + args.cluster_class + "' is not a class of " +
-                      args.embeddings);
-  }
-  std::vector<std::int64_t> members;
-  for (auto i : rows) {
-    if (table.labels[i] == cls) members.push_back(i);
-  }
   const auto sub = space.index_select(0, torch::tensor(members));
   const auto k = static_cast<std::int64_t>(args.clusters);
   eval::SpectralOptions spectral;

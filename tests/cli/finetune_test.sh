@@ -162,6 +162,11 @@ expect 2 "needs a classifier checkpoint" -- "$BIN" misclassified -e "$WORK/e1.h5
 expect 3 "no object with id 'nope'" -- "$BIN" search -e "$WORK/e1.h5" --query nope
 expect 2 "modality 'colour' is not in" -- "$BIN" search -e "$WORK/e1.h5" --query "$first" --modality colour
 expect 2 "needs --out" -- "$BIN" search -e "$WORK/e1.h5" --all
+# map refuses a class smaller than --clusters before writing anything.
+expect 3 "fewer than --clusters 40" -- "$BIN" map -e "$WORK/e1.h5" --cluster-class M --clusters 40 \
+  --out "$WORK/map-bad"
+checks=$((checks + 1))
+[[ ! -e "$WORK/map-bad" ]] || fail "a refused map left $WORK/map-bad behind"
 # Plots: PNG files from the evaluation, the training log and the embeddings.
 expect 0 "wrote .*confusion.png" -- $PY "$SRC/scripts/plot.py" confusion "$WORK/ev"
 expect 0 "wrote .*curves.png" -- $PY "$SRC/scripts/plot.py" curves "$WORK/pre"
