@@ -7,6 +7,7 @@ ASTROM3_BUILD_PACKAGES=(
   libtorch-dev
   libopenblas0-pthread  # without it Debian's LibTorch resolves libblas.so.3 to the reference BLAS (~4x slower)
   libhdf5-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev
+  libbenchmark-dev  # bench/bench_micro.cpp (Google Benchmark)
   libzip-dev libcfitsio-dev  # astrom3 prepare: photometry.zip and LAMOST FITS spectra
   zlib1g-dev                 # astrom3 map: PNG output
 )

@@ -107,6 +107,11 @@ class Photometry(nn.Module):
             layers.append(layer)
         self.encoder.attn_layers = nn.ModuleList(layers)
         self.encoder.norm = nn.LayerNorm(d)
+        # Dropout as the official code places it (p = 0 in the golden cases): after the token
+        # and position embedding, after attention, after the activation and the second
+        # feed-forward convolution of every layer, and after the final norm.
+        self.p_embedding = o.get("embedding_dropout", 0.0)
+        self.p = o.get("dropout", 0.0)
 
     def attend(self, layer, x, mask, index):
         B, L, d = x.shape
@@ -130,8 +135,8 @@ class Photometry(nn.Module):
             qk_s = (q[:, :, :, None, :] * ks).sum(-1)            # [B, H, L, U]
             m = qk_s.max(-1).values - qk_s.sum(-1) / L
             top = m.topk(u, dim=-1).indices                      # [B, H, u]
-            b_idx = torch.arange(B)[:, None, None]
-            h_idx = torch.arange(H)[None, :, None]
+            b_idx = torch.arange(B, device=x.device)[:, None, None]
+            h_idx = torch.arange(H, device=x.device)[None, :, None]
             q_top = q[b_idx, h_idx, top]                         # [B, H, u, D]
             attn = (q_top @ k.transpose(-1, -2) / math.sqrt(D)).softmax(-1)
             ctx = v.mean(2, keepdim=True).expand(B, H, L, D).clone()
@@ -147,12 +152,15 @@ class Photometry(nn.Module):
         e = self.enc_embedding
         h = e.value_embedding.tokenConv(x.transpose(1, 2)).transpose(1, 2)
         h = h + e.position_embedding.pe[:, : x.shape[1]]
+        drop = lambda t, p: F.dropout(t, p, self.training)
+        h = drop(h, self.p_embedding)
         for i, layer in enumerate(self.encoder.attn_layers):
-            h = layer.norm1(h + self.attend(layer, h, mask, indices[i] if indices else None))
-            y = act(layer.conv1(h.transpose(1, 2)))
-            y = layer.conv2(y).transpose(1, 2)
+            a = self.attend(layer, h, mask, indices[i] if indices else None)
+            h = layer.norm1(h + drop(a, self.p))
+            y = drop(act(layer.conv1(h.transpose(1, 2))), self.p)
+            y = drop(layer.conv2(y).transpose(1, 2), self.p)
             h = layer.norm2(h + y)
-        h = self.encoder.norm(h) * mask[..., None]
+        h = drop(self.encoder.norm(h), self.p) * mask[..., None]
         if self.o["pooling"] == "flatten":
             return h.reshape(h.shape[0], -1)
         return h.sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
@@ -167,19 +175,21 @@ class Spectra(nn.Module):
             if i < len(ch) - 2:
                 mods.append(nn.MaxPool1d(o["pool_size"]))
         self.layers = nn.ModuleList(mods)
+        self.p = o.get("dropout", 0.0)
 
     def forward(self, x):
         for m in self.layers:
             x = m(x)
-        return x.flatten(1)
+        return F.dropout(x.flatten(1), self.p, self.training)
 
 
 class Metadata(nn.Module):
     def __init__(self, o):
         super().__init__()
+        p = o.get("dropout", 0.0)
         self.model = nn.Sequential(nn.Linear(o["input_dim"], o["hidden_dim"]), nn.ReLU(),
-                                   nn.Dropout(0.0), nn.Linear(o["hidden_dim"], o["hidden_dim"]),
-                                   nn.ReLU(), nn.Dropout(0.0))
+                                   nn.Dropout(p), nn.Linear(o["hidden_dim"], o["hidden_dim"]),
+                                   nn.ReLU(), nn.Dropout(p))
 
     def forward(self, x):
         return self.model(x)
@@ -230,7 +240,7 @@ def clip_loss(model, emb, present):
     for key, a, b in PAIRS:
         keep = (present[:, COLUMN[a]] & present[:, COLUMN[b]]).nonzero().flatten()
         logits = model.scale(key) * emb[a][keep] @ emb[b][keep].T
-        target = torch.arange(len(keep))
+        target = torch.arange(len(keep), device=logits.device)
         losses[key] = F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)
         # Retrieval candidates are the objects that have both modalities of the pair.
         valid = present[:, COLUMN[a]] & present[:, COLUMN[b]]
@@ -239,7 +249,7 @@ def clip_loss(model, emb, present):
         prob = prob + (full.softmax(1) + full.T.softmax(1)) / 2
     complete = present.all(1)
     prob = torch.where(complete[:, None], prob, torch.zeros_like(prob))  # rows of others are NaN
-    hits = (prob.argmax(1) == torch.arange(len(present))) & complete
+    hits = (prob.argmax(1) == torch.arange(len(present), device=prob.device)) & complete
     return losses, int(hits.sum()), int(complete.sum())
 
 

@@ -1,7 +1,9 @@
 #include "astrom3/model/attention.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -25,28 +27,87 @@ torch::Tensor probsparse_sample_index(std::int64_t length, std::int64_t samples,
   return index;
 }
 
+namespace {
+
+// M = max_j s_j - sum_j s_j / L over the sampled scores s_j = q_l . k_{index[l, j]}: [B, H, L].
+// On CPU a direct loop over the L x U sampled dot products, parallel over (batch, head): every
+// (b, h) reads its queries and keys once (25 KB at paper shapes, cache-resident), where a batched
+// product of all L x L scores runs one small BLAS call per head (7 GFLOP/s here) and gathering
+// the key rows moves L x U x D values. Elsewhere (GPUs) the batched product.
+torch::Tensor sparsity_measure(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& sample_index) {
+  const auto B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
+  const auto U = sample_index.size(1);
+  if (!q.device().is_cpu() || q.scalar_type() != torch::kFloat32) {
+    const auto qk = torch::matmul(q, k.transpose(-2, -1));  // [B, H, L, L]
+    const auto index = sample_index.to(q.device()).unsqueeze(0).unsqueeze(0).expand({B, H, L, U});
+    const auto sampled = qk.gather(-1, index);  // [B, H, L, U]
+    return std::get<0>(sampled.max(-1)) - sampled.sum(-1) / static_cast<double>(L);
+  }
+  const auto qc = q.contiguous();
+  const auto kc = k.contiguous();
+  const auto idx = sample_index.to(torch::kInt64).contiguous();
+  TORCH_CHECK(idx.size(0) == L && idx.min().item<std::int64_t>() >= 0 &&
+                  idx.max().item<std::int64_t>() < L,
+              "ProbSparse sample index must be [L, U] with values in [0, L)");
+  auto out = torch::empty({B, H, L}, q.options());
+  const float* qp = qc.data_ptr<float>();
+  const float* kp = kc.data_ptr<float>();
+  const std::int64_t* ip = idx.data_ptr<std::int64_t>();
+  float* op = out.data_ptr<float>();
+  const auto length = static_cast<float>(L);
+  at::parallel_for(0, B * H, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t bh = begin; bh < end; ++bh) {
+      const float* qh = qp + bh * L * D;
+      const float* kh = kp + bh * L * D;
+      for (std::int64_t l = 0; l < L; ++l) {
+        const float* ql = qh + l * D;
+        float best = -std::numeric_limits<float>::infinity(), total = 0.0f;
+        for (std::int64_t j = 0; j < U; ++j) {
+          const float* kj = kh + ip[l * U + j] * D;
+          float dot = 0.0f;
+          for (std::int64_t d = 0; d < D; ++d) dot += ql[d] * kj[d];
+          best = std::max(best, dot);
+          total += dot;
+        }
+        op[bh * L + l] = best - total / length;
+      }
+    }
+  });
+  return out;
+}
+
+// a @ b for stacks of small matrices: a [..., M, K], b [..., K, N]. On CPU LibTorch runs one
+// BLAS call per matrix (plus a select of each operand), which for the u x L products of the
+// active queries costs more than the arithmetic; a broadcast product summed over K is one
+// vectorised pass over M x K x N values per matrix instead. That pays where the backward pass
+// adds two more products per call; without gradients (inference, large batches) and on GPUs the
+// batched product stays.
+torch::Tensor small_matmul(const torch::Tensor& a, const torch::Tensor& b) {
+  const bool grad = torch::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
+  if (!a.device().is_cpu() || !grad) return torch::matmul(a, b);
+  return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2);
+}
+
+}  // namespace
+
 torch::Tensor probsparse_attention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& sample_index,
                                    std::int64_t active_queries) {
   const auto B = q.size(0), H = q.size(1), L = q.size(2), D = q.size(3);
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  // All query-key products in one matmul; the sampled ones pick the active queries (the
-  // selection is discrete, so no gradient flows through M) and the active rows are the scores.
-  const auto qk = torch::matmul(q, k.transpose(-2, -1));  // [B, H, L, L]
-  torch::Tensor top;                                      // [B, H, u]
+  // The choice of active queries is discrete, so no gradient flows through M; only the u
+  // active rows get scores with gradients.
+  torch::Tensor top;  // [B, H, u]
   {
     torch::NoGradGuard no_grad;
-    const auto index = sample_index.to(q.device())
-                           .unsqueeze(0)
-                           .unsqueeze(0)
-                           .expand({B, H, L, sample_index.size(1)});
-    const auto sampled = qk.detach().gather(-1, index);  // [B, H, L, U]
-    const auto sparsity = std::get<0>(sampled.max(-1)) - sampled.sum(-1) / static_cast<double>(L);
+    const auto sparsity = sparsity_measure(q.detach(), k.detach(), sample_index);
     top = std::get<1>(sparsity.topk(active_queries, -1, /*largest=*/true, /*sorted=*/false));
   }
   const auto rows = top.unsqueeze(-1);
-  const auto scores = qk.gather(2, rows.expand({B, H, active_queries, L})) * scale;
-  const auto updates = torch::matmul(torch::softmax(scores, -1), v);  // [B, H, u, D]
+  const auto q_top = q.gather(2, rows.expand({B, H, active_queries, D}));  // [B, H, u, D]
+  const auto scores = small_matmul(q_top, k.transpose(-2, -1)) * scale;    // [B, H, u, L]
+  const auto updates = small_matmul(torch::softmax(scores, -1), v);        // [B, H, u, D]
   const auto lazy = v.mean(-2, /*keepdim=*/true).expand({B, H, L, D});
   return lazy.scatter(2, rows.expand({B, H, active_queries, D}), updates.to(lazy.dtype()));
 }
@@ -86,10 +147,16 @@ AttentionLayerImpl::AttentionLayerImpl(const AttentionLayerOptions& options) : o
 torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& valid,
                                           const torch::Tensor& sample_index) {
   const auto B = x.size(0), L = x.size(1), H = options_.heads;
-  auto split = [&](const torch::Tensor& t) { return t.view({B, L, H, -1}).transpose(1, 2); };
-  const auto q = split(query_projection(x));
-  const auto k = split(key_projection(x));
-  const auto v = split(value_projection(x));
+  // One product for the three input projections (their weights concatenated per call, 3 d^2
+  // values) instead of three over B * L rows, then one copy into [3, B, H, L, D] so that the
+  // attention products read contiguous heads (batched products on strided heads copy them).
+  const auto weight =
+      torch::cat({query_projection->weight, key_projection->weight, value_projection->weight});
+  const auto bias =
+      torch::cat({query_projection->bias, key_projection->bias, value_projection->bias});
+  const auto qkv =
+      torch::linear(x, weight, bias).view({B, L, 3, H, -1}).permute({2, 0, 3, 1, 4}).contiguous();
+  const auto q = qkv[0], k = qkv[1], v = qkv[2];
   torch::Tensor merged;  // [B, L, d_model]
   if (options_.kind == AttentionKind::kFull) {
     merged = full_attention(q, k, v, valid).transpose(1, 2).reshape({B, L, -1});

@@ -42,7 +42,7 @@ DataEmbeddingImpl::DataEmbeddingImpl(const PhotometryEncoderOptions& options) {
   torch::nn::init::kaiming_normal_(token_conv_->weight, 0.0, torch::kFanIn, torch::kLeakyReLU);
   auto position = group(*this, "position_embedding");
   pe_ = position->register_buffer("pe", sinusoidal_table(options.max_len, options.d_model));
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.embedding_dropout));
+  dropout_ = register_module("dropout", FastDropout(options.embedding_dropout));
 }
 
 torch::Tensor DataEmbeddingImpl::forward(const torch::Tensor& x) {
@@ -66,7 +66,7 @@ EncoderLayerImpl::EncoderLayerImpl(const PhotometryEncoderOptions& options)
       register_module("norm1", torch::nn::LayerNorm(std::vector<std::int64_t>{options.d_model}));
   norm2_ =
       register_module("norm2", torch::nn::LayerNorm(std::vector<std::int64_t>{options.d_model}));
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  dropout_ = register_module("dropout", FastDropout(options.dropout));
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& valid,
@@ -92,7 +92,7 @@ PhotometryEncoderImpl::PhotometryEncoderImpl(const PhotometryEncoderOptions& opt
   for (std::int64_t i = 0; i < options.layers; ++i) layers_->push_back(EncoderLayer(options));
   norm_ = encoder->register_module(
       "norm", torch::nn::LayerNorm(std::vector<std::int64_t>{options.d_model}));
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  dropout_ = register_module("dropout", FastDropout(options.dropout));
 }
 
 std::int64_t PhotometryEncoderImpl::output_features() const {

@@ -30,7 +30,7 @@ SpectraEncoderImpl::SpectraEncoderImpl(const SpectraEncoderOptions& options, std
     layers_->push_back(torch::nn::ReLU());
     if (i + 1 < convs) layers_->push_back(torch::nn::MaxPool1d(options.pool_size));
   }
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  dropout_ = register_module("dropout", FastDropout(options.dropout));
 }
 
 torch::Tensor SpectraEncoderImpl::forward(const torch::Tensor& x) {

@@ -9,12 +9,12 @@
 #include <set>
 
 #include "astrom3/common/error.h"
-#include "astrom3/common/rng.h"
 #include "astrom3/common/torch_compat.h"
 #include "astrom3/train/metrics_log.h"
 #include "astrom3/train/optimizer.h"
 #include "astrom3/train/progress.h"
 #include "astrom3/train/stop_signal.h"
+#include "astrom3/train/train_step.h"
 
 namespace astrom3::train {
 namespace fs = std::filesystem;
@@ -22,8 +22,6 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr std::uint64_t kStepSeedStream = 0x53544550ULL;  // "STEP"
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -182,15 +180,8 @@ TrainResult Trainer::fit() {
       data_wait += waited;
       window_wait += waited;
 
-      torch::manual_seed(derive_seed(
-          setup_.seed, {kStepSeedStream, static_cast<std::uint64_t>(state_.global_step)}));
-      objective_.set_step(static_cast<std::uint64_t>(state_.global_step));
-      optimizer_->zero_grad();
-      StepOutput out;
-      {
-        CudaAutocastScope autocast(bf16);
-        out = objective_.compute(*batch);
-      }
+      const StepOutput out = forward_step(objective_, *optimizer_, *batch, setup_.seed,
+                                          static_cast<std::uint64_t>(state_.global_step), bf16);
       const double loss = out.loss.item<double>();
       if (!std::isfinite(loss)) {
         progress.finish_line();
@@ -201,9 +192,7 @@ TrainResult Trainer::fit() {
                     "); training stopped and the last checkpoint in " + setup_.run_dir.string() +
                     " is intact. Lower train.lr or set train.clip_grad_norm.");
       }
-      out.loss.backward();
-      const double grad_norm = clip_gradients(parameters, o.clip_grad_norm);
-      optimizer_->step();
+      const double grad_norm = backward_step(out, *optimizer_, parameters, o.clip_grad_norm);
       accumulate(epoch_sums_, out);
       ++state_.step_in_epoch;
       ++state_.global_step;

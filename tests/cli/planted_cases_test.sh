@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The embedding-space commands find what was planted in a synthetic survey: mislabels
 # (misclassified), oddballs (outliers), the carbon / oxygen-rich Miras and the giant / dwarf
-# rotators (map's spectral clustering), after the quick CLIP model pre-trained for 20 epochs (the
-# default 8 leave the Mira split in the spectra barely encoded). Fixed seeds; the thresholds sit a
-# little below the values measured on the development machine (docs/embeddings.md): mislabel
-# recall in the top 2 % 0.89 (asserted >= 0.8), oddball recall 0.85 (>= 0.7), Mira ARI in the
-# spectra space 0.86 (>= 0.75), rotator ARI in the metadata space 0.94 (>= 0.8).
+# rotators (map's spectral clustering), after the quick CLIP model pre-trained for 40 epochs (the
+# default 8 leave the Mira split in the spectra barely encoded, and at 20 it depends on the
+# training trajectory: 0.86 or 0.12 for two equally valid dropout streams). Fixed seeds; the
+# thresholds sit below the values measured on the development machine (docs/embeddings.md):
+# mislabel recall in the top 2 % 0.89 (asserted >= 0.8), oddball recall 1.0 (>= 0.7), Mira ARI
+# in the spectra space 0.95 (>= 0.75), rotator ARI in the metadata space 0.94 (>= 0.8).
 # Usage: planted_cases_test.sh PATH/TO/astrom3 SOURCE_DIR
 set -u
 BIN="$1"
@@ -21,7 +22,7 @@ expect 0 "planted 28 mislabels and 20 EA oddballs" -- "$BIN" synth --objects 200
   --set synth.oddball_fraction=0.04 --set synth.carbon_mira_fraction=0.5 --out "$WORK/s.h5"
 [[ -f "$WORK/s.truth.csv" ]] || fail "synth wrote no truth file"
 expect 0 "done: best checkpoint" -- "$BIN" pretrain --config "$SRC/configs/quick/clip.json" \
-  --set "data.path=$WORK/s.h5" --set train.epochs=20 --set train.plateau_patience=100 \
+  --set "data.path=$WORK/s.h5" --set train.epochs=40 --set train.plateau_patience=100 \
   --set train.early_stopping_patience=100 --out "$WORK/pre"
 expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --out "$WORK/e.h5"
 expect 0 "most suspicious first" -- "$BIN" misclassified -e "$WORK/e.h5" --out "$WORK/mis.csv"

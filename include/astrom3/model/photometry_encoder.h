@@ -8,8 +8,8 @@
 
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/normalization.h>
+#include "astrom3/model/dropout.h"
 
 #include "astrom3/model/attention.h"
 #include "astrom3/model/modality_encoder.h"
@@ -28,7 +28,7 @@ class DataEmbeddingImpl : public torch::nn::Module {
  private:
   torch::nn::Conv1d token_conv_{nullptr};
   torch::Tensor pe_;
-  torch::nn::Dropout dropout_{nullptr};
+  FastDropout dropout_{nullptr};
 };
 TORCH_MODULE(DataEmbedding);
 
@@ -46,7 +46,7 @@ class EncoderLayerImpl : public torch::nn::Module {
   AttentionLayer attention_{nullptr};
   torch::nn::Conv1d conv1_{nullptr}, conv2_{nullptr};
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
+  FastDropout dropout_{nullptr};
 };
 TORCH_MODULE(EncoderLayer);
 
@@ -80,7 +80,7 @@ class PhotometryEncoderImpl : public ModalityEncoder {
   DataEmbedding enc_embedding_{nullptr};
   torch::nn::ModuleList layers_{nullptr};
   torch::nn::LayerNorm norm_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
+  FastDropout dropout_{nullptr};
 };
 TORCH_MODULE(PhotometryEncoder);
 

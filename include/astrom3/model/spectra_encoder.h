@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/dropout.h>
+#include "astrom3/model/dropout.h"
 
 #include "astrom3/model/modality_encoder.h"
 #include "astrom3/model/model_options.h"
@@ -27,7 +27,7 @@ class SpectraEncoderImpl : public ModalityEncoder {
 
  private:
   torch::nn::ModuleList layers_{nullptr};
-  torch::nn::Dropout dropout_{nullptr};
+  FastDropout dropout_{nullptr};
   std::int64_t features_;
 };
 TORCH_MODULE(SpectraEncoder);

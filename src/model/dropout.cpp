@@ -1,0 +1,119 @@
+#include "astrom3/model/dropout.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace astrom3::model {
+namespace {
+
+// Chris Wellons' lowbias32: a 32-bit bijection with near-ideal avalanche. Two rounds keyed by
+// the two halves of the seed make the mask of element i a hash of (seed, i); 32-bit integer
+// arithmetic vectorises (8 lanes with AVX2), which a 64-bit generator would not.
+inline std::uint32_t lowbias32(std::uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define ASTROM3_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ASTROM3_VECTOR_CLONES
+#endif
+
+// out[i] = in[i] * (keep ? scale : 0) for i in [begin, end), all in one 2^32-element segment
+// whose number is already folded into `key2`. An element is kept when its draw is >=
+// threshold = round(p * 2^32), which has probability 1 - p to within 2^-32. No branches.
+ASTROM3_VECTOR_CLONES
+void apply_segment(const float* in, float* out, std::int64_t begin, std::int64_t end,
+                   std::uint32_t threshold, float scale, std::uint32_t key1, std::uint32_t key2) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    const std::uint32_t h = lowbias32(lowbias32(static_cast<std::uint32_t>(i) ^ key1) + key2);
+    out[i] = in[i] * (h >= threshold ? scale : 0.0f);
+  }
+}
+
+void apply(const float* in, float* out, std::int64_t n, double p, std::uint64_t seed) {
+  const double t = std::min(p * 4294967296.0 + 0.5, 4294967295.0);
+  const auto threshold = static_cast<std::uint32_t>(t);
+  const float scale = static_cast<float>(1.0 / (1.0 - p));
+  const auto key1 = static_cast<std::uint32_t>(seed);
+  const auto key2 = static_cast<std::uint32_t>(seed >> 32);
+  constexpr std::int64_t kSegment = std::int64_t{1} << 32;
+  at::parallel_for(0, n, 65536, [&](std::int64_t begin, std::int64_t end) {
+    while (begin < end) {
+      const std::int64_t segment = begin / kSegment;
+      const std::int64_t stop = std::min(end, (segment + 1) * kSegment);
+      apply_segment(in, out, begin, stop, threshold, scale, key1,
+                    key2 + static_cast<std::uint32_t>(segment) * 0x9E3779B9U);
+      begin = stop;
+    }
+  });
+}
+
+torch::Tensor masked(const torch::Tensor& x, double p, std::uint64_t seed) {
+  const auto in = x.contiguous();
+  auto out = torch::empty_like(in, at::MemoryFormat::Contiguous);
+  apply(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), p, seed);
+  return out;
+}
+
+struct CounterDropout : torch::autograd::Function<CounterDropout> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               double p, std::int64_t seed) {
+    ctx->saved_data["p"] = p;
+    ctx->saved_data["seed"] = seed;
+    return masked(x, p, static_cast<std::uint64_t>(seed));
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    const double p = ctx->saved_data["p"].toDouble();
+    const auto seed = static_cast<std::uint64_t>(ctx->saved_data["seed"].toInt());
+    return {masked(grads[0], p, seed), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+std::uint64_t draw_seed() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get<at::CPUGeneratorImpl>()->random64();
+}
+
+}  // namespace
+
+torch::Tensor counter_dropout(const torch::Tensor& x, double p, std::uint64_t seed) {
+  TORCH_CHECK(p >= 0.0 && p < 1.0, "dropout probability must be in [0, 1), got ", p);
+  TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == torch::kFloat32,
+              "counter_dropout needs a float32 CPU tensor");
+  return CounterDropout::apply(x, p, static_cast<std::int64_t>(seed));
+}
+
+torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool train) {
+  if (!train || p == 0.0) return x;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || p >= 1.0) {
+    return torch::dropout(x, p, train);
+  }
+  return counter_dropout(x, p, draw_seed());
+}
+
+torch::Tensor counter_dropout_mask(std::int64_t numel, double p, std::uint64_t seed) {
+  const auto ones = torch::ones({numel});
+  return masked(ones, p, seed).ne(0).to(torch::kFloat32);
+}
+
+FastDropoutImpl::FastDropoutImpl(double p) : p_(p) {
+  TORCH_CHECK(p >= 0.0 && p <= 1.0, "dropout probability must be in [0, 1], got ", p);
+}
+
+torch::Tensor FastDropoutImpl::forward(const torch::Tensor& x) {
+  return fast_dropout(x, p_, is_training());
+}
+
+}  // namespace astrom3::model
