@@ -47,9 +47,9 @@ torch::Tensor sparsity_measure(const torch::Tensor& q, const torch::Tensor& k,
   const auto qc = q.contiguous();
   const auto kc = k.contiguous();
   const auto idx = sample_index.to(torch::kInt64).contiguous();
-  TORCH_CHECK(idx.size(0) == L && idx.min().item<std::int64_t>() >= 0 &&
-                  idx.max().item<std::int64_t>() < L,
-              "ProbSparse sample index must be [L, U] with values in [0, L)");
+  TORCH_CHECK(
+      idx.size(0) == L && idx.min().item<std::int64_t>() >= 0 && idx.max().item<std::int64_t>() < L,
+      "ProbSparse sample index must be [L, U] with values in [0, L)");
   auto out = torch::empty({B, H, L}, q.options());
   const float* qp = qc.data_ptr<float>();
   const float* kp = kc.data_ptr<float>();
