@@ -204,7 +204,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["step", "infer", "epoch"])
     ap.add_argument("--model", required=True, help="resolved model options (JSON)")
-    ap.add_argument("--train", help="training options (JSON); defaults to the paper's")
+    ap.add_argument("--train", required=True,
+                    help="training options (JSON): astrom3_bench_model --print-train")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)

@@ -26,6 +26,22 @@ torch::optim::AdamOptions options() {
   return torch::optim::AdamOptions(3e-3).betas({0.926, 0.999}).eps(1e-8).weight_decay(4.7e-3);
 }
 
+// One step of each optimiser with the same gradients for step `step`.
+void step_both(torch::optim::Optimizer& first, std::vector<torch::Tensor>& first_params,
+               torch::optim::Optimizer& second, std::vector<torch::Tensor>& second_params,
+               int step) {
+  set_gradients(first_params, step);
+  set_gradients(second_params, step);
+  first.step();
+  second.step();
+}
+
+void expect_close(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-6)) << "parameter " << i;
+  }
+}
+
 }  // namespace
 
 TEST(FusedAdam, FollowsLibTorchAdamForTheSameGradients) {
@@ -33,15 +49,8 @@ TEST(FusedAdam, FollowsLibTorchAdamForTheSameGradients) {
   auto b = make_parameters();
   torch::optim::Adam reference(a, options());
   FusedAdam fused(b, options());
-  for (int step = 0; step < 20; ++step) {
-    set_gradients(a, step);
-    set_gradients(b, step);
-    reference.step();
-    fused.step();
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-6)) << "parameter " << i;
-  }
+  for (int step = 0; step < 20; ++step) step_both(reference, a, fused, b, step);
+  expect_close(a, b);
 }
 
 TEST(FusedAdam, StateIsLibTorchsAndLoadsEitherWay) {
@@ -56,20 +65,15 @@ TEST(FusedAdam, StateIsLibTorchsAndLoadsEitherWay) {
   fused.save(out);
   out.save_to(buffer);
 
-  auto b = a;  // same tensors continue under LibTorch's Adam with the fused state
+  // A copy of the parameters continues under LibTorch's Adam with the fused state.
   std::vector<torch::Tensor> copy;
   for (const auto& p : a) copy.push_back(p.detach().clone().requires_grad_());
   torch::optim::Adam reference(copy, options());
   torch::serialize::InputArchive in;
   in.load_from(buffer);
   reference.load(in);
-  set_gradients(copy, 3);
-  set_gradients(a, 3);
-  reference.step();
-  fused.step();
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(torch::allclose(a[i], copy[i], 1e-5, 1e-6)) << "parameter " << i;
-  }
+  step_both(reference, copy, fused, a, 3);
+  expect_close(a, copy);
 }
 
 TEST(FusedAdam, SkipsParametersWithoutGradients) {
