@@ -69,12 +69,14 @@ BENCHMARK(BM_PrepareSpectrum);
 
 // ---------------------------------------------------------------- model parts (arg: threads)
 
+// Random queries, keys or values of one attention layer: [B, H, L, D] with gradients.
+torch::Tensor heads() {
+  return torch::randn({kBatch, kHeads, kSeqLen, kDModel / kHeads}, torch::requires_grad());
+}
+
 void BM_ProbSparseAttention(benchmark::State& state) {
   configure(state);
-  const auto D = kDModel / kHeads;
-  const auto q = torch::randn({kBatch, kHeads, kSeqLen, D}, torch::requires_grad());
-  const auto k = torch::randn({kBatch, kHeads, kSeqLen, D}, torch::requires_grad());
-  const auto v = torch::randn({kBatch, kHeads, kSeqLen, D}, torch::requires_grad());
+  const auto q = heads(), k = heads(), v = heads();
   const auto u = model::probsparse_count(1, kSeqLen);
   const auto index = model::probsparse_sample_index(kSeqLen, u, 1);
   for (auto _ : state) {
@@ -86,10 +88,7 @@ BENCHMARK(BM_ProbSparseAttention)->Arg(2)->Unit(benchmark::kMillisecond);
 
 void BM_FullAttention(benchmark::State& state) {
   configure(state);
-  const auto D = kDModel / kHeads;
-  const auto q = torch::randn({kBatch, kHeads, kSeqLen, D}, torch::requires_grad());
-  const auto k = torch::randn({kBatch, kHeads, kSeqLen, D}, torch::requires_grad());
-  const auto v = torch::randn({kBatch, kHeads, kSeqLen, D}, torch::requires_grad());
+  const auto q = heads(), k = heads(), v = heads();
   const auto valid = torch::ones({kBatch, kSeqLen}, torch::kBool);
   for (auto _ : state) model::full_attention(q, k, v, valid).sum().backward();
   set_items(state, kBatch);
