@@ -10,6 +10,7 @@ ASTROM3_BUILD_PACKAGES=(
   libbenchmark-dev  # bench/bench_micro.cpp (Google Benchmark)
   libzip-dev libcfitsio-dev  # astrom3 prepare: photometry.zip and LAMOST FITS spectra
   zlib1g-dev                 # astrom3 map: PNG output
+  libgloo-dev  # c10d Gloo backend: data-parallel training on CPUs (src/dist/comm.cpp)
 )
 # Used by the tests themselves: tests/cli/cli_test.sh parses JSON with python3,
 # tests/cli/pretrain_test.sh runs the PyTorch reference (scripts/reference/astrom3_ref.py) on

@@ -9,7 +9,8 @@
 namespace astrom3::cli {
 
 CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
-                                    const GlobalFlags& global) {
+                                    const GlobalFlags& global,
+                                    const data::SplitRowSelector& select) {
   CheckpointData c;
   c.dir = train::resolve_checkpoint(checkpoint);
   c.manifest = train::read_manifest(c.dir);
@@ -17,7 +18,7 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
   if (!data_path.empty()) typed.emplace_back("data.path", data_path);
   c.config = resolve_config(ConfigFlags{}, global, typed, c.manifest.config);
   c.model = config::model_options_from_json(c.manifest.model);
-  c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads));
+  c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), select);
   if (!c.manifest.split_hash.empty() && c.manifest.split_hash != c.data.split_hash) {
     spdlog::warn(
         "[data] split set {} of {} has a different membership than the one {} was "

@@ -25,8 +25,10 @@ struct CheckpointData {
 
 /// Loads the checkpoint's manifest and `data_path` (the checkpoint's own data file when empty)
 /// with the checkpoint's split set. Warns when the split's membership differs from training's.
+/// `select` narrows the rows whose stores are prepared (data::load_split_data).
 CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
-                                    const GlobalFlags& global);
+                                    const GlobalFlags& global,
+                                    const data::SplitRowSelector& select = {});
 
 /// The checkpoint's CLIP model (kind "clip") or fine-tuned classifier (kind "classifier") with
 /// its weights, on the configured device. Throws ConfigError naming `command` when the kind is

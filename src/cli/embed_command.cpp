@@ -3,9 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "astrom3/common/atomic_file.h"
-#include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/common/logging.h"
+#include "astrom3/dist/launch.h"
+#include "astrom3/dist/shard.h"
 #include "astrom3/eval/embedding_file.h"
+#include "astrom3/eval/embedding_merge.h"
 #include "astrom3/eval/embeddings.h"
 #include "astrom3/model/astrom3_model.h"
 #include "cli/checkpoint_data.h"
@@ -15,37 +18,119 @@ namespace astrom3::cli {
 
 CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args) {
   auto* cmd = app.add_subcommand("embed", "Write a CLIP checkpoint's embeddings to HDF5");
-  cmd->add_option("--checkpoint", args.checkpoint, "CLIP checkpoint or run directory")->required();
+  cmd->add_option("--checkpoint", args.checkpoint, "CLIP checkpoint or run directory");
   cmd->add_option("--data", args.data, "survey file (default: the checkpoint's)");
   cmd->add_option("--out,-o", args.out, "output HDF5 file")->required();
   cmd->add_option("--split", args.split, "all, train, val or test")
       ->check(CLI::IsMember({"all", "train", "val", "test"}));
+  cmd->add_option("--shard", args.shard,
+                  "embed only shard I of N (0-based) of the objects, into "
+                  "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
+  cmd->add_flag("--merge", args.merge, "join the shard files given as arguments into --out");
+  cmd->add_option("shards", args.inputs, "shard files to join (with --merge)");
   return cmd;
 }
 
-int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
+namespace {
+
+int merge_shards(const EmbedArgs& args) {
+  if (!args.checkpoint.empty() || !args.data.empty() || !args.shard.empty()) {
+    throw ConfigError(
+        "embed --merge joins existing shard files; it takes no --checkpoint, "
+        "--data or --shard");
+  }
+  if (args.inputs.empty()) {
+    throw ConfigError(
+        "embed --merge: name the shard files, e.g. embed --merge --out all.h5 "
+        "all.shard-*.h5");
+  }
   prepare_output_location(args.out);
-  const auto c = load_checkpoint_data(args.checkpoint, args.data, global);
-  auto model = load_clip_model(c, "embed");
-  const auto device = resolve_device(c.config.runtime.device);
+  std::vector<std::filesystem::path> shards(args.inputs.begin(), args.inputs.end());
+  const auto objects = eval::merge_embedding_files(shards, args.out);
+  spdlog::info("[embed] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
+  return kExitSuccess;
+}
+
+}  // namespace
+
+int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
+  if (args.merge) return merge_shards(args);
+  if (!args.inputs.empty()) {
+    throw ConfigError("embed: positional arguments are shard files for --merge");
+  }
+  if (args.checkpoint.empty()) throw ConfigError("embed: --checkpoint is required");
+
+  const auto launch = dist::detect_launch();
+  dist::Shard shard;
+  if (!args.shard.empty()) shard = dist::parse_shard(args.shard);
+  if (launch.distributed()) {
+    if (!args.shard.empty()) {
+      throw ConfigError("embed: --shard and a distributed launch (" + launch.describe() +
+                        ") exclude each other; each rank already embeds its own shard");
+    }
+    shard = {launch.rank, launch.world_size};
+    set_logging_rank(launch.rank);
+  }
+  const std::filesystem::path out = shard.count > 1
+                                        ? eval::shard_file_path(args.out, shard.index, shard.count)
+                                        : std::filesystem::path(args.out);
+  prepare_output_location(out);
 
   std::vector<std::string> splits = {args.split};
   if (args.split == "all") splits = {"train", "val", "test"};
+  const auto wanted = [&](const char* s) {
+    return std::find(splits.begin(), splits.end(), s) != splits.end();
+  };
+  // The shard is a contiguous range of the requested splits' objects in file order (train,
+  // val, test), so the shards concatenate to the unsharded file; other rows are not prepared.
+  std::int64_t catalogue = 0;
+  const auto select = [&](std::vector<std::int64_t>& train, std::vector<std::int64_t>& val,
+                          std::vector<std::int64_t>& test) {
+    std::vector<std::pair<const char*, std::vector<std::int64_t>*>> parts = {
+        {"train", &train}, {"val", &val}, {"test", &test}};
+    catalogue = 0;
+    for (auto& [name, rows] : parts) {
+      if (!wanted(name)) rows->clear();
+      catalogue += static_cast<std::int64_t>(rows->size());
+    }
+    const auto keep = dist::shard_range(catalogue, shard);
+    std::int64_t offset = 0;
+    for (auto& [name, rows] : parts) {
+      const auto n = static_cast<std::int64_t>(rows->size());
+      const auto begin = std::clamp<std::int64_t>(keep.begin - offset, 0, n);
+      const auto end = std::clamp<std::int64_t>(keep.end - offset, 0, n);
+      *rows = std::vector<std::int64_t>(rows->begin() + begin, rows->begin() + end);
+      offset += n;
+    }
+  };
+  const auto c = load_checkpoint_data(args.checkpoint, args.data, global, select);
+  auto model = load_clip_model(c, "embed");
+  const auto device = dist::rank_device(c.config.runtime.device, launch);
+  model->to(device);
+
   eval::EmbeddingFileInfo info;
   info.checkpoint = c.dir.string();
   info.split_set = c.data.split_set;
   info.modalities = c.model.modalities;
   info.class_names = c.data.survey->class_names;
   info.dim = c.model.embedding_dim;
+  info.shard_index = shard.index;
+  info.shard_count = shard.count;
+  info.catalogue_objects = catalogue;
   for (const auto& s : splits) info.objects += split_store(c.data, s)->size();
-  eval::EmbeddingFileWriter writer(args.out, info);
+  eval::EmbeddingFileWriter writer(out, info);
   for (const auto& s : splits) {
     eval::for_each_embedding_batch(*model, split_store(c.data, s), c.config.loader, device,
                                    [&](const eval::EmbeddingBatch& b) { writer.append(b, s); });
   }
   writer.commit();
-  spdlog::info("[embed] wrote {} ({} objects, {} modalities + fused, {} dimensions)", args.out,
-               info.objects, info.modalities.size(), info.dim);
+  spdlog::info("[embed] wrote {} ({} objects{}, {} modalities + fused, {} dimensions)",
+               out.string(), info.objects,
+               shard.count > 1
+                   ? ", shard " + std::to_string(shard.index) + " of " +
+                         std::to_string(shard.count) + " of " + std::to_string(catalogue)
+                   : std::string(),
+               info.modalities.size(), info.dim);
   return kExitSuccess;
 }
 

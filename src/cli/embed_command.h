@@ -1,7 +1,10 @@
-// astrom3 embed: write the embeddings of a CLIP checkpoint to HDF5 (docs/embeddings.md).
+// astrom3 embed: write the embeddings of a CLIP checkpoint to HDF5 (docs/embeddings.md), whole,
+// as one shard of N (--shard I/N, or one shard per rank under a distributed launch), or join
+// shard files (--merge).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +17,9 @@ struct EmbedArgs {
   std::string data;
   std::string out;
   std::string split = "all";
+  std::string shard;  // "I/N"
+  bool merge = false;
+  std::vector<std::string> inputs;  // shard files, with --merge
 };
 
 CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args);

@@ -55,12 +55,13 @@ CLI::App* add_finetune_command(CLI::App& app, FinetuneArgs& args) {
   cmd->add_flag("--allow-split-mismatch", args.allow_split_mismatch,
                 "accept a CLIP checkpoint pre-trained on another seed's split (data leakage)");
   add_config_flags(*cmd, args.config);
+  add_dist_flags(*cmd, args.dist);
   return cmd;
 }
 
 int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
-  const auto plan =
-      plan_run("classifier", args.out, args.resume, args.config, global, "results/finetune");
+  const auto plan = plan_run("classifier", args.out, args.resume, args.config, global,
+                             "results/finetune", args.dist);
   if (args.config.dump_config) {
     print_config(plan.config);
     return kExitSuccess;
@@ -82,6 +83,7 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
     }
     check_leakage(init_manifest, init_dir, config.data.split_set, args.allow_split_mismatch);
   }
+  const auto context = start_distributed(config);
   prepare_run_dir(plan);
   const auto data = data::load_split_data(config.data, worker_threads(config.runtime.threads));
   const auto num_classes = static_cast<std::int64_t>(data.survey->class_names.size());
@@ -107,9 +109,9 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
                                             data.survey->split_set(data.split_set).train,
                                             static_cast<std::size_t>(num_classes));
   }
-  train::ClassifierObjective objective(classifier, weights);
+  train::ClassifierObjective objective(classifier, weights, context.comm);
   if (plan.resumed) manifest.init = plan.resumed->init;
-  return train_run("finetune", plan, data, objective, manifest);
+  return train_run("finetune", plan, data, objective, manifest, context);
 }
 
 }  // namespace astrom3::cli

@@ -7,6 +7,7 @@
 
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
+#include "cli/training_run.h"
 
 namespace astrom3::cli {
 
@@ -16,6 +17,7 @@ struct FinetuneArgs {
   std::string init;
   bool allow_split_mismatch = false;
   ConfigFlags config;
+  DistFlags dist;
 };
 
 CLI::App* add_finetune_command(CLI::App& app, FinetuneArgs& args);

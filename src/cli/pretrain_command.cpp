@@ -20,12 +20,13 @@ CLI::App* add_pretrain_command(CLI::App& app, PretrainArgs& args) {
   cmd->add_flag("--dry-run", args.dry_run,
                 "build the model, print its per-module parameter summary and exit");
   add_config_flags(*cmd, args.config);
+  add_dist_flags(*cmd, args.dist);
   return cmd;
 }
 
 int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
   const auto plan =
-      plan_run("clip", args.out, args.resume, args.config, global, "results/pretrain");
+      plan_run("clip", args.out, args.resume, args.config, global, "results/pretrain", args.dist);
   if (args.config.dump_config) {
     print_config(plan.config);
     return kExitSuccess;
@@ -37,12 +38,13 @@ int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
     std::cout << "trainable parameters: " << model::trainable_parameters(*model) << std::endl;
     return kExitSuccess;
   }
+  const auto context = start_distributed(plan.config);
   prepare_run_dir(plan);
   const auto data =
       data::load_split_data(plan.config.data, worker_threads(plan.config.runtime.threads));
-  train::ClipObjective objective(model);
+  train::ClipObjective objective(model, context.comm);
   return train_run("pretrain", plan, data, objective,
-                   train::make_manifest("clip", plan.config, model_options, &data));
+                   train::make_manifest("clip", plan.config, model_options, &data), context);
 }
 
 }  // namespace astrom3::cli

@@ -7,6 +7,7 @@
 
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
+#include "cli/training_run.h"
 
 namespace astrom3::cli {
 
@@ -15,6 +16,7 @@ struct PretrainArgs {
   std::string resume;
   bool dry_run = false;
   ConfigFlags config;
+  DistFlags dist;
 };
 
 CLI::App* add_pretrain_command(CLI::App& app, PretrainArgs& args);

@@ -5,6 +5,7 @@
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/common/logging.h"
 #include "astrom3/common/rng.h"
 #include "astrom3/data/batch_loader.h"
 #include "astrom3/model/parameter_summary.h"
@@ -19,13 +20,42 @@ constexpr std::uint64_t kInitStream = 0x494e4954ULL;    // "INIT"
 constexpr std::uint64_t kLoaderStream = 0x4c4f4144ULL;  // "LOAD"
 }  // namespace
 
+void add_dist_flags(CLI::App& command, DistFlags& flags) {
+  command
+      .add_option("--dist-backend", flags.backend,
+                  "process group under a distributed launch: auto (nccl on CUDA, gloo on CPU), "
+                  "gloo or nccl (dist.backend)")
+      ->check(CLI::IsMember({"auto", "gloo", "nccl"}));
+  command
+      .add_option("--dist-timeout", flags.timeout_s,
+                  "seconds a rank waits for the others in the rendezvous and in each collective "
+                  "before it fails (dist.timeout_s)")
+      ->check(CLI::PositiveNumber);
+}
+
+std::vector<std::pair<std::string, nlohmann::json>> typed_flags(const DistFlags& flags) {
+  std::vector<std::pair<std::string, nlohmann::json>> typed;
+  if (flags.backend) typed.emplace_back("dist.backend", *flags.backend);
+  if (flags.timeout_s) typed.emplace_back("dist.timeout_s", *flags.timeout_s);
+  return typed;
+}
+
+DistContext start_distributed(const config::RunConfig& config) {
+  DistContext context;
+  context.launch = dist::detect_launch();
+  if (context.launch.distributed()) set_logging_rank(context.launch.rank);
+  context.device = dist::rank_device(config.runtime.device, context.launch);
+  context.comm = dist::Comm::create(context.launch, config.dist, context.device);
+  return context;
+}
+
 std::uint64_t init_seed(const config::RunConfig& config) {
   return derive_seed(config.runtime.seed, {kInitStream});
 }
 
 RunPlan plan_run(const std::string& kind, const std::string& out, const std::string& resume,
                  const ConfigFlags& flags, const GlobalFlags& global,
-                 const std::string& default_out) {
+                 const std::string& default_out, const DistFlags& dist_flags) {
   RunPlan plan;
   nlohmann::json base;
   if (!resume.empty()) {
@@ -37,7 +67,7 @@ RunPlan plan_run(const std::string& kind, const std::string& out, const std::str
     }
     base = plan.resumed->config;
   }
-  plan.config = resolve_config(flags, global, {}, base);
+  plan.config = resolve_config(flags, global, typed_flags(dist_flags), base);
   plan.run_dir = !out.empty()               ? fs::path(out)
                  : !plan.checkpoint.empty() ? plan.checkpoint.parent_path().parent_path()
                                             : fs::path(default_out);
@@ -53,12 +83,17 @@ void prepare_run_dir(const RunPlan& plan) {
 }
 
 int train_run(const std::string& command, const RunPlan& plan, const data::SplitData& data,
-              train::Objective& objective, const train::CheckpointManifest& manifest) {
+              train::Objective& objective, const train::CheckpointManifest& manifest,
+              const DistContext& context) {
   const auto& config = plan.config;
-  const auto device = resolve_device(config.runtime.device);
+  const auto& device = context.device;
+  const auto& comm = *context.comm;
+  const dist::Shard rank{comm.rank(), comm.world_size()};
   const auto loader_seed = derive_seed(config.runtime.seed, {kLoaderStream});
-  data::BatchLoader train_loader(data.train, config.loader, /*training=*/true, loader_seed, device);
-  data::BatchLoader val_loader(data.val, config.loader, /*training=*/false, loader_seed, device);
+  data::BatchLoader train_loader(data.train, config.loader, /*training=*/true, loader_seed, device,
+                                 rank);
+  data::BatchLoader val_loader(data.val, config.loader, /*training=*/false, loader_seed, device,
+                               rank);
 
   train::TrainerSetup setup;
   setup.options = config.train;
@@ -66,7 +101,11 @@ int train_run(const std::string& command, const RunPlan& plan, const data::Split
   setup.device = device;
   setup.run_dir = plan.run_dir;
   setup.manifest = manifest;
-  write_text_file_atomic(plan.run_dir / "config.json", config::to_json(config).dump(2) + "\n");
+  setup.comm = context.comm;
+  setup.bucket_mb = config.dist.bucket_mb;
+  if (comm.rank() == 0) {
+    write_text_file_atomic(plan.run_dir / "config.json", config::to_json(config).dump(2) + "\n");
+  }
 
   train::Trainer trainer(objective, train_loader, val_loader, setup);
   if (!plan.checkpoint.empty()) trainer.resume(plan.checkpoint);
@@ -80,6 +119,11 @@ int train_run(const std::string& command, const RunPlan& plan, const data::Split
   spdlog::info("[{}] {} trainable parameters on {}; run directory {}", command,
                model::trainable_parameters(objective.module()), device.str(),
                plan.run_dir.string());
+  if (comm.distributed()) {
+    spdlog::info("[{}] data parallel over {} ranks ({}): global batch {}, about {} per rank",
+                 command, comm.world_size(), comm.backend(), config.loader.batch_size,
+                 config.loader.batch_size / comm.world_size());
+  }
   const auto result = trainer.fit();
   if (result.outcome == train::TrainOutcome::kInterrupted) return kExitInterrupted;
   spdlog::info("[{}] done: best checkpoint {} ({} = {}), metrics {}", command,

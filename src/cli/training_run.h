@@ -3,17 +3,43 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <c10/core/Device.h>
 
 #include "astrom3/config/run_config.h"
 #include "astrom3/data/split_data.h"
+#include "astrom3/dist/comm.h"
+#include "astrom3/dist/launch.h"
 #include "astrom3/train/checkpoint.h"
 #include "astrom3/train/objective.h"
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
 namespace astrom3::cli {
+
+/// --dist-backend and --dist-timeout of the training commands (the `dist` config section).
+struct DistFlags {
+  std::optional<std::string> backend;
+  std::optional<double> timeout_s;
+};
+void add_dist_flags(CLI::App& command, DistFlags& flags);
+std::vector<std::pair<std::string, nlohmann::json>> typed_flags(const DistFlags& flags);
+
+/// This process's place in a (possibly) distributed job.
+struct DistContext {
+  dist::LaunchInfo launch;
+  c10::Device device = c10::Device(c10::kCPU);
+  std::shared_ptr<dist::Comm> comm;  // the single-rank communicator when not distributed
+};
+
+/// Detects a torchrun or SLURM launch (dist/launch.h), tags the log with the rank, picks the
+/// rank's device and, for several ranks, joins the process group of config.dist.
+DistContext start_distributed(const config::RunConfig& config);
 
 struct RunPlan {
   config::RunConfig config;
@@ -27,7 +53,7 @@ struct RunPlan {
 /// directory that already holds one. `kind` is the checkpoint kind this command resumes.
 RunPlan plan_run(const std::string& kind, const std::string& out, const std::string& resume,
                  const ConfigFlags& flags, const GlobalFlags& global,
-                 const std::string& default_out);
+                 const std::string& default_out, const DistFlags& dist_flags);
 
 /// Refuses a fresh run in a directory that already holds one (ConfigError) and checks that the
 /// run directory is writable, before any expensive work.
@@ -38,7 +64,9 @@ std::uint64_t init_seed(const config::RunConfig& config);
 
 /// Trains `objective` on `data` (train split; val for validation) and returns the exit code
 /// (0, or kExitInterrupted after a stop signal). `manifest` is the checkpoints' template.
+/// Under data parallelism every rank calls it with its context; only rank 0 writes.
 int train_run(const std::string& command, const RunPlan& plan, const data::SplitData& data,
-              train::Objective& objective, const train::CheckpointManifest& manifest);
+              train::Objective& objective, const train::CheckpointManifest& manifest,
+              const DistContext& context);
 
 }  // namespace astrom3::cli

@@ -22,4 +22,10 @@ void init_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+void set_logging_rank(int rank) {
+  auto logger = spdlog::default_logger();
+  logger->set_pattern("%^[%H:%M:%S.%e] [rank " + std::to_string(rank) + "] [%l]%$ %v");
+  if (rank != 0 && logger->level() < spdlog::level::warn) logger->set_level(spdlog::level::warn);
+}
+
 }  // namespace astrom3

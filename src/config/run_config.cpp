@@ -156,6 +156,18 @@ void visit(V& v, TrainOptions& o) {
 
 }  // namespace astrom3::train
 
+namespace astrom3::dist {
+
+template <typename V>
+void visit(V& v, CommOptions& o) {
+  using namespace astrom3::config;
+  v.field("backend", o.backend, one_of({"auto", "gloo", "nccl"}));
+  v.field("timeout_s", o.timeout_s, positive_real());
+  v.field("bucket_mb", o.bucket_mb, positive_real());
+}
+
+}  // namespace astrom3::dist
+
 namespace astrom3::config {
 
 template <typename V>
@@ -167,6 +179,7 @@ void visit(V& v, RunConfig& c) {
   v.section("model", c.model);
   v.section("train", c.train);
   v.section("finetune", c.finetune);
+  v.section("dist", c.dist);
 }
 
 nlohmann::json to_json(const RunConfig& config) {

@@ -16,6 +16,8 @@ Batch Batch::to(const torch::Device& device, bool non_blocking) const {
   b.present = present.to(device, non_blocking);
   b.rows = rows.to(device, non_blocking);
   b.ids = ids;
+  b.global_offset = global_offset;
+  b.global_size = global_size;
   return b;
 }
 

@@ -15,13 +15,14 @@ constexpr std::uint64_t kOrderStream = 0x0DE5;
 }
 
 BatchLoader::BatchLoader(std::shared_ptr<const SampleStore> store, LoaderOptions options,
-                         bool training, std::uint64_t seed, c10::Device device)
+                         bool training, std::uint64_t seed, c10::Device device, dist::Shard rank)
     : store_(std::move(store)),
       options_(options),
       training_(training),
       seed_(seed),
       device_(device),
-      pinned_(device.is_cuda()) {
+      pinned_(device.is_cuda()),
+      rank_(rank) {
   if (options_.batch_size <= 0) throw ConfigError("loader.batch_size must be positive");
   start_epoch(0);
 }
@@ -34,6 +35,13 @@ std::int64_t BatchLoader::batches_per_epoch() const {
   const auto n = store_->size();
   const auto bs = options_.batch_size;
   return (training_ && options_.drop_last) ? n / bs : (n + bs - 1) / bs;
+}
+
+std::int64_t BatchLoader::smallest_batch() const {
+  const auto batches = batches_per_epoch();
+  if (batches == 0) return 0;
+  return std::min<std::int64_t>(options_.batch_size,
+                                store_->size() - (batches - 1) * options_.batch_size);
 }
 
 std::vector<std::int64_t> BatchLoader::epoch_order(std::int64_t epoch) const {
@@ -72,8 +80,10 @@ void BatchLoader::start_epoch(std::int64_t epoch, std::int64_t first_batch) {
 
 Batch BatchLoader::assemble(std::int64_t b) const {
   const auto bs = options_.batch_size;
-  const auto begin = b * bs;
-  const auto count = std::min<std::int64_t>(bs, store_->size() - begin);
+  const auto global_count = std::min<std::int64_t>(bs, store_->size() - b * bs);
+  const auto shard = dist::shard_range(global_count, rank_);
+  const auto begin = b * bs + shard.begin;
+  const auto count = shard.size();
   const auto L = store_->seq_len();
   Batch batch = allocate_batch(count, L, pinned_);
   float* phot = batch.photometry.data_ptr<float>();
@@ -99,6 +109,8 @@ Batch BatchLoader::assemble(std::int64_t b) const {
     rows[i] = row;
     batch.ids[i] = survey.ids[row];
   }
+  batch.global_offset = shard.begin;
+  batch.global_size = global_count;
   return batch;
 }
 

@@ -7,7 +7,7 @@
 
 namespace astrom3::data {
 
-SplitData load_split_data(const DataOptions& options, int threads) {
+SplitData load_split_data(const DataOptions& options, int threads, const SplitRowSelector& select) {
   SplitData d;
   d.survey = std::make_shared<const Survey>(read_survey(options.path));
   const SplitSet& set = d.survey->split_set(options.split_set);
@@ -17,9 +17,11 @@ SplitData load_split_data(const DataOptions& options, int threads) {
   auto store = [&](const std::vector<std::int64_t>& rows) {
     return std::make_shared<const SampleStore>(d.survey, rows, set.normalization, options, threads);
   };
-  d.train = store(set.train);
-  d.val = store(set.val);
-  d.test = store(set.test);
+  auto train = set.train, val = set.val, test = set.test;
+  if (select) select(train, val, test);
+  d.train = store(train);
+  d.val = store(val);
+  d.test = store(test);
   for (const auto* s : {d.train.get(), d.val.get(), d.test.get()}) {
     const auto& r = s->rejections();
     if (r.photometry > 0 || r.spectra > 0) {

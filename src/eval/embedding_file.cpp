@@ -38,6 +38,10 @@ EmbeddingFileWriter::EmbeddingFileWriter(const std::filesystem::path& path,
   s.file.set_attr("split_set", info.split_set);
   s.file.set_attr("modalities", nlohmann::json(info.modalities).dump());
   s.file.set_attr("class_names", nlohmann::json(info.class_names).dump());
+  s.file.set_attr("shard_index", std::int64_t{info.shard_index});
+  s.file.set_attr("shard_count", std::int64_t{info.shard_count});
+  s.file.set_attr("catalogue_objects",
+                  info.catalogue_objects < 0 ? info.objects : info.catalogue_objects);
   s.embeddings = s.file.create_group("embeddings");
   const auto n = static_cast<std::uint64_t>(info.objects), e = static_cast<std::uint64_t>(info.dim);
   for (const auto& m : info.modalities) s.embeddings.create_f32(m, n, e);
@@ -160,6 +164,9 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path,
   }
   t.info.checkpoint = f.attr_string("checkpoint");
   t.info.split_set = f.attr_string("split_set");
+  // Files written before sharding existed hold a whole catalogue.
+  t.info.shard_index = f.has_attr("shard_index") ? static_cast<int>(f.attr_int("shard_index")) : 0;
+  t.info.shard_count = f.has_attr("shard_count") ? static_cast<int>(f.attr_int("shard_count")) : 1;
   t.ids = f.read_strings("ids");
   const auto n = static_cast<std::uint64_t>(t.ids.size());
   for (std::size_t i = 0; i < t.ids.size(); ++i) {
@@ -201,6 +208,8 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path,
   }
   t.present["fused"] = any;
   t.info.objects = static_cast<std::int64_t>(n);
+  t.info.catalogue_objects =
+      f.has_attr("catalogue_objects") ? f.attr_int("catalogue_objects") : t.info.objects;
   return t;
 }
 

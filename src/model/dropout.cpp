@@ -28,19 +28,24 @@ inline std::uint32_t lowbias32(std::uint32_t x) {
 #define ASTROM3_VECTOR_CLONES
 #endif
 
-// out[i] = in[i] * (keep ? scale : 0) for i in [begin, end), all in one 2^32-element segment
-// whose number is already folded into `key2`. An element is kept when its draw is >=
+// out[i] = in[i] * (keep ? scale : 0) for i in [begin, end), whose counters i + base (the
+// element's global index, modulo 2^32) all lie in one 2^32-element segment whose number is
+// already folded into `key2`. An element is kept when its draw is >=
 // threshold = round(p * 2^32), which has probability 1 - p to within 2^-32. No branches.
 ASTROM3_VECTOR_CLONES
 void apply_segment(const float* in, float* out, std::int64_t begin, std::int64_t end,
-                   std::uint32_t threshold, float scale, std::uint32_t key1, std::uint32_t key2) {
+                   std::uint32_t base, std::uint32_t threshold, float scale, std::uint32_t key1,
+                   std::uint32_t key2) {
   for (std::int64_t i = begin; i < end; ++i) {
-    const std::uint32_t h = lowbias32(lowbias32(static_cast<std::uint32_t>(i) ^ key1) + key2);
+    const std::uint32_t counter = static_cast<std::uint32_t>(i) + base;
+    const std::uint32_t h = lowbias32(lowbias32(counter ^ key1) + key2);
     out[i] = in[i] * (h >= threshold ? scale : 0.0f);
   }
 }
 
-void apply(const float* in, float* out, std::int64_t n, double p, std::uint64_t seed) {
+// `first`: the global index of element 0 (see DropoutRowOffset).
+void apply(const float* in, float* out, std::int64_t n, double p, std::uint64_t seed,
+           std::int64_t first) {
   const double t = std::min(p * 4294967296.0 + 0.5, 4294967295.0);
   const auto threshold = static_cast<std::uint32_t>(t);
   const float scale = static_cast<float>(1.0 / (1.0 - p));
@@ -49,34 +54,38 @@ void apply(const float* in, float* out, std::int64_t n, double p, std::uint64_t 
   constexpr std::int64_t kSegment = std::int64_t{1} << 32;
   at::parallel_for(0, n, 65536, [&](std::int64_t begin, std::int64_t end) {
     while (begin < end) {
-      const std::int64_t segment = begin / kSegment;
-      const std::int64_t stop = std::min(end, (segment + 1) * kSegment);
-      apply_segment(in, out, begin, stop, threshold, scale, key1,
+      const std::int64_t segment = (begin + first) / kSegment;
+      const std::int64_t stop = std::min(end, (segment + 1) * kSegment - first);
+      apply_segment(in, out, begin, stop, static_cast<std::uint32_t>(first), threshold, scale, key1,
                     key2 + static_cast<std::uint32_t>(segment) * 0x9E3779B9U);
       begin = stop;
     }
   });
 }
 
-torch::Tensor masked(const torch::Tensor& x, double p, std::uint64_t seed) {
+thread_local std::int64_t t_row_offset = 0;
+
+torch::Tensor masked(const torch::Tensor& x, double p, std::uint64_t seed, std::int64_t first) {
   const auto in = x.contiguous();
   auto out = torch::empty_like(in, at::MemoryFormat::Contiguous);
-  apply(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), p, seed);
+  apply(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), p, seed, first);
   return out;
 }
 
 struct CounterDropout : torch::autograd::Function<CounterDropout> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               double p, std::int64_t seed) {
+                               double p, std::int64_t seed, std::int64_t first) {
     ctx->saved_data["p"] = p;
     ctx->saved_data["seed"] = seed;
-    return masked(x, p, static_cast<std::uint64_t>(seed));
+    ctx->saved_data["first"] = first;
+    return masked(x, p, static_cast<std::uint64_t>(seed), first);
   }
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
                                                torch::autograd::tensor_list grads) {
     const double p = ctx->saved_data["p"].toDouble();
     const auto seed = static_cast<std::uint64_t>(ctx->saved_data["seed"].toInt());
-    return {masked(grads[0], p, seed), torch::Tensor(), torch::Tensor()};
+    const auto first = ctx->saved_data["first"].toInt();
+    return {masked(grads[0], p, seed, first), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -88,11 +97,12 @@ std::uint64_t draw_seed() {
 
 }  // namespace
 
-torch::Tensor counter_dropout(const torch::Tensor& x, double p, std::uint64_t seed) {
+torch::Tensor counter_dropout(const torch::Tensor& x, double p, std::uint64_t seed,
+                              std::int64_t first) {
   TORCH_CHECK(p >= 0.0 && p < 1.0, "dropout probability must be in [0, 1), got ", p);
   TORCH_CHECK(x.device().is_cpu() && x.scalar_type() == torch::kFloat32,
               "counter_dropout needs a float32 CPU tensor");
-  return CounterDropout::apply(x, p, static_cast<std::int64_t>(seed));
+  return CounterDropout::apply(x, p, static_cast<std::int64_t>(seed), first);
 }
 
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool train) {
@@ -100,12 +110,22 @@ torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool train) {
   if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || p >= 1.0) {
     return torch::dropout(x, p, train);
   }
-  return counter_dropout(x, p, draw_seed());
+  const auto rows = x.dim() > 0 ? x.size(0) : 1;
+  const auto first = rows > 0 ? t_row_offset * (x.numel() / rows) : 0;
+  return counter_dropout(x, p, draw_seed(), first);
+}
+
+DropoutRowOffset::DropoutRowOffset(std::int64_t rows) : previous_(t_row_offset) {
+  t_row_offset = rows;
+}
+
+DropoutRowOffset::~DropoutRowOffset() {
+  t_row_offset = previous_;
 }
 
 torch::Tensor counter_dropout_mask(std::int64_t numel, double p, std::uint64_t seed) {
   const auto ones = torch::ones({numel});
-  return masked(ones, p, seed).ne(0).to(torch::kFloat32);
+  return masked(ones, p, seed, 0).ne(0).to(torch::kFloat32);
 }
 
 FastDropoutImpl::FastDropoutImpl(double p) : p_(p) {

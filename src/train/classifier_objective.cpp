@@ -2,29 +2,45 @@
 
 #include <torch/torch.h>
 
+#include "astrom3/model/dropout.h"
+
 namespace astrom3::train {
 
-ClassifierObjective::ClassifierObjective(model::Classifier model, std::vector<double> weights)
-    : model_(std::move(model)) {
+ClassifierObjective::ClassifierObjective(model::Classifier model, std::vector<double> weights,
+                                         std::shared_ptr<dist::Comm> comm)
+    : model_(std::move(model)), comm_(comm ? std::move(comm) : std::make_shared<dist::Comm>()) {
   if (!weights.empty()) class_weights_ = torch::tensor(weights, torch::kFloat32);
 }
 
 StepOutput ClassifierObjective::compute(const data::Batch& batch) {
-  const auto logits = model_->forward(batch).to(torch::kFloat32);
+  model::DropoutRowOffset dropout_rows(batch.global_offset);
+  const auto logits = batch.size() > 0
+                          ? model_->forward(batch).to(torch::kFloat32)
+                          : torch::zeros({0, model_->num_classes()}, batch.metadata.options());
   const auto valid = model_->usable(batch).logical_and(batch.labels.ge(0));
   const auto index = valid.nonzero().squeeze(1);
+  const auto labels = batch.labels.index_select(0, index);
+  // Weighted mean over the global batch: sum of w_y * CE here / sum of w_y over all ranks.
+  auto weight_total = class_weights_.defined()
+                          ? class_weights_.to(logits.device()).index_select(0, labels).sum()
+                          : valid.sum().to(torch::kFloat32);
+  weight_total = weight_total.detach().to(torch::kFloat32).reshape({1});
+  comm_->all_reduce(weight_total);
   StepOutput out;
-  if (index.numel() == 0) {
+  if (index.numel() == 0 || weight_total.item<double>() <= 0) {
     out.loss = logits.sum() * 0.0;  // keeps the graph; no object to learn from
   } else {
-    auto options = torch::nn::functional::CrossEntropyFuncOptions();
+    auto options = torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum);
     if (class_weights_.defined()) options.weight(class_weights_.to(logits.device()));
-    out.loss = torch::nn::functional::cross_entropy(logits.index_select(0, index),
-                                                    batch.labels.index_select(0, index), options);
+    out.loss =
+        torch::nn::functional::cross_entropy(logits.index_select(0, index), labels, options) /
+        weight_total.squeeze(0);
   }
   const auto predicted = logits.argmax(1);
   out.sums["loss"] = out.loss.detach();
-  out.sums["batches"] = torch::ones({});
+  out.sums["batches"] = torch::full(
+      {}, static_cast<double>(batch.size()) /
+              static_cast<double>(std::max<std::int64_t>(1, batch.global_batch_size())));
   out.sums["correct"] = predicted.eq(batch.labels).logical_and(valid).sum();
   out.sums["counted"] = valid.sum();
   return out;

@@ -21,8 +21,10 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-ProgressLine::ProgressLine(std::int64_t steps_left_in_run, std::int64_t log_every_steps)
-    : terminal_(::isatty(STDERR_FILENO) == 1),
+ProgressLine::ProgressLine(std::int64_t steps_left_in_run, std::int64_t log_every_steps,
+                           bool enabled)
+    : enabled_(enabled),
+      terminal_(::isatty(STDERR_FILENO) == 1),
       log_every_(log_every_steps),
       steps_left_(steps_left_in_run) {}
 
@@ -32,6 +34,7 @@ ProgressLine::~ProgressLine() {
 
 void ProgressLine::step(std::int64_t epoch, std::int64_t epochs, std::int64_t step_in_epoch,
                         std::int64_t steps_per_epoch, double loss, double samples_per_s) {
+  if (!enabled_) return;
   ++steps_done_;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const double eta = elapsed / static_cast<double>(steps_done_) *

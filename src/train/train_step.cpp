@@ -28,8 +28,10 @@ StepOutput forward_step(Objective& objective, torch::optim::Optimizer& optimizer
 }
 
 double backward_step(const StepOutput& out, torch::optim::Optimizer& optimizer,
-                     const std::vector<torch::Tensor>& parameters, double clip_grad_norm) {
+                     const std::vector<torch::Tensor>& parameters, double clip_grad_norm,
+                     dist::GradientReducer* reducer) {
   out.loss.backward();
+  if (reducer != nullptr) reducer->finish();
   const double grad_norm = clip_gradients(parameters, clip_grad_norm);
   optimizer.step();
   return grad_norm;

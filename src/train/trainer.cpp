@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "astrom3/common/error.h"
@@ -27,14 +28,15 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// One device-to-host copy for all of a step's sums (each .item() would synchronise a GPU).
-void accumulate(std::map<std::string, double>& sums, const StepOutput& out) {
-  if (out.sums.empty()) return;
-  std::vector<torch::Tensor> values;
-  for (const auto& entry : out.sums) values.push_back(entry.second.to(torch::kFloat64).reshape({}));
-  const auto host = torch::stack(values).to(torch::kCPU);
-  const double* v = host.data_ptr<double>();
-  for (const auto& entry : out.sums) sums[entry.first] += *v++;
+// Entries of a step's reduced sums that are not the objective's (they sort before its keys):
+// the objective's loss as back-propagated, and the number of ranks asked to stop.
+constexpr const char* kLossKey = "\x01loss";
+constexpr const char* kStopKey = "\x01stop";
+
+void accumulate(std::map<std::string, double>& sums, const std::map<std::string, double>& step) {
+  for (const auto& [key, value] : step) {
+    if (key != kStopKey && key != kLossKey) sums[key] += value;
+  }
 }
 
 std::string checkpoint_name(std::int64_t epochs_done, std::int64_t steps) {
@@ -63,9 +65,25 @@ Trainer::Trainer(Objective& objective, data::BatchLoader& train, data::BatchLoad
       val_(val),
       setup_(std::move(setup)),
       schedule_(setup_.options),
-      early_stopping_(setup_.options.early_stopping_patience) {
-  objective_.module().to(setup_.device);
-  optimizer_ = make_optimizer(objective_.module(), setup_.options);
+      early_stopping_(setup_.options.early_stopping_patience),
+      comm_(setup_.comm ? setup_.comm : std::make_shared<dist::Comm>()) {
+  auto& module = objective_.module();
+  module.to(setup_.device);
+  if (comm_->distributed()) {
+    const auto smallest = train_.smallest_batch();
+    if (smallest < comm_->world_size()) {
+      throw ConfigError("data-parallel training on " + std::to_string(comm_->world_size()) +
+                        " ranks needs every training batch to give each rank a row, but one has " +
+                        std::to_string(smallest) +
+                        " objects; raise loader.batch_size or set loader.drop_last to true");
+    }
+    auto tensors = module.parameters();
+    for (const auto& b : module.buffers()) tensors.push_back(b);
+    dist::broadcast_from_rank0(*comm_, tensors);
+    reducer_ =
+        std::make_unique<dist::GradientReducer>(comm_, module.parameters(), setup_.bucket_mb);
+  }
+  optimizer_ = make_optimizer(module, setup_.options);
   if (setup_.device.is_cuda()) allow_tf32(setup_.options.allow_tf32);
 }
 
@@ -91,12 +109,35 @@ json Trainer::evaluate(data::BatchLoader& loader) {
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     CudaAutocastScope autocast(bf16);
-    accumulate(sums, objective_.compute(*batch));
+    accumulate(sums, reduce_sums(objective_.compute(*batch), 0.0));
   }
   return objective_.summarize(sums);
 }
 
+std::map<std::string, double> Trainer::reduce_sums(const StepOutput& out, double stop) {
+  // One device-to-host copy (each .item() would synchronise a GPU) and one collective.
+  std::vector<torch::Tensor> values;
+  std::vector<std::string> keys = {kLossKey, kStopKey};
+  const auto device = out.loss.device();
+  values.push_back(out.loss.detach().to(torch::kFloat64).reshape({}));
+  values.push_back(
+      torch::full({}, stop, torch::TensorOptions().dtype(torch::kFloat64).device(device)));
+  for (const auto& [key, value] : out.sums) {
+    keys.push_back(key);
+    values.push_back(value.detach().to(torch::kFloat64).reshape({}));
+  }
+  auto all = torch::stack(values);
+  comm_->all_reduce(all);
+  const auto host = all.to(torch::kCPU);
+  const double* v = host.data_ptr<double>();
+  std::map<std::string, double> sums;
+  for (const auto& key : keys) sums[key] = *v++;
+  return sums;
+}
+
 fs::path Trainer::save(const std::string& name, const json& metrics) {
+  const fs::path dir = setup_.run_dir / "checkpoints" / name;
+  if (!rank0()) return dir;
   CheckpointManifest manifest = setup_.manifest;
   state_.schedule = schedule_.state();
   state_.early_stopping = early_stopping_.state();
@@ -104,7 +145,6 @@ fs::path Trainer::save(const std::string& name, const json& metrics) {
   for (const auto& [key, value] : epoch_sums_) state_.epoch_sums[key] = value;
   manifest.state = state_;
   manifest.metrics = metrics;
-  const fs::path dir = setup_.run_dir / "checkpoints" / name;
   save_checkpoint(dir, manifest, objective_.module(), optimizer_.get());
   point_link(setup_.run_dir / "latest", fs::path("checkpoints") / name);
   return dir;
@@ -122,6 +162,7 @@ bool Trainer::update_best(const json& val_metrics) {
 }
 
 void Trainer::prune_checkpoints() const {
+  if (!rank0()) return;
   const fs::path dir = setup_.run_dir / "checkpoints";
   std::set<std::string> keep;
   for (const char* link : {"latest", "best"}) {
@@ -145,8 +186,11 @@ TrainResult Trainer::fit() {
   auto& module = objective_.module();
   const auto parameters = module.parameters();
   const bool bf16 = o.precision == "bf16" && setup_.device.is_cuda();
-  fs::create_directories(setup_.run_dir / "checkpoints");
-  MetricsLog log(setup_.run_dir / "metrics.jsonl", state_.global_step);
+  std::optional<MetricsLog> log;
+  if (rank0()) {
+    fs::create_directories(setup_.run_dir / "checkpoints");
+    log.emplace(setup_.run_dir / "metrics.jsonl", state_.global_step);
+  }
   StopSignalScope signals;
   TrainResult result;
 
@@ -156,8 +200,9 @@ TrainResult Trainer::fit() {
         "the training split has fewer objects than one batch; lower loader.batch_size or set "
         "loader.drop_last to false");
   }
+  // Rank 0 reports progress for the job; the others draw nothing.
   ProgressLine progress((o.epochs - state_.epoch) * steps_per_epoch - state_.step_in_epoch,
-                        o.log_every_steps);
+                        o.log_every_steps, rank0());
 
   while (!state_.stopped_early && state_.epoch < o.epochs) {
     const auto epoch = state_.epoch;
@@ -182,7 +227,11 @@ TrainResult Trainer::fit() {
 
       const StepOutput out = forward_step(objective_, *optimizer_, *batch, setup_.seed,
                                           static_cast<std::uint64_t>(state_.global_step), bf16);
-      const double loss = out.loss.item<double>();
+      // Global sums, and whether any rank was asked to stop: every rank then checks the same
+      // loss and stops after the same step.
+      const auto step_sums = reduce_sums(out, stop_requested() != 0 ? 1.0 : 0.0);
+      const double loss = step_sums.at(kLossKey);
+      const bool stop_now = step_sums.at(kStopKey) > 0;
       if (!std::isfinite(loss)) {
         progress.finish_line();
         throw Error("training loss is " + std::to_string(loss) + " at epoch " +
@@ -192,16 +241,17 @@ TrainResult Trainer::fit() {
                     "); training stopped and the last checkpoint in " + setup_.run_dir.string() +
                     " is intact. Lower train.lr or set train.clip_grad_norm.");
       }
-      const double grad_norm = backward_step(out, *optimizer_, parameters, o.clip_grad_norm);
-      accumulate(epoch_sums_, out);
+      const double grad_norm =
+          backward_step(out, *optimizer_, parameters, o.clip_grad_norm, reducer_.get());
+      accumulate(epoch_sums_, step_sums);
       ++state_.step_in_epoch;
       ++state_.global_step;
-      samples += batch->size();
-      window_samples += batch->size();
+      samples += batch->global_batch_size();
+      window_samples += batch->global_batch_size();
 
       const double rate = static_cast<double>(samples) / std::max(1e-9, seconds_since(epoch_start));
       progress.step(epoch, o.epochs, state_.step_in_epoch, steps_per_epoch, loss, rate);
-      if (state_.global_step % o.log_every_steps == 0) {
+      if (log && state_.global_step % o.log_every_steps == 0) {
         json record = {
             {"type", "step"},
             {"epoch", epoch + 1},
@@ -212,23 +262,26 @@ TrainResult Trainer::fit() {
             {"grad_norm", grad_norm},
             {"samples_per_s", window_samples / std::max(1e-9, seconds_since(window_start))},
             {"data_wait_s", window_wait}};
-        for (const auto& [key, value] : out.sums) {
-          if (key.rfind("loss_", 0) == 0) record[key] = value.item<double>();
+        for (const auto& [key, value] : step_sums) {
+          if (key.rfind("loss_", 0) == 0) record[key] = value;
         }
         record.update(objective_.step_extras());
-        log.write(record);
+        log->write(record);
         window_start = Clock::now();
         window_wait = 0.0;
         window_samples = 0;
       }
-      if (const int signal = stop_requested()) {
+      if (stop_now) {
         progress.finish_line();
         result.outcome = TrainOutcome::kInterrupted;
-        result.signal = signal;
+        result.signal = stop_requested();
         result.last_checkpoint = save(checkpoint_name(epoch, state_.step_in_epoch), json::object());
         prune_checkpoints();
-        spdlog::warn("[train] stopped by signal {} at epoch {}, step {}; resume with --resume {}",
-                     signal, epoch + 1, state_.step_in_epoch, result.last_checkpoint.string());
+        comm_->barrier();  // no rank exits before the checkpoint is complete
+        spdlog::warn("[train] stopped by {} at epoch {}, step {}; resume with --resume {}",
+                     result.signal != 0 ? "signal " + std::to_string(result.signal)
+                                        : std::string("a stop signal to another rank"),
+                     epoch + 1, state_.step_in_epoch, result.last_checkpoint.string());
         return result;
       }
     }
@@ -262,9 +315,9 @@ TrainResult Trainer::fit() {
     const bool improved = update_best(val_metrics);
     record["best_" + o.best_metric] = state_.best["value"];
     result.last_checkpoint = save(name, record);
-    if (improved) point_link(setup_.run_dir / "best", fs::path("checkpoints") / name);
+    if (improved && rank0()) point_link(setup_.run_dir / "best", fs::path("checkpoints") / name);
     prune_checkpoints();
-    log.write(record);
+    if (log) log->write(record);
     result.last_epoch = record;
     spdlog::info(
         "[train] epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
@@ -276,14 +329,19 @@ TrainResult Trainer::fit() {
       spdlog::info("[train] early stopping: no val-loss improvement for {} epochs",
                    o.early_stopping_patience);
       result.outcome = TrainOutcome::kEarlyStopped;
+      comm_->barrier();
       return result;
     }
-    if (const int signal = stop_requested()) {
+    auto stopping = torch::full({1}, stop_requested() != 0 ? 1.0 : 0.0, torch::kFloat64);
+    comm_->all_reduce(stopping, dist::ReduceOp::kMax);
+    if (stopping.item<double>() > 0) {
       result.outcome = TrainOutcome::kInterrupted;
-      result.signal = signal;
+      result.signal = stop_requested();
+      comm_->barrier();
       return result;
     }
   }
+  comm_->barrier();
   return result;
 }
 

@@ -10,4 +10,8 @@ namespace astrom3 {
 /// Throws ConfigError on an unknown level name.
 void init_logging(const std::string& level);
 
+/// Prefixes every message with "rank R" and, on ranks other than 0, shows only warnings and
+/// errors, so that a data-parallel job logs once (rank 0) and every rank's errors stay visible.
+void set_logging_rank(int rank);
+
 }  // namespace astrom3

@@ -14,6 +14,7 @@
 
 #include "astrom3/data/batch_loader.h"
 #include "astrom3/data/sample_store.h"
+#include "astrom3/dist/comm.h"
 #include "astrom3/model/model_options.h"
 #include "astrom3/synth/survey_generator.h"
 #include "astrom3/train/train_options.h"
@@ -36,6 +37,7 @@ struct RunConfig {
   model::ModelOptions model;
   train::TrainOptions train;
   model::ClassifierOptions finetune;
+  dist::CommOptions dist;
 };
 
 /// Model options of a run: the `model` section plus the fields derived from the rest of the

@@ -18,6 +18,12 @@ struct Batch {
   torch::Tensor present;          // [B, 3] bool: photometry, spectra, metadata usable
   torch::Tensor rows;             // [B] int64: rows in the survey file
   std::vector<std::string> ids;   // [B] object ids
+  /// Under data parallelism a batch is one rank's rows [global_offset, global_offset + B) of
+  /// a global batch of global_size rows; a single process holds the whole batch (0, B).
+  std::int64_t global_offset = 0;
+  std::int64_t global_size = -1;  // -1: the batch is the whole global batch
+
+  std::int64_t global_batch_size() const { return global_size < 0 ? size() : global_size; }
 
   std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 

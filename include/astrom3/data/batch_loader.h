@@ -20,6 +20,7 @@
 
 #include "astrom3/data/batch.h"
 #include "astrom3/data/sample_store.h"
+#include "astrom3/dist/shard.h"
 
 namespace astrom3::data {
 
@@ -37,13 +38,19 @@ class BatchLoader {
   /// training = true: shuffled (if options.shuffle), random crops, drop_last honoured.
   /// training = false: store order, centre crops, the last partial batch kept.
   /// On a CUDA `device` batches are assembled in pinned memory and copied non-blocking.
+  /// `rank` of a data-parallel job: options.batch_size is the global batch, the sample order
+  /// is the same on every rank, and each batch holds this rank's shard of the global batch's
+  /// rows (dist::shard_range), so the ranks' batches concatenate to the single-process batch.
   BatchLoader(std::shared_ptr<const SampleStore> store, LoaderOptions options, bool training,
-              std::uint64_t seed, c10::Device device = c10::Device(c10::kCPU));
+              std::uint64_t seed, c10::Device device = c10::Device(c10::kCPU),
+              dist::Shard rank = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   std::int64_t batches_per_epoch() const;
+  /// Objects in the smallest global batch of an epoch (0 when there is none).
+  std::int64_t smallest_batch() const;
   /// Restarts iteration at batch `first_batch` of `epoch` (any epoch, in any order); a resumed
   /// run skips the batches it already trained on without assembling them.
   void start_epoch(std::int64_t epoch, std::int64_t first_batch = 0);
@@ -64,6 +71,7 @@ class BatchLoader {
   std::uint64_t seed_;
   c10::Device device_;
   bool pinned_;
+  dist::Shard rank_;
 
   std::int64_t epoch_ = 0;
   std::vector<std::int64_t> order_;

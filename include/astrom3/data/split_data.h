@@ -2,6 +2,10 @@
 // training or evaluation command needs before it builds loaders.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <vector>
+
 #include <memory>
 #include <string>
 
@@ -18,8 +22,16 @@ struct SplitData {
   std::shared_ptr<const SampleStore> train, val, test;
 };
 
-/// Reads options.path and prepares the stores of options.split_set with `threads` threads.
-/// Throws DataError when the file or the split set is missing or malformed.
-SplitData load_split_data(const DataOptions& options, int threads);
+/// Narrows the survey rows of the train, val and test splits (in place) before their stores are
+/// prepared, e.g. to one shard of a catalogue; rows it removes are never preprocessed.
+using SplitRowSelector =
+    std::function<void(std::vector<std::int64_t>& train, std::vector<std::int64_t>& val,
+                       std::vector<std::int64_t>& test)>;
+
+/// Reads options.path and prepares the stores of options.split_set with `threads` threads
+/// (only the rows `select` keeps, when given). Throws DataError when the file or the split
+/// set is missing or malformed.
+SplitData load_split_data(const DataOptions& options, int threads,
+                          const SplitRowSelector& select = {});
 
 }  // namespace astrom3::data

@@ -4,7 +4,8 @@
 //   /present/<modality> [N] uint8, /embeddings/<modality> [N, E] float32 (L2-normalised),
 //   /embeddings/fused [N, E] float32 (mean over the modalities the object has);
 //   root attributes: format ("astrom3-embeddings"), format_version, checkpoint, split_set,
-//   modalities and class_names (JSON lists).
+//   modalities and class_names (JSON lists), shard_index and shard_count (0 and 1 for a whole
+//   catalogue), catalogue_objects (objects in all shards together).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,11 @@ struct EmbeddingFileInfo {
   std::vector<std::string> class_names;
   std::int64_t objects = 0;
   std::int64_t dim = 0;
+  /// Sharded embedding (astrom3 embed --shard I/N): this file holds shard `shard_index` of
+  /// `shard_count`, contiguous objects of a catalogue of `catalogue_objects`.
+  int shard_index = 0;
+  int shard_count = 1;
+  std::int64_t catalogue_objects = -1;  // -1 when writing: equal to `objects`
 };
 
 class EmbeddingFileWriter {

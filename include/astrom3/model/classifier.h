@@ -39,6 +39,7 @@ class ClassifierImpl : public torch::nn::Module {
   void set_sampling_step(std::uint64_t step);
 
   const ClassifierOptions& options() const { return options_; }
+  std::int64_t num_classes() const { return fc_->options.out_features(); }
   const std::vector<data::Modality>& modalities() const { return modalities_; }
 
  private:

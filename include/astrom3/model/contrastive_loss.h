@@ -32,6 +32,23 @@ ContrastiveOutput contrastive_loss(const std::vector<torch::Tensor>& embeddings,
                                    const std::vector<ModalityPair>& pairs,
                                    const std::vector<torch::Tensor>& scales);
 
+/// One rank's share of the loss of a global batch of G objects of which it holds rows
+/// [offset, offset + B) ("local loss" with gathered columns): `local` are its [B, E]
+/// embeddings, `global` the [G, E] embeddings of all ranks (local rows included, at `offset`),
+/// `present_local` [B, M] and `present_global` [G, M]. For each pair it computes the rows of
+/// E_a E_b^T and of E_b E_a^T that belong to its objects against all G columns, so
+///   sum over ranks of total = contrastive_loss(global, present_global, ...).total
+/// and likewise for each pair's loss and the retrieval counts. With the gradient of `global`
+/// flowing back to its owners (dist::gather_rows_with_grad) and summed over ranks, the
+/// gradient of the summed shares is the single-process gradient of the global batch.
+/// contrastive_loss() above is the share of the only rank (local = global, offset 0).
+ContrastiveOutput contrastive_loss_share(const std::vector<torch::Tensor>& local,
+                                         const std::vector<torch::Tensor>& global,
+                                         const torch::Tensor& present_local,
+                                         const torch::Tensor& present_global, std::int64_t offset,
+                                         const std::vector<ModalityPair>& pairs,
+                                         const std::vector<torch::Tensor>& scales);
+
 /// Convenience: the loss of `model` on embeddings it produced for `batch`.
 ContrastiveOutput contrastive_loss(AstroM3ModelImpl& model,
                                    const std::vector<torch::Tensor>& embeddings,

@@ -17,8 +17,26 @@
 
 namespace astrom3::model {
 
-/// x * mask(seed) / (1 - p), differentiable in x. p in [0, 1).
-torch::Tensor counter_dropout(const torch::Tensor& x, double p, std::uint64_t seed);
+/// x * mask(seed) / (1 - p), differentiable in x. p in [0, 1). Element i of x draws counter
+/// first + i, so a slice of a larger tensor can draw exactly the slice of its mask.
+torch::Tensor counter_dropout(const torch::Tensor& x, double p, std::uint64_t seed,
+                              std::int64_t first = 0);
+
+/// While alive, fast_dropout on this thread treats dim 0 of its inputs as rows of a larger
+/// batch starting at row `rows`: a data-parallel rank holding rows [rows, rows + B) of the
+/// global batch then draws the masks a single process draws for those rows, which makes
+/// training on N ranks reproduce single-process training exactly on CPU. Every input of a
+/// FastDropout must have the batch as dim 0 (true of all astrom3 encoders).
+class DropoutRowOffset {
+ public:
+  explicit DropoutRowOffset(std::int64_t rows);
+  ~DropoutRowOffset();
+  DropoutRowOffset(const DropoutRowOffset&) = delete;
+  DropoutRowOffset& operator=(const DropoutRowOffset&) = delete;
+
+ private:
+  std::int64_t previous_;
+};
 
 /// Dropout of `x` with a seed drawn from the default generator; identity unless `train`.
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool train);

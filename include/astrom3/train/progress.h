@@ -10,8 +10,9 @@ namespace astrom3::train {
 
 class ProgressLine {
  public:
-  /// `steps_left_in_run`: optimiser steps from now to the end of the last epoch.
-  ProgressLine(std::int64_t steps_left_in_run, std::int64_t log_every_steps);
+  /// `steps_left_in_run`: optimiser steps from now to the end of the last epoch. A disabled
+  /// line (ranks other than 0 of a data-parallel job) shows nothing.
+  ProgressLine(std::int64_t steps_left_in_run, std::int64_t log_every_steps, bool enabled = true);
   ~ProgressLine();
 
   void step(std::int64_t epoch, std::int64_t epochs, std::int64_t step_in_epoch,
@@ -21,6 +22,7 @@ class ProgressLine {
 
  private:
   using Clock = std::chrono::steady_clock;
+  bool enabled_;
   bool terminal_;
   std::int64_t log_every_;
   std::int64_t steps_left_;

@@ -9,6 +9,7 @@
 #include <torch/optim/optimizer.h>
 
 #include "astrom3/data/batch.h"
+#include "astrom3/dist/gradient_reducer.h"
 #include "astrom3/train/objective.h"
 
 namespace astrom3::train {
@@ -21,9 +22,11 @@ StepOutput forward_step(Objective& objective, torch::optim::Optimizer& optimizer
                         const data::Batch& batch, std::uint64_t seed, std::uint64_t global_step,
                         bool bf16);
 
-/// Back-propagates out.loss, clips the global gradient norm to `clip_grad_norm` (0 = off) and
-/// steps the optimiser. Returns the gradient norm before clipping.
+/// Back-propagates out.loss, sums the gradients over the ranks (`reducer`, null in a single
+/// process), clips the global gradient norm to `clip_grad_norm` (0 = off) and steps the
+/// optimiser. Returns the gradient norm before clipping.
 double backward_step(const StepOutput& out, torch::optim::Optimizer& optimizer,
-                     const std::vector<torch::Tensor>& parameters, double clip_grad_norm);
+                     const std::vector<torch::Tensor>& parameters, double clip_grad_norm,
+                     dist::GradientReducer* reducer = nullptr);
 
 }  // namespace astrom3::train

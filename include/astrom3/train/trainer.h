@@ -5,6 +5,13 @@
 // Determinism: the data order comes from (seed, epoch) (BatchLoader) and every step reseeds
 // LibTorch's generators from (seed, global step), so on CPU a run resumed from any checkpoint,
 // also one written mid-epoch by a signal, produces the same weights as an uninterrupted run.
+//
+// Data parallel (TrainerSetup::comm with several ranks): the loaders hand each rank its shard
+// of every global batch; rank 0's weights are broadcast at the start; each step all-reduces
+// the objective's sums and the stop flag in one collective, so every rank sees the global loss,
+// checks it, and stops at the same step; gradients are summed in buckets during backward
+// (dist::GradientReducer). Only rank 0 writes checkpoints, metrics and the progress line.
+// Positions and accumulators are in global batches, so a run resumes on any number of ranks.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "astrom3/data/batch_loader.h"
+#include "astrom3/dist/comm.h"
+#include "astrom3/dist/gradient_reducer.h"
 #include "astrom3/train/checkpoint.h"
 #include "astrom3/train/early_stopping.h"
 #include "astrom3/train/lr_schedule.h"
@@ -34,6 +43,9 @@ struct TrainerSetup {
   /// Template of every checkpoint's manifest (kind, config, model, class names, normalization,
   /// split set); the trainer fills in the training state and metrics.
   CheckpointManifest manifest;
+  /// The data-parallel communicator (null = a single process) and its gradient bucket size.
+  std::shared_ptr<dist::Comm> comm;
+  double bucket_mb = 25.0;
 };
 
 enum class TrainOutcome { kCompleted, kEarlyStopped, kInterrupted };
@@ -69,6 +81,10 @@ class Trainer {
   /// Records the epoch (state_.epoch, already advanced) as best if its metric improved.
   bool update_best(const nlohmann::json& val_metrics);
   void prune_checkpoints() const;
+  bool rank0() const { return comm_->rank() == 0; }
+  /// Sums of a step (or validation batch) over the ranks, on the host, with the loss shares
+  /// and `stop` summed too (one collective).
+  std::map<std::string, double> reduce_sums(const StepOutput& out, double stop);
 
   Objective& objective_;
   data::BatchLoader& train_;
@@ -77,6 +93,8 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   LrSchedule schedule_;
   EarlyStopping early_stopping_;
+  std::shared_ptr<dist::Comm> comm_;
+  std::unique_ptr<dist::GradientReducer> reducer_;
   TrainingState state_;
   std::map<std::string, double> epoch_sums_;
 };

@@ -1,0 +1,38 @@
+// Contiguous shards of an ordered range, shared by the data-parallel loaders (rows of a global
+// batch) and sharded embedding (objects of a catalogue), so that the shards of any count
+// concatenate, in index order, to the whole range.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace astrom3::dist {
+
+struct Shard {
+  int index = 0;  // 0 .. count - 1
+  int count = 1;
+};
+
+struct Range {
+  std::int64_t begin = 0, end = 0;  // [begin, end)
+  std::int64_t size() const { return end - begin; }
+};
+
+/// Shard `shard` of [0, n): [floor(n * index / count), floor(n * (index + 1) / count)).
+/// Sizes differ by at most one; every element is in exactly one shard.
+inline Range shard_range(std::int64_t n, const Shard& shard) {
+  return {n * shard.index / shard.count, n * (shard.index + 1) / shard.count};
+}
+
+/// The sizes of all `count` shards of [0, n), in shard order.
+inline std::vector<std::int64_t> shard_sizes(std::int64_t n, int count) {
+  std::vector<std::int64_t> sizes;
+  for (int i = 0; i < count; ++i) sizes.push_back(shard_range(n, {i, count}).size());
+  return sizes;
+}
+
+/// Parses "I/N" (0 <= I < N); throws ConfigError quoting `text` otherwise.
+Shard parse_shard(const std::string& text);
+
+}  // namespace astrom3::dist
