@@ -76,7 +76,10 @@ if [[ "$ABI" == 0 ]]; then
     TESTS=0
   fi
 fi
-log "configure (torch cxx11 abi: $ABI)"
+# The NCCL backend needs nccl.h: pip's torch depends on nvidia-nccl, which ships it.
+NCCL_ROOT="$("$PY" -c 'import nvidia.nccl as n; print(list(n.__path__)[0])' 2>/dev/null || true)"
+[[ -n "$NCCL_ROOT" ]] && export NCCL_ROOT
+log "configure (torch cxx11 abi: $ABI; NCCL headers: ${NCCL_ROOT:-none})"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DASTROM3_USE_PCH=ON \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$ROOT/usr;$LIBDIR/cmake" \
   -DCMAKE_INCLUDE_PATH="$ROOT/usr/include" -DCMAKE_LIBRARY_PATH="$LIBDIR" \
@@ -84,7 +87,7 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DASTROM3_USE_PCH=ON \
   "${extra[@]}" > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; fail "configure"; }
 log "build with $JOBS jobs"
 cmake --build "$BUILD" -j "$JOBS" > "$OUT/build.log" 2>&1 || { grep -m 20 -B2 -A6 "error" "$OUT/build.log"; fail "build"; }
-log "built in $(($(date +%s) - START)) s"
+log "built in $(($(date +%s) - START)) s; $(grep -m1 'distributed backends' "$OUT/configure.log")"
 
 # --------------------------------------------------------------------------- 4 tests
 if [[ $TESTS == 1 ]]; then
@@ -112,6 +115,23 @@ PY
 "$A3" --device cuda embed --checkpoint "$OUT/pretrain-bf16" --out "$OUT/embeddings.h5" \
   > "$OUT/embed.log" 2>&1 || { tail -20 "$OUT/embed.log"; fail "embed on cuda"; }
 log "embed on cuda: ok"
+
+# Data parallel on CUDA: 2 ranks, NCCL on cuda:0 and cuda:1 when there are 2 GPUs, otherwise
+# Gloo with both ranks on cuda:0 (NCCL refuses two ranks on one GPU).
+NGPU=$("$PY" -c 'import torch; print(torch.cuda.device_count())')
+if ((NGPU >= 2)); then DIST=(--dist-backend nccl); DEV=(--device cuda); else DIST=(--dist-backend gloo); DEV=(--device cuda:0); fi
+"$A3" --log-level warn synth --objects 3000 --seed 2 --out "$OUT/dist.h5" > /dev/null 2>&1 || fail "synth"
+for r in 0 1; do
+  RANK=$r WORLD_SIZE=2 LOCAL_RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=29531 \
+    "$A3" "${DEV[@]}" --threads 4 pretrain --config configs/quick/clip.json --set "data.path=$OUT/dist.h5" \
+    --set train.epochs=2 "${DIST[@]}" --out "$OUT/dist-run" > "$OUT/dist.$r.log" 2>&1 &
+done
+wait || true
+if [[ -e "$OUT/dist-run/latest/model.safetensors" ]]; then
+  log "data parallel on CUDA (${DIST[*]}, ${NGPU} GPU): $(grep -o '"samples_per_s":[0-9.]*' "$OUT/dist-run/metrics.jsonl" | tail -1)"
+else
+  log "data parallel on CUDA failed: $(tail -3 "$OUT/dist.0.log")"
+fi
 
 # --------------------------------------------------------------------------- 5 benchmarks
 log "benchmarks: paper configuration, batch 512, fp32 and bf16, astrom3 vs PyTorch"
