@@ -1,12 +1,12 @@
 #include "astrom3/dist/launch.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <torch/cuda.h>
 
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
-#include "astrom3/dist/shard.h"
 
 namespace astrom3::dist {
 namespace {
@@ -107,25 +107,12 @@ c10::Device rank_device(const std::string& spec, const LaunchInfo& launch) {
   const bool cuda = torch::cuda::is_available();
   if (spec == "auto" && !cuda) return c10::Device(c10::kCPU);
   if (spec == "auto" || spec == "cuda") {
-    return resolve_device("cuda:" + std::to_string(launch.local_rank));
+    // Modulo the visible devices: with one GPU bound per task (srun --gpus-per-task=1, or
+    // CUDA_VISIBLE_DEVICES set per rank) every rank sees its GPU as cuda:0.
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    return resolve_device("cuda:" + std::to_string(launch.local_rank % std::max(1, count)));
   }
   return resolve_device(spec);
-}
-
-Shard parse_shard(const std::string& text) {
-  const auto slash = text.find('/');
-  try {
-    if (slash != std::string::npos) {
-      std::size_t a = 0, b = 0;
-      const int index = std::stoi(text.substr(0, slash), &a);
-      const int count = std::stoi(text.substr(slash + 1), &b);
-      if (a == slash && b == text.size() - slash - 1 && count >= 1 && index >= 0 && index < count) {
-        return {index, count};
-      }
-    }
-  } catch (const std::exception&) {
-  }
-  throw ConfigError("--shard \"" + text + "\": expected I/N with 0 <= I < N, e.g. 3/16");
 }
 
 }  // namespace astrom3::dist

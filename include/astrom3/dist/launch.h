@@ -40,8 +40,9 @@ LaunchInfo detect_launch();
 /// The first host of a SLURM host list: "gpu[012-015,020],cpu7" -> "gpu012".
 std::string first_slurm_host(const std::string& nodelist);
 
-/// The device a rank trains on: "auto" and "cuda" pick cuda:LOCAL_RANK when CUDA is available
-/// ("auto" falls back to the CPU); "cpu" and "cuda:N" are taken as given.
+/// The device a rank trains on: "auto" and "cuda" pick cuda:(LOCAL_RANK mod visible devices)
+/// when CUDA is available, so both all GPUs visible to every rank and one GPU bound per task
+/// work ("auto" falls back to the CPU); "cpu" and "cuda:N" are taken as given.
 c10::Device rank_device(const std::string& spec, const LaunchInfo& launch);
 
 }  // namespace astrom3::dist

@@ -1,0 +1,23 @@
+#include "astrom3/dist/shard.h"
+
+#include "astrom3/common/error.h"
+
+namespace astrom3::dist {
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  try {
+    if (slash != std::string::npos) {
+      std::size_t a = 0, b = 0;
+      const int index = std::stoi(text.substr(0, slash), &a);
+      const int count = std::stoi(text.substr(slash + 1), &b);
+      if (a == slash && b == text.size() - slash - 1 && count >= 1 && index >= 0 && index < count) {
+        return {index, count};
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  throw ConfigError("--shard \"" + text + "\": expected I/N with 0 <= I < N, e.g. 3/16");
+}
+
+}  // namespace astrom3::dist
