@@ -74,15 +74,19 @@ torch::Tensor heads() {
   return torch::randn({kBatch, kHeads, kSeqLen, kDModel / kHeads}, torch::requires_grad());
 }
 
+// Times forward and backward of `loss()` (a 0-d tensor) per iteration, kBatch samples each.
+template <typename Loss>
+void time_backward(benchmark::State& state, Loss loss) {
+  for (auto _ : state) loss().backward();
+  set_items(state, kBatch);
+}
+
 void BM_ProbSparseAttention(benchmark::State& state) {
   configure(state);
   const auto q = heads(), k = heads(), v = heads();
   const auto u = model::probsparse_count(1, kSeqLen);
   const auto index = model::probsparse_sample_index(kSeqLen, u, 1);
-  for (auto _ : state) {
-    model::probsparse_attention(q, k, v, index, u).sum().backward();
-  }
-  set_items(state, kBatch);
+  time_backward(state, [&] { return model::probsparse_attention(q, k, v, index, u).sum(); });
 }
 BENCHMARK(BM_ProbSparseAttention)->Arg(2)->Unit(benchmark::kMillisecond);
 
@@ -90,8 +94,7 @@ void BM_FullAttention(benchmark::State& state) {
   configure(state);
   const auto q = heads(), k = heads(), v = heads();
   const auto valid = torch::ones({kBatch, kSeqLen}, torch::kBool);
-  for (auto _ : state) model::full_attention(q, k, v, valid).sum().backward();
-  set_items(state, kBatch);
+  time_backward(state, [&] { return model::full_attention(q, k, v, valid).sum(); });
 }
 BENCHMARK(BM_FullAttention)->Arg(2)->Unit(benchmark::kMillisecond);
 
@@ -105,8 +108,7 @@ void BM_EncoderLayer(benchmark::State& state) {
   const auto valid = torch::ones({kBatch, kSeqLen}, torch::kBool);
   const auto index =
       model::probsparse_sample_index(kSeqLen, model::probsparse_count(1, kSeqLen), 1);
-  for (auto _ : state) layer->forward(x, valid, index).sum().backward();
-  set_items(state, kBatch);
+  time_backward(state, [&] { return layer->forward(x, valid, index).sum(); });
 }
 BENCHMARK(BM_EncoderLayer)->Arg(2)->Unit(benchmark::kMillisecond);
 
@@ -117,8 +119,7 @@ void BM_SpectraEncoder(benchmark::State& state) {
   model::SpectraEncoder encoder(o, 2575);
   encoder->train();
   const auto x = torch::randn({kBatch, 3, 2575});
-  for (auto _ : state) encoder->forward(x).sum().backward();
-  set_items(state, kBatch);
+  time_backward(state, [&] { return encoder->forward(x).sum(); });
 }
 BENCHMARK(BM_SpectraEncoder)->Arg(2)->Unit(benchmark::kMillisecond);
 
@@ -126,8 +127,7 @@ void BM_FlattenProjection(benchmark::State& state) {
   configure(state);
   torch::nn::Linear projection(kSeqLen * kDModel, 512);
   const auto x = torch::randn({kBatch, kSeqLen * kDModel}, torch::requires_grad());
-  for (auto _ : state) projection(x).sum().backward();
-  set_items(state, kBatch);
+  time_backward(state, [&] { return projection(x).sum(); });
 }
 BENCHMARK(BM_FlattenProjection)->Arg(2)->Unit(benchmark::kMillisecond);
 

@@ -50,6 +50,45 @@ std::string failure(const std::string& what, const std::string& where, double ti
          std::to_string(static_cast<long long>(timeout_s)) + " s (" + cause + ")";
 }
 
+// The process group of `backend` over `store`. Each backend exists only when its macro is
+// defined (CMake's "astrom3 distributed backends" line lists them).
+c10::intrusive_ptr<CollectiveBackend> make_backend(const std::string& backend,
+                                                   const c10::intrusive_ptr<c10d::Store>& store,
+                                                   const LaunchInfo& launch, Milliseconds timeout) {
+  if (backend == "gloo") {
+#ifdef USE_C10D_GLOO
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    // GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch; a loopback rendezvous
+    // keeps the whole job on loopback; otherwise the interface this host's name resolves to.
+    if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME")) {
+      options->devices.push_back(
+          c10d::ProcessGroupGloo::createDeviceForInterface(std::string(ifname)));
+    } else if (is_loopback(launch.master_addr)) {
+      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    } else {
+      options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    }
+    options->threads = 2;
+    return c10::make_intrusive<c10d::ProcessGroupGloo>(store, launch.rank, launch.world_size,
+                                                       options);
+#endif
+  } else if (backend == "nccl") {
+#ifdef USE_C10D_NCCL
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, launch.rank, launch.world_size,
+                                                       options);
+#endif
+  } else {
+    throw ConfigError("dist.backend: expected auto, gloo or nccl, got \"" + backend + "\"");
+  }
+  throw ConfigError("dist.backend " + backend + ": this astrom3 was built without it (" +
+                    (backend == "gloo"
+                         ? std::string("install libgloo-dev and rebuild")
+                         : std::string("it needs a CUDA build of LibTorch and nccl.h")) +
+                    "; CMake's line \"astrom3 distributed backends\" lists the backends built)");
+}
+
 }  // namespace
 
 struct PendingWork::Impl {
@@ -129,42 +168,7 @@ std::shared_ptr<Comm> Comm::create(const LaunchInfo& launch, const CommOptions& 
   }
 
   try {
-    if (backend == "gloo") {
-#ifdef USE_C10D_GLOO
-      auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
-      // GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch; a loopback rendezvous
-      // keeps the whole job on loopback; otherwise the interface this host's name resolves to.
-      if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME")) {
-        gloo_options->devices.push_back(
-            c10d::ProcessGroupGloo::createDeviceForInterface(std::string(ifname)));
-      } else if (is_loopback(launch.master_addr)) {
-        gloo_options->devices.push_back(
-            c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-      } else {
-        gloo_options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-      }
-      gloo_options->threads = 2;
-      impl.backend = c10::make_intrusive<c10d::ProcessGroupGloo>(impl.store, launch.rank,
-                                                                 launch.world_size, gloo_options);
-#else
-      throw ConfigError(
-          "dist.backend gloo: this astrom3 was built without Gloo (install libgloo-dev and "
-          "rebuild; CMake reports \"Gloo: ON\" when found)");
-#endif
-    } else if (backend == "nccl") {
-#ifdef USE_C10D_NCCL
-      auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
-      nccl_options->timeout = timeout;
-      impl.backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl.store, launch.rank,
-                                                                 launch.world_size, nccl_options);
-#else
-      throw ConfigError(
-          "dist.backend nccl: this astrom3 was built without NCCL (it needs a CUDA build of "
-          "LibTorch; CMake reports \"NCCL: ON\" when found)");
-#endif
-    } else {
-      throw ConfigError("dist.backend: expected auto, gloo or nccl, got \"" + backend + "\"");
-    }
+    impl.backend = make_backend(backend, impl.store, launch, timeout);
   } catch (const astrom3::Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -84,10 +84,14 @@ void GradientReducer::finish() {
   for (auto& bucket : buckets_) {
     bucket.work.wait();
     const auto elements = bucket.flat.numel() - static_cast<std::int64_t>(bucket.params.size());
-    const auto flags = bucket.flat.narrow(0, elements, bucket.params.size()).to(torch::kCPU);
+    // One device-to-host copy of the bucket's flags.
+    const auto flags = bucket.flat.narrow(0, elements, bucket.params.size())
+                           .to(torch::kCPU, torch::kFloat32)
+                           .contiguous();
+    const float* has_grad = flags.data_ptr<float>();
     for (std::size_t s = 0; s < bucket.params.size(); ++s) {
       auto& p = parameters_[bucket.params[s]];
-      if (flags[static_cast<std::int64_t>(s)].item<double>() > 0) {
+      if (has_grad[s] > 0) {
         p.mutable_grad() = bucket.flat.narrow(0, bucket.offsets[s], p.numel()).view(p.sizes());
       } else {
         p.mutable_grad() = torch::Tensor();
