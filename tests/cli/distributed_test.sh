@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end checks of data-parallel training and sharded embedding on CPU with Gloo: 2 ranks
-# on 127.0.0.1 against 1 process (losses and final weights within 1e-5), SIGTERM to one rank
+# on 127.0.0.1 against 1 process (losses within 1e-4, final weights within 1e-5), SIGTERM to one rank
 # stopping both at the same step and resuming on 1 process, a killed rank making the other
 # fail within its timeout, a missing rank failing the rendezvous, the SLURM example script
 # under a stand-in srun, and embed --shard / distributed embed / embed --merge against a
@@ -106,7 +106,10 @@ PYEOF
 # stays on (the quick config's 0.1): every rank draws the single-process masks of its rows.
 # Summation order differs between 1 and N ranks (a gradient is summed per rank, then across
 # ranks), so float32 results agree to rounding, which training amplifies like any change of
-# thread count: the comparisons cover one epoch, losses within 1e-5 relative, weights 1e-5.
+# thread count: the comparisons cover one epoch, losses within 1e-4 relative, weights 1e-5.
+# Measured largest loss differences: 6e-6 with OpenBLAS's default threads, 1.1e-5 with
+# OMP_NUM_THREADS=1 (scripts/check_robustness.sh --suite); a wrong reduction or dropout offset
+# moves the losses by 1e-2 or more within these 7 steps, so 1e-4 still catches one.
 "$BIN" synth --out "$WORK/s.h5" --objects 140 --seed 5 2>/dev/null || fail "synth failed"
 Q=(--config "$SRC/configs/quick/clip.json" --set "data.path=$WORK/s.h5" --set loader.batch_size=16
    --set train.log_every_steps=1 --set train.epochs=1)
@@ -120,7 +123,7 @@ grep -q "data parallel over 2 ranks (gloo): global batch 16" "$WORK/two.0.log" |
   fail "rank 0 does not report the data-parallel setup:"$'\n'"$(cat "$WORK/two.0.log")"
 checks=$((checks + 1))
 if grep -q "\[info\]" "$WORK/two.1.log"; then fail "rank 1 logs at info level"; fi
-same_losses "$WORK/one/metrics.jsonl" "$WORK/two/metrics.jsonl" 1e-5
+same_losses "$WORK/one/metrics.jsonl" "$WORK/two/metrics.jsonl" 1e-4
 same_weights "$WORK/one/latest/model.safetensors" "$WORK/two/latest/model.safetensors" 1e-5
 # Three ranks with unequal shards (16 = 5 + 5 + 6) reproduce it too.
 launch 3 three pretrain "${Q[@]}" --out "$WORK/three"
@@ -135,7 +138,7 @@ expect 0 "done" -- "$BIN" --threads 1 finetune "${FT[@]}" --out "$WORK/ft1"
 launch 2 ft2 finetune "${FT[@]}" --out "$WORK/ft2"
 rc_is ft2 0 0
 rc_is ft2 1 0
-same_losses "$WORK/ft1/metrics.jsonl" "$WORK/ft2/metrics.jsonl" 1e-5
+same_losses "$WORK/ft1/metrics.jsonl" "$WORK/ft2/metrics.jsonl" 1e-4
 same_weights "$WORK/ft1/latest/model.safetensors" "$WORK/ft2/latest/model.safetensors" 1e-5
 
 # 2. SIGTERM to rank 1 only: both ranks stop after the same step (exit 75), rank 0 writes one
@@ -157,7 +160,7 @@ stops=$(ls -d "$WORK"/cut/checkpoints/epoch-*-step-* 2>/dev/null | wc -l)
 [[ $stops -eq 1 ]] || fail "SIGTERM: expected one mid-epoch checkpoint, found $stops"
 expect 0 "resuming from" -- "$BIN" --threads 1 pretrain --resume "$WORK/cut"
 same_weights "$WORK/one/latest/model.safetensors" "$WORK/cut/latest/model.safetensors" 1e-5
-same_losses "$WORK/one/metrics.jsonl" "$WORK/cut/metrics.jsonl" 1e-5
+same_losses "$WORK/one/metrics.jsonl" "$WORK/cut/metrics.jsonl" 1e-4
 
 # 3. A rank killed outright: the survivor fails with an error naming the collective, within
 # its 15 s timeout, instead of waiting forever.

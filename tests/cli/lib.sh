@@ -1,7 +1,12 @@
 # Helpers shared by the end-to-end scripts of tests/cli/. Source after setting BIN and SRC;
-# provides WORK (a temporary directory removed on exit), fail, expect and finish.
+# provides WORK (a temporary directory removed on exit, or kept and named when
+# ASTROM3_TEST_KEEP_WORK is set, to look at what a failing run wrote), fail, expect and finish.
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+if [[ -n "${ASTROM3_TEST_KEEP_WORK:-}" ]]; then
+  echo "work directory kept: $WORK"
+else
+  trap 'rm -rf "$WORK"' EXIT
+fi
 failures=0
 checks=0
 
