@@ -30,7 +30,8 @@ PY=/usr/bin/python3
 # scripts/check_robustness.sh reruns this test on other trajectories: ASTROM3_TEST_SEED (the
 # training seed, runtime.seed; default 42), ASTROM3_TEST_THREADS (intra-op threads; default one
 # per core) and ASTROM3_PLANTED_FIGURES (a file to which the measured figures are appended as
-# one JSON line). OPENBLAS_CORETYPE, where set, is recorded with the figures.
+# one JSON line). OPENBLAS_CORETYPE and OMP_NUM_THREADS (OpenBLAS's own thread count, which
+# --threads does not set) are recorded with the figures.
 RUN=("$BIN" --threads "${ASTROM3_TEST_THREADS:-0}")
 TRAIN_SEED="${ASTROM3_TEST_SEED:-42}"
 # What the test asserts (scripts/check_robustness.sh reads these lines).
@@ -90,6 +91,7 @@ if sys.argv[2]:
     with open(sys.argv[2], "a") as f:
         f.write(json.dumps({"seed": int(sys.argv[3]), "threads": int(sys.argv[4]),
                             "blas": os.environ.get("OPENBLAS_CORETYPE") or "default",
+                            "omp_num_threads": os.environ.get("OMP_NUM_THREADS") or "unset",
                             "mislabel_recall": recall_mis, "oddball_recall": recall_odd,
                             "mira_ari": ari_m, "rotator_ari": ari_rot,
                             "best_subpopulation_ari": max(ari_m, ari_rot)}) + "\n")
