@@ -108,8 +108,9 @@ PYEOF
 # ranks), so float32 results agree to rounding, which training amplifies like any change of
 # thread count: the comparisons cover one epoch, losses within 1e-4 relative, weights 1e-5.
 # Measured largest loss differences: 6e-6 with OpenBLAS's default threads, 1.1e-5 with
-# OMP_NUM_THREADS=1 (scripts/check_robustness.sh --suite); a wrong reduction or dropout offset
-# moves the losses by 1e-2 or more within these 7 steps, so 1e-4 still catches one.
+# OMP_NUM_THREADS=1 (scripts/check_robustness.sh --suite). A wrong reduction (gradients averaged
+# instead of summed halve every update) or other dropout masks change the step losses far more
+# than 1e-4 within these 7 steps (expected, not measured here).
 "$BIN" synth --out "$WORK/s.h5" --objects 140 --seed 5 2>/dev/null || fail "synth failed"
 Q=(--config "$SRC/configs/quick/clip.json" --set "data.path=$WORK/s.h5" --set loader.batch_size=16
    --set train.log_every_steps=1 --set train.epochs=1)
