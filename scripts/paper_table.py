@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Builds the Markdown accuracy table of scripts/reproduce_table.sh from the runs' evaluations
 (standard library only): test accuracy and macro-F1, mean +- population std over seeds, in the
-layout of the paper's tables (paper.md §6.1-6.2), next to the paper's v1 numbers.
+layout of the paper's tables (paper.md §6.1-6.2), next to the paper's v1 numbers; rows of the
+fused classifier evaluated without one modality (`evaluate --drop-modality`, the paper's
+ablation); and the comparisons of fusion: `all` minus the best single modality and CLIP `all`
+minus scratch `all`, as per-seed differences (mean +- population std over seeds).
 
     python3 scripts/paper_table.py results/paper_table_quick > table.md
 """
@@ -32,7 +35,20 @@ def load(root):
         seed = path.parent.parent.parent.name[len("seed"):]
         m = json.loads(path.read_text())
         runs.setdefault((mode, subset, init), {})[seed] = (100 * m["accuracy"], 100 * m["macro_f1"])
+        for dropped, d in m.get("drop_modality", {}).items():
+            runs.setdefault(("all without " + dropped, subset, init), {})[seed] = (
+                100 * d["accuracy"], 100 * d["macro_f1"])
     return runs
+
+
+def differences(a, b):
+    """Per-seed a - b over the seeds both have: mean +- population std, and the seed count."""
+    seeds = sorted(set(a) & set(b), key=int)
+    d = [a[s][0] - b[s][0] for s in seeds]
+    if not d:
+        return "–"
+    std = statistics.pstdev(d) if len(d) > 1 else 0.0
+    return "%+.2f ± %.2f (%d seeds)" % (statistics.fmean(d), std, len(d))
 
 
 def cell(values):
@@ -53,8 +69,11 @@ def main(root):
            "| modality | labels | accuracy, scratch | accuracy, CLIP | gain | paper, scratch | "
            "paper, CLIP | macro-F1, scratch | macro-F1, CLIP |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for mode in MODES:
+    ablation = sorted({k[0] for k in runs if k[0].startswith("all without ")})
+    for mode in list(MODES) + ablation:
         for subset, label in SUBSETS:
+            if mode in ablation and not any((mode, subset, i) in runs for i in ("scratch", "clip")):
+                continue
             scratch = runs.get((mode, subset, "scratch"), {})
             clip = runs.get((mode, subset, "clip"), {})
             acc_s = [v[0] for v in scratch.values()]
@@ -65,6 +84,24 @@ def main(root):
             out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 mode, label, cell(acc_s), cell(acc_c), gain, paper[0], paper[1],
                 cell([v[1] for v in scratch.values()]), cell([v[1] for v in clip.values()])))
+    out += ["", "## Fusion", "",
+            "Per-seed differences of test accuracy (points): the fused classifier against the "
+            "single modality with the best mean accuracy in the same column, and CLIP-initialised "
+            "against scratch `all`.", "",
+            "| labels | best single, scratch | all − best, scratch | best single, CLIP | "
+            "all − best, CLIP | all: CLIP − scratch |",
+            "|---|---|---:|---|---:|---:|"]
+    for subset, label in SUBSETS:
+        row = [label]
+        for init in ("scratch", "clip"):
+            singles = {m: runs[(m, subset, init)] for m in MODES[:3] if (m, subset, init) in runs}
+            best = max(singles, key=lambda m: statistics.fmean(v[0] for v in singles[m].values()),
+                       default=None)
+            fused = runs.get(("all", subset, init), {})
+            row += [best or "–", differences(fused, singles[best]) if best else "–"]
+        row.append(differences(runs.get(("all", subset, "clip"), {}),
+                               runs.get(("all", subset, "scratch"), {})))
+        out.append("| " + " | ".join(row) + " |")
     print("\n".join(out))
 
 

@@ -2,7 +2,8 @@
 # Reproduces the paper's accuracy tables (paper.md §6.1-6.2): for every seed, one CLIP
 # pre-training on the seed's full train split, then fine-tuning of {photometry, spectra,
 # metadata, all} x {full, sub50, sub25, sub10} x {from scratch, from CLIP}, each evaluated on
-# its split set's test split; finally results/paper_table.md (scripts/paper_table.py).
+# its split set's test split (fused `all` runs also without each modality, the paper's
+# ablation); finally results/paper_table.md (scripts/paper_table.py).
 #
 # Usage: scripts/reproduce_table.sh [--quick] [--seeds 42,0,66,12,123] [--data FILE]
 #                                   [--out DIR] [--set key=value ...]
@@ -84,7 +85,10 @@ for seed in "${SEED_LIST[@]}"; do
         mkdir -p "$(dirname "$run")"
         train "$run" finetune --config "$cfg" "${common[@]}" --set "data.split_set=${subset}_$seed" \
           "${init_args[@]}" 2> "$run.log" || { cat "$run.log" >&2; exit 1; }
-        "$BIN" evaluate --checkpoint "$run/best" --split test --out "$run/eval" >> "$run.log" 2>&1 ||
+        drop=()
+        [[ $mode == all ]] && drop=(--drop-modality photometry,spectra,metadata)
+        "$BIN" evaluate --checkpoint "$run/best" --split test --out "$run/eval" "${drop[@]}" \
+          >> "$run.log" 2>&1 ||
           { cat "$run.log" >&2; exit 1; }
       done
     done

@@ -4,6 +4,7 @@
 
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/data/schema.h"
 #include "cli/config_flags.h"
 
 namespace astrom3::cli {
@@ -18,7 +19,16 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
   if (!data_path.empty()) typed.emplace_back("data.path", data_path);
   c.config = resolve_config(ConfigFlags{}, global, typed, c.manifest.config);
   c.model = config::model_options_from_json(c.manifest.model);
-  c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), select);
+  // Inputs are scaled as in training: the checkpoint's statistics, not those of the split set
+  // (they differ when a classifier was fine-tuned with its CLIP model's statistics, or when the
+  // survey file was re-prepared). Imported weights record none; they use the split set's.
+  data::SplitLoadOptions load;
+  load.select = select;
+  if (c.manifest.normalization.mean.size() == data::kNumNormCols) {
+    load.normalization = c.manifest.normalization;
+    load.normalization_source = "checkpoint " + c.dir.string();
+  }
+  c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), load);
   if (!c.manifest.split_hash.empty() && c.manifest.split_hash != c.data.split_hash) {
     spdlog::warn(
         "[data] split set {} of {} has a different membership than the one {} was "

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "astrom3/common/atomic_file.h"
@@ -16,6 +17,7 @@
 #include "astrom3/eval/retrieval.h"
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/classifier.h"
+#include "astrom3/model/modality_encoder.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
 
@@ -32,11 +34,13 @@ fs::path default_out(const fs::path& checkpoint, const std::string& split) {
   return base / ("eval-" + checkpoint.filename().string() + "-" + split);
 }
 
-json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out) {
-  const auto& names = c.data.survey->class_names;
-  auto classifier = load_classifier(c, "evaluate");
-  const auto p = eval::predict_classes(*classifier, split_store(c.data, split), c.config.loader,
-                                       resolve_device(c.config.runtime.device));
+// Scores the classifier on `split` with the modalities `hidden` treated as absent; writes the
+// confusion matrix to out/<confusion> and prints the report under `title`.
+json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c,
+                      const std::string& split, const std::vector<data::Modality>& hidden,
+                      const fs::path& confusion, const std::string& title) {
+  const auto p = eval::predict_classes(classifier, split_store(c.data, split), c.config.loader,
+                                       resolve_device(c.config.runtime.device), hidden);
   std::vector<std::int64_t> truth, predicted;
   if (!p.ids.empty()) {
     const auto keep = p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
@@ -45,10 +49,40 @@ json evaluate_classifier(const CheckpointData& c, const std::string& split, cons
     truth.assign(labels.data_ptr<std::int64_t>(), labels.data_ptr<std::int64_t>() + labels.numel());
     predicted.assign(pred.data_ptr<std::int64_t>(), pred.data_ptr<std::int64_t>() + pred.numel());
   }
-  const auto report = eval::classification_report(truth, predicted, names);
+  const auto report = eval::classification_report(truth, predicted, c.data.survey->class_names);
+  if (!title.empty()) std::cout << title << "\n";
   std::cout << format_report(report);
-  write_text_file_atomic(out / "confusion.csv", eval::confusion_csv(report));
+  write_text_file_atomic(confusion, eval::confusion_csv(report));
   return eval::to_json(report);
+}
+
+json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out,
+                         const std::vector<std::string>& drop) {
+  auto classifier = load_classifier(c, "evaluate");
+  if (!drop.empty() && classifier->options().mode != "all") {
+    throw ConfigError("--drop-modality needs a fused classifier (finetune.mode all); " +
+                      c.dir.string() + " classifies " + classifier->options().mode + " only");
+  }
+  std::vector<data::Modality> hidden;
+  for (const auto& name : drop) {
+    const auto m = model::modality_from_name(name);
+    const auto& mine = classifier->modalities();
+    if (std::find(mine.begin(), mine.end(), m) == mine.end()) {
+      throw ConfigError("--drop-modality " + name + ": " + c.dir.string() +
+                        " does not read that modality");
+    }
+    hidden.push_back(m);
+  }
+  json metrics = score_classifier(*classifier, c, split, {}, out / "confusion.csv", "");
+  // The ablation: one evaluation per dropped modality, every other modality kept.
+  json ablation = json::object();
+  for (std::size_t i = 0; i < hidden.size(); ++i) {
+    ablation[drop[i]] =
+        score_classifier(*classifier, c, split, {hidden[i]},
+                         out / ("confusion-no-" + drop[i] + ".csv"), "\nwithout " + drop[i] + ":");
+  }
+  if (!hidden.empty()) metrics["drop_modality"] = ablation;
+  return metrics;
 }
 
 json evaluate_clip(const CheckpointData& c, const std::string& split, std::int64_t k) {
@@ -128,6 +162,11 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args) {
                   "output directory (default: eval-<checkpoint>-<split> in the run directory)");
   cmd->add_option("--neighbours", args.neighbours, "k of the k-nearest-neighbour probe (CLIP)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--drop-modality", args.drop_modality,
+                  "fused classifiers: also evaluate with this modality removed from every object, "
+                  "one row each (repeatable or comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"photometry", "spectra", "metadata"}));
   return cmd;
 }
 
@@ -145,13 +184,19 @@ int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global) {
   }
   const fs::path out = args.out.empty() ? default_out(c.dir, args.split) : fs::path(args.out);
   prepare_output_location(out / "metrics.json");
-  json metrics = c.manifest.kind == "classifier" ? evaluate_classifier(c, args.split, out)
-                                                 : evaluate_clip(c, args.split, args.neighbours);
+  if (!args.drop_modality.empty() && c.manifest.kind != "classifier") {
+    throw ConfigError("--drop-modality applies to classifier checkpoints; " + c.dir.string() +
+                      " is a " + c.manifest.kind + " checkpoint");
+  }
+  json metrics = c.manifest.kind == "classifier"
+                     ? evaluate_classifier(c, args.split, out, args.drop_modality)
+                     : evaluate_clip(c, args.split, args.neighbours);
   metrics["checkpoint"] = c.dir.string();
   metrics["kind"] = c.manifest.kind;
   metrics["data"] = c.config.data.path;
   metrics["split_set"] = c.data.split_set;
   metrics["split"] = args.split;
+  metrics["normalization"] = c.data.normalization_source;
   write_text_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
   spdlog::info("[evaluate] wrote {}", (out / "metrics.json").string());
   return kExitSuccess;

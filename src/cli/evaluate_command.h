@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -15,6 +16,8 @@ struct EvaluateArgs {
   std::string split = "test";
   std::string out;
   std::int64_t neighbours = 10;
+  /// Fused classifiers: modalities to evaluate without, one extra evaluation each.
+  std::vector<std::string> drop_modality;
 };
 
 CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args);

@@ -4,6 +4,7 @@
 
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/data/schema.h"
 #include "astrom3/data/split_data.h"
 #include "astrom3/io/safetensors.h"
 #include "astrom3/model/classifier.h"
@@ -42,6 +43,37 @@ void check_leakage(const train::CheckpointManifest& clip, const fs::path& dir,
       "--allow-split-mismatch if you know the overlap does not matter.";
   if (!allow) throw ConfigError(message);
   spdlog::warn("[finetune] {}", message);
+}
+
+// The statistics fine-tuning scales its inputs with. A resumed run keeps its own; a run from a
+// CLIP checkpoint uses the checkpoint's (finetune.normalization = init), so that the encoders
+// see inputs scaled as in pre-training, not by a label subset's train split
+// (docs/preprocessing.md); `split` or a run from scratch uses the split set's.
+data::SplitLoadOptions normalization_for(const config::RunConfig& config, const RunPlan& plan,
+                                         const train::CheckpointManifest& init,
+                                         const fs::path& init_dir) {
+  data::SplitLoadOptions load;
+  const train::CheckpointManifest* source = nullptr;
+  std::string name;
+  if (plan.resumed) {
+    source = &*plan.resumed;
+    name = plan.resumed->normalization_source;
+  } else if (!init_dir.empty() && config.finetune.normalization == "init") {
+    source = &init;
+    name = "checkpoint " + init_dir.string();
+    if (init.normalization.mean.size() != data::kNumNormCols) {
+      spdlog::warn(
+          "[finetune] {} records no normalization statistics (imported weights?): using those "
+          "of split set {}",
+          init_dir.string(), config.data.split_set);
+      return load;
+    }
+  }
+  if (source && source->normalization.mean.size() == data::kNumNormCols) {
+    load.normalization = source->normalization;
+    load.normalization_source = name.empty() ? "checkpoint " + plan.checkpoint.string() : name;
+  }
+  return load;
 }
 
 }  // namespace
@@ -85,7 +117,8 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
   }
   const auto context = start_distributed(config);
   prepare_run_dir(plan);
-  const auto data = data::load_split_data(config.data, worker_threads(config.runtime.threads));
+  const auto data = data::load_split_data(config.data, worker_threads(config.runtime.threads),
+                                          normalization_for(config, plan, init_manifest, init_dir));
   const auto num_classes = static_cast<std::int64_t>(data.survey->class_names.size());
   const auto model_options = config::resolved_model_options(config);
 

@@ -40,8 +40,10 @@ int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
   }
   const auto context = start_distributed(plan.config);
   prepare_run_dir(plan);
+  data::SplitLoadOptions load;
+  load.with_unlabeled = plan.config.data.pretrain_unlabeled;
   const auto data =
-      data::load_split_data(plan.config.data, worker_threads(plan.config.runtime.threads));
+      data::load_split_data(plan.config.data, worker_threads(plan.config.runtime.threads), load);
   train::ClipObjective objective(model, context.comm);
   return train_run("pretrain", plan, data, objective,
                    train::make_manifest("clip", plan.config, model_options, &data), context);

@@ -31,6 +31,7 @@ void visit(V& v, DataOptions& o) {
   v.field("seq_len", o.seq_len, positive_int());
   v.field("min_spectrum_coverage", o.min_spectrum_coverage, real_in(0.0, 1.0));
   v.field("cache_preprocessed", o.cache_preprocessed);
+  v.field("pretrain_unlabeled", o.pretrain_unlabeled);
 }
 
 template <typename V>
@@ -119,9 +120,11 @@ template <typename V>
 void visit(V& v, ClassifierOptions& o) {
   using namespace astrom3::config;
   v.field("mode", o.mode, one_of({"photometry", "spectra", "metadata", "all"}));
-  v.field("fusion", o.fusion, one_of({"avg", "concat"}));
+  v.field("fusion", o.fusion, one_of({"avg", "weighted", "concat"}));
+  v.field("modality_dropout", o.modality_dropout, real_in(0.0, 0.95));
   v.field("freeze_encoders", o.freeze_encoders);
   v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
+  v.field("normalization", o.normalization, one_of({"init", "split"}));
 }
 
 }  // namespace astrom3::model

@@ -6,7 +6,8 @@ namespace astrom3::eval {
 
 ClassPredictions predict_classes(model::ClassifierImpl& classifier,
                                  std::shared_ptr<const data::SampleStore> store,
-                                 const data::LoaderOptions& loader, const c10::Device& device) {
+                                 const data::LoaderOptions& loader, const c10::Device& device,
+                                 const std::vector<data::Modality>& hidden) {
   classifier.eval();
   torch::NoGradGuard no_grad;
   data::BatchLoader batches(std::move(store), loader, /*training=*/false, /*seed=*/0, device);
@@ -14,6 +15,10 @@ ClassPredictions predict_classes(model::ClassifierImpl& classifier,
   ClassPredictions out;
   batches.start_epoch(0);
   while (auto batch = batches.next()) {
+    if (!hidden.empty()) {
+      batch->present = batch->present.clone();
+      for (auto m : hidden) batch->present.select(1, m).fill_(false);
+    }
     const auto ok = classifier.usable(*batch);
     const auto p = torch::softmax(classifier.forward(*batch).to(torch::kFloat32), 1);
     probabilities.push_back(p.masked_fill(ok.logical_not().unsqueeze(1), 0.0).to(torch::kCPU));

@@ -5,36 +5,43 @@
 #include <sstream>
 
 #include "astrom3/common/error.h"
+#include "astrom3/model/dropout.h"
 #include "astrom3/model/photometry_encoder.h"
 
 namespace astrom3::model {
 
 ClassifierImpl::ClassifierImpl(const ModelOptions& model, const ClassifierOptions& options,
                                std::int64_t num_classes)
-    : model_options_(model), options_(options) {
-  if (options.mode == "all") {
-    modalities_ = parse_modalities(model.modalities);
-  } else {
-    modalities_ = {modality_from_name(options.mode)};
+    : model_options_(model), options_(options), num_classes_(num_classes) {
+  const bool all = options.mode == "all";
+  modalities_ = all ? parse_modalities(model.modalities)
+                    : std::vector<data::Modality>{modality_from_name(options.mode)};
+  if (all && options.fusion != "avg" && options.fusion != "weighted" &&
+      options.fusion != "concat") {
+    throw ConfigError("finetune.fusion must be avg, weighted or concat, not \"" + options.fusion +
+                      "\"");
   }
-  std::int64_t head_inputs = 0;
+  const bool heads = all && options.fusion == "concat";
   for (auto m : modalities_) {
     const std::string name = modality_name(m);
     auto encoder = register_module(name + "_encoder", make_encoder(m, model));
     encoders_.push_back(encoder);
-    if (options.mode == "all") {
+    if (heads) {
+      heads_.push_back(register_module("fc_" + name,
+                                       torch::nn::Linear(encoder->output_features(), num_classes)));
+    } else if (all) {
       projections_.push_back(register_module(
           name + "_proj", torch::nn::Linear(encoder->output_features(), model.embedding_dim)));
-    } else {
-      head_inputs = encoder->output_features();
     }
   }
-  if (options.mode == "all") {
-    head_inputs = options.fusion == "concat"
-                      ? model.embedding_dim * static_cast<std::int64_t>(modalities_.size())
-                      : model.embedding_dim;
+  if (!heads) {
+    const auto inputs = all ? model.embedding_dim : encoders_[0]->output_features();
+    fc_ = register_module("fc", torch::nn::Linear(inputs, num_classes));
   }
-  fc_ = register_module("fc", torch::nn::Linear(head_inputs, num_classes));
+  if (all && options.fusion == "weighted") {
+    fusion_weight_ = register_parameter(
+        "fusion_weight", torch::ones({static_cast<std::int64_t>(modalities_.size())}));
+  }
   if (options.freeze_encoders) freeze_encoders();
 }
 
@@ -45,22 +52,51 @@ torch::Tensor ClassifierImpl::usable(const data::Batch& batch) const {
   return present.any(1);
 }
 
-torch::Tensor ClassifierImpl::forward(const data::Batch& batch) {
-  if (options_.mode != "all") return fc_(encoders_[0]->encode(batch));
-  std::vector<torch::Tensor> embeddings;
-  for (std::size_t i = 0; i < encoders_.size(); ++i) {
-    const auto e = projections_[i](encoders_[i]->encode(batch));
-    embeddings.push_back(e / e.norm(2, {-1}, /*keepdim=*/true));
-  }
-  if (options_.fusion == "concat") return fc_(torch::cat(embeddings, 1));
-  // Mean over the modalities each object has; with all present this is upstream's (P+S+M)/3.
+torch::Tensor ClassifierImpl::fusion_mask(const data::Batch& batch) {
+  std::vector<std::int64_t> columns(modalities_.begin(), modalities_.end());
+  const auto present = batch.present.index_select(
+      1, torch::tensor(columns, torch::kInt64).to(batch.present.device()));
+  const double p = options_.modality_dropout;
+  if (!is_training() || p <= 0.0) return present;
+  // fast_dropout of ones: a kept entry is 1 / (1 - p) > 0. Row-indexed masks, so that data-
+  // parallel ranks draw what a single process draws for their rows.
+  const auto keep =
+      fast_dropout(torch::ones(present.sizes(), torch::kFloat32), p, /*train=*/true).gt(0.0);
+  const auto thinned = present.logical_and(keep.to(present.device()));
+  // An object whose every modality was hidden keeps them all: it must still be classified.
+  const auto none_left = thinned.any(1, /*keepdim=*/true).logical_not();
+  return torch::where(none_left, present, thinned);
+}
+
+torch::Tensor ClassifierImpl::fuse_embeddings(const data::Batch& batch, const torch::Tensor& mask) {
+  // Mean over the used modalities; with all present and equal weights this is upstream's
+  // (P + S + M) / 3.
   torch::Tensor sum, count;
-  for (std::size_t i = 0; i < embeddings.size(); ++i) {
-    const auto has = batch.present.select(1, modalities_[i]).to(embeddings[i].dtype()).unsqueeze(1);
-    sum = i == 0 ? embeddings[i] * has : sum + embeddings[i] * has;
-    count = i == 0 ? has : count + has;
+  for (std::size_t i = 0; i < encoders_.size(); ++i) {
+    auto e = projections_[i](encoders_[i]->encode(batch));
+    e = e / e.norm(2, {-1}, /*keepdim=*/true);
+    if (fusion_weight_.defined()) e = e * fusion_weight_[static_cast<std::int64_t>(i)];
+    const auto use = mask.select(1, static_cast<std::int64_t>(i)).to(e.dtype()).unsqueeze(1);
+    sum = i == 0 ? e * use : sum + e * use;
+    count = i == 0 ? use : count + use;
   }
   return fc_(sum / count.clamp_min(1.0));
+}
+
+torch::Tensor ClassifierImpl::fuse_heads(const data::Batch& batch, const torch::Tensor& mask) {
+  torch::Tensor logits;
+  for (std::size_t i = 0; i < encoders_.size(); ++i) {
+    const auto l = heads_[i](encoders_[i]->encode(batch));
+    const auto use = mask.select(1, static_cast<std::int64_t>(i)).to(l.dtype()).unsqueeze(1);
+    logits = i == 0 ? l * use : logits + l * use;
+  }
+  return logits;
+}
+
+torch::Tensor ClassifierImpl::forward(const data::Batch& batch) {
+  if (options_.mode != "all") return fc_(encoders_[0]->encode(batch));
+  const auto mask = fusion_mask(batch);
+  return heads_.empty() ? fuse_embeddings(batch, mask) : fuse_heads(batch, mask);
 }
 
 std::size_t ClassifierImpl::load_clip_weights(const io::TensorMap& clip,
@@ -69,7 +105,8 @@ std::size_t ClassifierImpl::load_clip_weights(const io::TensorMap& clip,
   std::vector<std::string> problems;
   std::size_t copied = 0;
   for (const auto& p : named_parameters(/*recurse=*/true)) {
-    if (p.key().rfind("fc.", 0) == 0) continue;
+    // The heads and fusion weights are the classifier's own.
+    if (p.key().rfind("fc", 0) == 0 || p.key() == "fusion_weight") continue;
     const auto it = clip.find(p.key());
     if (it == clip.end()) {
       problems.push_back("missing key " + p.key());

@@ -48,6 +48,7 @@ CheckpointManifest make_manifest(const std::string& kind, const config::RunConfi
     m.split_set = data->split_set;
     m.split_hash = data->split_hash;
     m.normalization = data->normalization;
+    m.normalization_source = data->normalization_source;
   }
   return m;
 }
@@ -61,7 +62,10 @@ json to_json(const CheckpointManifest& m) {
           {"libtorch_version", m.libtorch_version},
           {"model", m.model},
           {"class_names", m.class_names},
-          {"normalization", {{"mean", m.normalization.mean}, {"std", m.normalization.std}}},
+          {"normalization",
+           {{"mean", m.normalization.mean},
+            {"std", m.normalization.std},
+            {"source", m.normalization_source}}},
           {"split_set", {{"name", m.split_set}, {"membership_hash", m.split_hash}}},
           {"training_state",
            {{"epoch", s.epoch},
@@ -96,6 +100,7 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     m.class_names = doc.at("class_names").get<std::vector<std::string>>();
     m.normalization.mean = doc.at("normalization").at("mean").get<std::vector<double>>();
     m.normalization.std = doc.at("normalization").at("std").get<std::vector<double>>();
+    m.normalization_source = doc.at("normalization").value("source", "");
     m.split_set = doc.at("split_set").at("name").get<std::string>();
     m.split_hash = doc.at("split_set").at("membership_hash").get<std::string>();
     const auto& s = doc.at("training_state");

@@ -45,6 +45,52 @@ assert man["init"]["split_set"] == "full_42", man["init"]
 assert man["training_state"]["epoch"] == 3
 PY
 
+# One scaler from pre-training to fine-tuning: a run from CLIP scales its inputs with the CLIP
+# checkpoint's statistics (full_42 train), not with sub50_42's; finetune.normalization=split
+# selects the subset's own; evaluate uses what the checkpoint records.
+expect 0 "normalization statistics of split set sub50_42" -- "$BIN" --threads 1 finetune "${FT[@]}" \
+  --set train.epochs=1 --set finetune.normalization=split --init "$WORK/pre/best" --out "$WORK/ft-split"
+$PY - "$WORK" "$WORK/s.h5" <<'PY' || fail "fine-tuning does not keep the CLIP checkpoint's normalization"
+import json, sys
+import h5py, numpy as np
+w = sys.argv[1]
+pre = json.load(open(w + "/pre/best/manifest.json"))["normalization"]
+ft = json.load(open(w + "/ft/best/manifest.json"))["normalization"]
+split = json.load(open(w + "/ft-split/best/manifest.json"))["normalization"]
+with h5py.File(sys.argv[2]) as f:
+    sub50 = f["splits/sub50_42/normalization/mean"][:]
+    full = f["splits/full_42/normalization/mean"][:]
+assert np.allclose(pre["mean"], full) and not np.allclose(sub50, full)
+assert ft["mean"] == pre["mean"] and ft["std"] == pre["std"], "CLIP statistics not used"
+assert ft["source"].startswith("checkpoint ") and ft["source"].endswith("pre/best"), ft["source"]
+assert np.allclose(split["mean"], sub50) and split["source"] == "split set sub50_42", split["source"]
+m = json.load(open(w + "/ev/metrics.json"))
+assert m["normalization"].startswith("checkpoint ") and "ft" in m["normalization"], m["normalization"]
+PY
+
+# A fused classifier (concat heads, modality dropout) evaluated with each modality removed: one
+# row per removed modality, and removing nothing reproduces the plain evaluation.
+expect 0 "initialised" -- "$BIN" --threads 1 finetune --config "$SRC/configs/quick/finetune-all-sub50-clip.json" \
+  "${D[@]}" --set train.epochs=1 --set finetune.fusion=concat --set finetune.modality_dropout=0.3 \
+  --init "$WORK/pre/best" --out "$WORK/all"
+expect 0 "without metadata:" -- "$BIN" evaluate --checkpoint "$WORK/all/best" \
+  --drop-modality spectra,metadata --out "$WORK/ev-all"
+expect 0 "balanced accuracy" -- "$BIN" evaluate --checkpoint "$WORK/all/best" --out "$WORK/ev-all-plain"
+$PY - "$WORK/ev-all" "$WORK/ev-all-plain" <<'PY' || fail "evaluate --drop-modality outputs are wrong"
+import json, os, sys
+m, plain = (json.load(open(d + "/metrics.json")) for d in sys.argv[1:3])
+assert sorted(m["drop_modality"]) == ["metadata", "spectra"], m.get("drop_modality")
+for k in ("accuracy", "macro_f1", "objects"):
+    assert m[k] == plain[k], k
+for name, d in m["drop_modality"].items():
+    assert d["objects"] == m["objects"], name  # every object keeps its photometry
+    assert os.path.exists(sys.argv[1] + "/confusion-no-%s.csv" % name), name
+PY
+expect 2 "needs a fused classifier" -- "$BIN" evaluate --checkpoint "$WORK/ft/best" \
+  --drop-modality spectra --out "$WORK/ev-x"
+expect 2 "classifier checkpoints" -- "$BIN" evaluate --checkpoint "$WORK/pre" \
+  --drop-modality spectra --out "$WORK/ev-x"
+
 # CLIP checkpoint: retrieval and frozen-embedding probes.
 expect 0 "retrieval p->s .*top-5" -- "$BIN" evaluate --checkpoint "$WORK/pre" --split val --out "$WORK/ev-clip"
 $PY - "$WORK/ev-clip/metrics.json" <<'PY' || fail "clip evaluation outputs are wrong"

@@ -89,6 +89,34 @@ expect 0 "rejected STAR-001: .*several bands \(V, g\): choose one with --band" -
   --metadata "$SRC/data/examples/catalog/metadata.csv" --allow-missing-columns --out "$WORK/y.h5"
 expect 2 "" -- "$BIN" prepare catalog --metadata x.csv --out y.h5
 
+# A catalogue of nothing but periods (no metadata modality): the period column is still
+# normalised, with statistics over the train objects that have photometry (numpy reference).
+$PY -c "
+import csv
+rows = list(csv.DictReader(open('$SRC/data/examples/catalog/metadata.csv')))
+with open('$WORK/periods.csv', 'w') as f:
+    f.write('id,period\\n' + ''.join('%s,%s\\n' % (r['id'], r['period']) for r in rows))
+"
+expect 0 "imported" -- "$BIN" prepare catalog --lightcurves "$SRC/data/examples/catalog/lightcurves" \
+  --metadata "$WORK/periods.csv" --labels "$SRC/data/examples/catalog/labels.csv" --band V \
+  --allow-missing-columns --out "$WORK/periods.h5"
+$PY - "$WORK/periods.h5" <<'PY' || fail "a catalogue of only periods is not normalised"
+import sys
+import h5py, numpy as np
+f = h5py.File(sys.argv[1])
+assert not f["metadata/present"][:].any()
+for name in f["splits"]:
+    g = f["splits/" + name]
+    train = g["train"][:]
+    train = train[f["photometry/present"][:][train].astype(bool)]
+    logp = np.log10(f["photometry/features"][:, 1][train])
+    mean, std = g["normalization/mean"][:], g["normalization/std"][:]
+    assert len(train) > 1
+    assert abs(mean[1] - logp.mean()) < 1e-9 and abs(std[1] - logp.std()) < 1e-9, (name, mean[1], std[1])
+    assert mean[0] == 0 and std[0] == 1 and (mean[4:] == 0).all() and (std[4:] == 1).all(), name
+print("period statistics fitted without metadata")
+PY
+
 # scripts/export_from_datasets.py (its core, without the datasets package).
 expect 0 "all checks passed" -- $PY "$SRC/tests/cli/export_datasets_test.py" "$BIN" "$SRC"
 

@@ -57,6 +57,22 @@ checks=$((checks + 1))
 cmp -s "$WORK/straight.safetensors" "$WORK/cut.safetensors" ||
   fail "interrupted + resumed run differs from the uninterrupted run"
 
+# Unlabeled objects join pre-training by default (data.pretrain_unlabeled) and change what it
+# learns; val is untouched. The loss never reads labels (tests/train/trainer_test.cpp).
+"$BIN" synth --out "$WORK/u.h5" --objects 200 --unlabeled 40 --seed 6 2>/dev/null || fail "synth failed"
+U=(--config "$SRC/configs/quick/clip.json" --set "data.path=$WORK/u.h5" --set loader.batch_size=50
+   --set train.epochs=1)
+expect 0 "split set full_42 with 200 train \(40 of them unlabeled\), 20 val" -- \
+  "$BIN" --threads 1 pretrain "${U[@]}" --out "$WORK/with-unlabeled"
+expect 0 "split set full_42 with 160 train, 20 val" -- \
+  "$BIN" --threads 1 pretrain "${U[@]}" --set data.pretrain_unlabeled=false --out "$WORK/labelled-only"
+checks=$((checks + 1))
+if cmp -s "$WORK/with-unlabeled/latest/model.safetensors" "$WORK/labelled-only/latest/model.safetensors"; then
+  fail "pre-training with unlabeled objects gave the same weights as without"
+fi
+grep -q '"pretrain_unlabeled": false' "$WORK/labelled-only/config.json" ||
+  fail "config.json does not record data.pretrain_unlabeled"
+
 # Interop: a Python-written file imports; the export loads strictly in the PyTorch reference
 # and reproduces the reference embeddings.
 for case in probsparse_official full_masked; do

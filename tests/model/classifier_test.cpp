@@ -99,6 +99,126 @@ TEST(Classifier, AverageFusionUsesOnlyThePresentModalities) {
   EXPECT_FALSE(torch::allclose(classifier->forward(b)[0], classifier->forward(reference)[0]));
 }
 
+ClassifierOptions fused(const std::string& fusion, double modality_dropout = 0.0) {
+  ClassifierOptions c;
+  c.mode = "all";
+  c.fusion = fusion;
+  c.modality_dropout = modality_dropout;
+  return c;
+}
+
+// The batch with only the modalities in `keep` present.
+data::Batch only(const data::Batch& b, std::initializer_list<data::Modality> keep) {
+  auto out = b;
+  out.present = torch::zeros_like(b.present);
+  for (auto m : keep) out.present.select(1, m).fill_(true);
+  return out;
+}
+
+TEST(Classifier, ConcatFusionIsTheSumOfSingleModalityClassifiers) {
+  const auto o = tiny();
+  torch::manual_seed(3);
+  auto all = Classifier(o, fused("concat"), 10);
+  all->eval();
+  const auto sd = io::state_dict(*all);
+  EXPECT_EQ(sd.count("fc.weight"), 0u);
+  EXPECT_EQ(sd.count("metadata_proj.weight"), 0u);  // concat reads the encoders' features
+  const auto b = batch(o, 6);
+  torch::Tensor sum = torch::zeros({6, 10});
+  const std::vector<std::pair<data::Modality, std::string>> modes = {
+      {data::kPhotometry, "photometry"}, {data::kSpectra, "spectra"}, {data::kMetadata, "metadata"}};
+  for (const auto& [m, name] : modes) {
+    // A single-modality classifier with this modality's encoder and head computes that
+    // modality's share of the fused logits.
+    ClassifierOptions c;
+    c.mode = name;
+    auto single = Classifier(o, c, 10);
+    single->eval();
+    io::TensorMap weights;
+    for (const auto& [key, t] : sd) {
+      if (key.rfind(name + "_encoder.", 0) == 0) weights[key] = t;
+    }
+    weights["fc.weight"] = sd.at("fc_" + name + ".weight");
+    weights["fc.bias"] = sd.at("fc_" + name + ".bias");
+    io::load_state_dict(*single, weights, "test");
+    const auto logits = single->forward(b);
+    EXPECT_TRUE(torch::allclose(all->forward(only(b, {m})), logits, 1e-5, 1e-6)) << name;
+    sum = sum + logits;
+  }
+  EXPECT_TRUE(torch::allclose(all->forward(b), sum, 1e-5, 1e-5));
+}
+
+TEST(Classifier, WeightedFusionScalesEachModalityBeforeTheSharedHead) {
+  const auto o = tiny();
+  torch::manual_seed(4);
+  auto avg = Classifier(o, fused("avg"), 10);
+  auto weighted = Classifier(o, fused("weighted"), 10);
+  avg->eval();
+  weighted->eval();
+  auto sd = io::state_dict(*avg);
+  sd["fusion_weight"] = torch::ones({3});
+  io::load_state_dict(*weighted, sd, "test");
+  const auto b = batch(o, 5);
+  // Weights of 1 are avg fusion.
+  EXPECT_TRUE(torch::allclose(weighted->forward(b), avg->forward(b), 1e-6, 1e-6));
+  // fc is affine: weights w scale the fused embedding, i.e. logits - bias, by w.
+  sd["fusion_weight"] = torch::full({3}, 2.5);
+  io::load_state_dict(*weighted, sd, "test");
+  const auto bias = sd.at("fc.bias");
+  EXPECT_TRUE(torch::allclose(weighted->forward(b) - bias, 2.5 * (avg->forward(b) - bias), 1e-5,
+                              1e-5));
+  // A zero weight silences a modality, although it still counts in the mean.
+  sd["fusion_weight"] = torch::tensor({1.0f, 0.0f, 1.0f});
+  io::load_state_dict(*weighted, sd, "test");
+  auto changed = b;
+  changed.spectra = b.spectra * -3.0 + 1.0;
+  EXPECT_TRUE(torch::allclose(weighted->forward(changed), weighted->forward(b), 1e-6, 1e-6));
+  EXPECT_EQ(weighted->load_clip_weights(io::state_dict(*make_model(o, 1)), "clip"),
+            avg->load_clip_weights(io::state_dict(*make_model(o, 1)), "clip"));
+}
+
+TEST(Classifier, ModalityDropoutHidesModalitiesInTrainingOnly) {
+  const auto o = tiny();
+  torch::manual_seed(5);
+  auto dropped = Classifier(o, fused("concat", 0.5), 10);
+  auto plain = Classifier(o, fused("concat"), 10);
+  io::load_state_dict(*plain, io::state_dict(*dropped), "test");
+  const std::int64_t n = 300;
+  const auto b = batch(o, n);
+  // Per-modality logits of each object (no dropout anywhere else in the tiny model).
+  plain->train();
+  std::vector<torch::Tensor> part;
+  for (auto m : {data::kPhotometry, data::kSpectra, data::kMetadata}) {
+    part.push_back(plain->forward(only(b, {m})));
+  }
+  dropped->train();
+  torch::manual_seed(11);
+  const auto logits = dropped->forward(b);
+  torch::manual_seed(11);
+  EXPECT_TRUE(torch::equal(dropped->forward(b), logits)) << "masks follow the seed";
+  // Each object's logits are the sum over a non-empty subset of its modalities.
+  std::int64_t kept = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    int found = -1;
+    for (int subset = 1; subset < 8; ++subset) {
+      auto s = torch::zeros({10});
+      for (int m = 0; m < 3; ++m) {
+        if (subset & (1 << m)) s = s + part[m][i];
+      }
+      if (torch::allclose(s, logits[i], 1e-4, 1e-5)) found = subset;
+    }
+    ASSERT_GT(found, 0) << "object " << i;
+    kept += __builtin_popcount(static_cast<unsigned>(found));
+  }
+  // P(kept) = 1/2 + P(all three hidden, then all restored) = 1/2 + 1/8; 900 draws.
+  const double rate = static_cast<double>(kept) / static_cast<double>(3 * n);
+  EXPECT_NEAR(rate, 0.625, 0.06);
+  // Evaluation sees every present modality.
+  dropped->eval();
+  plain->eval();
+  EXPECT_TRUE(torch::allclose(dropped->forward(b), plain->forward(b), 1e-6, 1e-6));
+}
+
 TEST(ClassifierObjective, BalancedWeightsAreInverseFrequencies) {
   const std::vector<std::int32_t> labels = {0, 0, 0, 1, -1, 2};
   const auto w = train::balanced_class_weights(labels, {0, 1, 2, 3, 4, 5}, 4);

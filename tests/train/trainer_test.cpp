@@ -12,6 +12,7 @@
 #include "astrom3/train/checkpoint.h"
 #include "astrom3/train/clip_objective.h"
 #include "astrom3/train/trainer.h"
+#include "support/model_support.h"
 #include "support/test_support.h"
 
 namespace astrom3::train {
@@ -77,6 +78,39 @@ struct PretrainRun {
 void expect_identical(const io::TensorMap& a, const io::TensorMap& b) {
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [k, t] : a) EXPECT_TRUE(torch::equal(t, b.at(k))) << k;
+}
+
+TEST(ClipObjective, NeverReadsLabels) {
+  // Pre-training may use unlabeled objects (label -1) only if the loss ignores labels: the loss
+  // and every gradient must be the same whatever the labels are.
+  const auto options = test::tiny_model_options();
+  auto model = model::make_model(options, 3);
+  ClipObjective objective(model);
+  model->train();
+  const auto run = [&](const torch::Tensor& labels) {
+    auto b = test::random_batch(options, 12, 4);
+    b.labels = labels;
+    model->zero_grad();
+    model->set_sampling_step(0);
+    const auto out = objective.compute(b);
+    out.loss.backward();
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : model->parameters()) {
+      grads.push_back(p.grad().defined() ? p.grad().clone() : torch::Tensor());
+    }
+    return std::make_pair(out.loss.item<double>(), grads);
+  };
+  const auto [loss, grads] = run(torch::arange(12, torch::kInt64) % 10);
+  for (const auto& labels : {torch::full({12}, -1, torch::kInt64),
+                             torch::zeros({12}, torch::kInt64), torch::randperm(12) % 3}) {
+    const auto [other_loss, other_grads] = run(labels);
+    EXPECT_EQ(other_loss, loss);
+    ASSERT_EQ(other_grads.size(), grads.size());
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      ASSERT_EQ(other_grads[i].defined(), grads[i].defined()) << i;
+      if (grads[i].defined()) EXPECT_TRUE(torch::equal(other_grads[i], grads[i])) << i;
+    }
+  }
 }
 
 TEST(Trainer, ResumedRunIsBitIdenticalToAStraightRun) {

@@ -8,9 +8,18 @@
 
 namespace astrom3::data {
 
-/// Mean and population std (ddof = 0) of the transformed catalogue columns over `rows`,
-/// skipping non-finite values (as pandas does) and objects whose metadata is absent. A column
-/// with zero spread (or no finite value) gets std 1 so that z-scoring stays finite.
+/// A std at or below this fraction of |mean| is rounding noise of a constant column (a float
+/// column of one value gives std ~1e-16 |mean|; real catalogue columns vary far more).
+inline constexpr double kConstantColumnRelativeStd = 1e-8;
+
+/// True when a column with this mean and std is constant (std == 0 included).
+bool is_constant_column(double mean, double std);
+
+/// Mean and population std (ddof = 0) of each transformed catalogue column over the `rows`
+/// where that column is observed and finite: the 4 photo_cols over rows with photometry, the
+/// 34 meta_cols over rows with metadata, whatever else the row lacks, non-finite values
+/// skipped (as pandas does). A constant column (is_constant_column) gets std 1 and a warning
+/// naming it; a column with no observed value keeps mean 0, std 1.
 NormalizationStats fit_normalization(const Survey& survey, const std::vector<std::int64_t>& rows);
 
 /// Transformed + z-scored values of one object: out[38] in normalization order. Non-finite

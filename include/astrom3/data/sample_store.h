@@ -25,6 +25,9 @@ struct DataOptions {
   std::int64_t seq_len = 200;              // light-curve window length (epochs)
   double min_spectrum_coverage = 0.5;      // fraction of the 2575-point grid a spectrum must span
   bool cache_preprocessed = true;          // prepare once; false = redo per sample
+  /// pretrain: train on the split set's train objects and its unlabeled ones (the point of
+  /// self-supervision); false = train objects only. Validation is always on val.
+  bool pretrain_unlabeled = true;
 };
 
 enum class CropMode { kRandom, kCentre };

@@ -4,10 +4,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <vector>
-
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "astrom3/data/sample_store.h"
 #include "astrom3/data/survey.h"
@@ -19,7 +19,12 @@ struct SplitData {
   std::string split_set;   // name, e.g. full_42
   std::string split_hash;  // split_membership_hash of the set
   NormalizationStats normalization;
+  /// Where `normalization` comes from, as run manifests record it: "split set full_42" or the
+  /// override's description (SplitLoadOptions::normalization_source).
+  std::string normalization_source;
   std::shared_ptr<const SampleStore> train, val, test;
+  /// Objects of `train` that come from the split set's unlabeled list (0 unless requested).
+  std::int64_t unlabeled_in_train = 0;
 };
 
 /// Narrows the survey rows of the train, val and test splits (in place) before their stores are
@@ -28,10 +33,21 @@ using SplitRowSelector =
     std::function<void(std::vector<std::int64_t>& train, std::vector<std::int64_t>& val,
                        std::vector<std::int64_t>& test)>;
 
-/// Reads options.path and prepares the stores of options.split_set with `threads` threads
-/// (only the rows `select` keeps, when given). Throws DataError when the file or the split
-/// set is missing or malformed.
+struct SplitLoadOptions {
+  /// Append the split set's unlabeled objects to train (self-supervised pre-training only: a
+  /// classifier's loss would read their label -1).
+  bool with_unlabeled = false;
+  /// Statistics to normalise with instead of the split set's own (a checkpoint's), and how
+  /// manifests name them.
+  std::optional<NormalizationStats> normalization;
+  std::string normalization_source;
+  SplitRowSelector select;  // applied after unlabeled objects were added
+};
+
+/// Reads options.path and prepares the stores of options.split_set with `threads` threads.
+/// Throws DataError when the file or the split set is missing or malformed, or when the
+/// override statistics do not have one entry per normalization column.
 SplitData load_split_data(const DataOptions& options, int threads,
-                          const SplitRowSelector& select = {});
+                          const SplitLoadOptions& load = {});
 
 }  // namespace astrom3::data

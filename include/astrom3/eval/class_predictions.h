@@ -23,9 +23,12 @@ struct ClassPredictions {
 };
 
 /// Runs `classifier` in eval mode without gradients over the store in store order (centre
-/// crops, as evaluation does).
+/// crops, as evaluation does). Modalities in `hidden` are treated as absent from every object
+/// (the ablation of `evaluate --drop-modality`): objects left without any modality the
+/// classifier reads are not usable.
 ClassPredictions predict_classes(model::ClassifierImpl& classifier,
                                  std::shared_ptr<const data::SampleStore> store,
-                                 const data::LoaderOptions& loader, const c10::Device& device);
+                                 const data::LoaderOptions& loader, const c10::Device& device,
+                                 const std::vector<data::Modality>& hidden = {});
 
 }  // namespace astrom3::eval

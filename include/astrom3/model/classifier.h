@@ -1,9 +1,11 @@
 // The fine-tuning classifier (paper.md §4.5). Single-modality modes put a fresh linear head
 // `fc` on one encoder's raw features (upstream drops the CLIP projection there); `all` encodes
-// every modality, projects, L2-normalises, fuses (mean over the modalities an object has, or
-// concatenation) and applies `fc`. Encoders and projections keep the CLIP model's names
-// (<modality>_encoder.*, <modality>_proj.*), so initialising from a CLIP checkpoint is a copy of
-// the keys the classifier has.
+// every modality and fuses over the modalities each object has (ClassifierOptions::fusion,
+// docs/fusion.md): avg and weighted project, L2-normalise, average (weighted: after a learnable
+// per-modality scale `fusion_weight`) and apply `fc`; concat applies one head per modality,
+// fc_<modality>, to that encoder's raw features and sums the logits. Encoders and projections
+// keep the CLIP model's names (<modality>_encoder.*, <modality>_proj.*), so initialising from a
+// CLIP checkpoint is a copy of the keys the classifier has.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +26,9 @@ class ClassifierImpl : public torch::nn::Module {
   ClassifierImpl(const ModelOptions& model, const ClassifierOptions& options,
                  std::int64_t num_classes);
 
-  /// Logits [B, num_classes].
+  /// Logits [B, num_classes]. In training, `all` hides modalities of each object from the
+  /// fusion with probability options.modality_dropout (masks from model::fast_dropout, so that
+  /// they follow torch::manual_seed and the data-parallel row offset).
   torch::Tensor forward(const data::Batch& batch);
   /// [B] bool: objects the classifier can score (they have its modality; in `all`, any).
   torch::Tensor usable(const data::Batch& batch) const;
@@ -39,16 +43,25 @@ class ClassifierImpl : public torch::nn::Module {
   void set_sampling_step(std::uint64_t step);
 
   const ClassifierOptions& options() const { return options_; }
-  std::int64_t num_classes() const { return fc_->options.out_features(); }
+  std::int64_t num_classes() const { return num_classes_; }
   const std::vector<data::Modality>& modalities() const { return modalities_; }
 
  private:
+  /// [B, modalities] bool: the modalities the fusion uses for each object (the present ones,
+  /// thinned by modality dropout in training).
+  torch::Tensor fusion_mask(const data::Batch& batch);
+  torch::Tensor fuse_embeddings(const data::Batch& batch, const torch::Tensor& mask);
+  torch::Tensor fuse_heads(const data::Batch& batch, const torch::Tensor& mask);
+
   ModelOptions model_options_;
   ClassifierOptions options_;
+  std::int64_t num_classes_;
   std::vector<data::Modality> modalities_;
   std::vector<std::shared_ptr<ModalityEncoder>> encoders_;
-  std::vector<torch::nn::Linear> projections_;  // `all` only
-  torch::nn::Linear fc_{nullptr};
+  std::vector<torch::nn::Linear> projections_;  // `all` with avg or weighted fusion
+  std::vector<torch::nn::Linear> heads_;        // `all` with concat fusion: fc_<modality>
+  torch::Tensor fusion_weight_;                 // [modalities], weighted fusion
+  torch::nn::Linear fc_{nullptr};               // single modality, avg, weighted
 };
 TORCH_MODULE(Classifier);
 

@@ -70,13 +70,26 @@ struct ModelOptions {
 /// The `finetune` section: the classifier on top of the encoders (paper.md §4.5).
 struct ClassifierOptions {
   /// photometry | spectra | metadata: that encoder's features -> Linear(features, classes).
-  /// all: every modality of model.modalities encoded, projected and L2-normalised, fused,
-  /// then Linear(embedding or modalities x embedding, classes).
+  /// all: every modality of model.modalities, fused as `fusion` says.
   std::string mode = "photometry";
-  std::string fusion = "avg";    // all: avg (paper; over the modalities an object has) | concat
+  /// How `all` fuses (docs/fusion.md), always over the modalities an object has:
+  ///   avg (paper): projected, L2-normalised embeddings averaged -> Linear(embedding, classes);
+  ///   weighted: as avg, each embedding first scaled by a learnable per-modality weight
+  ///             (fusion_weight, initially 1), so modalities need not vote equally;
+  ///   concat: one linear head per modality on its encoder's features (those the
+  ///           single-modality classifier reads), logits summed: a Linear over the
+  ///           concatenated features whose absent blocks contribute nothing.
+  std::string fusion = "avg";
+  /// `all` in training: each modality of each object is hidden from the fusion with this
+  /// probability (an object keeps at least one), so that the classifier stays accurate when a
+  /// modality is missing at prediction time. 0 = off (paper).
+  double modality_dropout = 0.0;
   bool freeze_encoders = false;  // train only the head (and, in `all`, the projections): a probe
   /// Cross-entropy class weights: none (paper) | balanced (n / (classes * n_class) on train).
   std::string class_weights = "none";
+  /// With --init: init (scale inputs with the CLIP checkpoint's statistics, as in
+  /// pre-training) | split (the fine-tuning split set's own, upstream's HF code).
+  std::string normalization = "init";
 };
 
 }  // namespace astrom3::model

@@ -44,7 +44,10 @@ struct CheckpointManifest {
   nlohmann::json config;      // the resolved run config
   nlohmann::json model;       // config::model_options_to_json
   std::vector<std::string> class_names;
-  data::NormalizationStats normalization;
+  data::NormalizationStats normalization;  // the statistics the run's inputs were scaled with
+  /// Where they came from: "split set sub10_42" or "checkpoint DIR" (a CLIP model's, reused by
+  /// fine-tuning); empty in manifests written before astrom3 recorded it.
+  std::string normalization_source;
   std::string split_set;   // e.g. full_42
   std::string split_hash;  // data::split_membership_hash
   TrainingState state;
