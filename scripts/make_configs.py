@@ -9,9 +9,11 @@ that astrom3 chose (docs/reproduction.md):
     and plateau factor (upstream's config-*-clip.yaml files are missing), with the dropouts of
     the published fine-tuned models where known (photometry full: 0.149, metadata: 0.326,
     all: p 0.233 / s 0.177 / m 0.118);
-  * `all` runs (upstream's config-all-*.yaml are missing too) use the photometry run's
-    optimisation values of the same subset, the `all` dropouts above, no gradient clipping (as
-    the psm study in dev/core/tune.py) and fusion avg.
+  * `all` runs (upstream's config-all-*.yaml are missing too) have their own fusion and
+    optimiser settings, ALL below, chosen by scripts/search_fusion.sh on the quick configs
+    (docs/fusion.md): per-modality heads (fusion concat), modality dropout, Adam with beta1 0.9,
+    gradient clipping at 5 and the learning rate ALL_LR; weight decay and plateau factor stay
+    the photometry run's of the same subset, dropouts the published `all` model's.
 """
 import copy
 import json
@@ -45,6 +47,12 @@ CLIP_DROPOUT = {"photometry": 0.14904317667318695, "metadata": 0.326355341228819
 ALL_DROPOUT = {"photometry": 0.23298025523387417, "spectra": 0.17681432650209564,
                "metadata": 0.11768506840534872}
 DROPOUT_KEY = {"photometry": "photometry", "spectra": "spectra", "metadata": "metadata"}
+# The fused classifier's own settings (docs/fusion.md, scripts/search_fusion.sh).
+ALL_FINETUNE = {"fusion": "concat", "modality_dropout": 0.2}
+ALL_TRAIN = {"beta1": 0.9, "clip_grad_norm": 5}
+# Learning rate per label fraction: 3e-3 beat 1e-3 on full labels, 1e-3 beat 3e-3 on sub10;
+# sub50 and sub25 follow their neighbours.
+ALL_LR = {"full": 0.003, "sub50": 0.003, "sub25": 0.001, "sub10": 0.001}
 
 
 def finetune_config(base_model, data, mode, subset, clip, quick):
@@ -61,6 +69,10 @@ def finetune_config(base_model, data, mode, subset, clip, quick):
              "warmup_start_factor": 1e-05, "plateau_factor": factor, "plateau_patience": 3,
              "clip_grad_norm": 5 if mode in ("photometry", "spectra") else 0,
              "early_stopping_patience": 6, "best_metric": "val_accuracy"}
+    finetune = {"mode": mode, "fusion": "avg", "freeze_encoders": False, "class_weights": "none"}
+    if mode == "all":
+        train.update(ALL_TRAIN)
+        finetune.update(ALL_FINETUNE)
     if quick:
         # Fewer epochs on larger label sets: about the same number of steps for every subset.
         epochs = {"full": 3, "sub50": 4, "sub25": 5, "sub10": 8}[subset]
@@ -68,11 +80,11 @@ def finetune_config(base_model, data, mode, subset, clip, quick):
                      early_stopping_patience=3, plateau_patience=1, log_every_steps=5)
         # The quick survey is small: use learning rates that converge in a few epochs.
         train["lr"] = max(lr, 1e-3)
+    if mode == "all":
+        train["lr"] = ALL_LR[subset]
     d = dict(data)
     d["split_set"] = subset + "_42"
-    return {"data": d, "model": model, "train": train,
-            "finetune": {"mode": mode, "fusion": "avg", "freeze_encoders": False,
-                         "class_weights": "none"}}
+    return {"data": d, "model": model, "train": train, "finetune": finetune}
 
 
 def main():

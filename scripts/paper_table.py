@@ -48,7 +48,7 @@ def differences(a, b):
     if not d:
         return "–"
     std = statistics.pstdev(d) if len(d) > 1 else 0.0
-    return "%+.2f ± %.2f (%d seeds)" % (statistics.fmean(d), std, len(d))
+    return "%+.2f ± %.2f (%d seed%s)" % (statistics.fmean(d), std, len(d), "s" * (len(d) > 1))
 
 
 def cell(values):

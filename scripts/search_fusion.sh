@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The small search behind the `all` configs' fusion and optimiser settings (docs/fusion.md):
-# fine-tunes the fused classifier of configs/quick/ with every combination of the grid below,
-# from scratch and from a CLIP checkpoint, and prints the mean validation accuracy of the best
-# checkpoint (never the test split, which reproduce_table.sh reports) per combination.
+# fine-tunes the fused classifier of configs/quick/ with every combination of a grid, from
+# scratch and from a CLIP checkpoint, and prints the validation accuracy of the best checkpoint
+# (never the test split, which reproduce_table.sh reports) per seed and its mean.
 #
-# Usage: scripts/search_fusion.sh --pretrained DIR [--seeds 42,0] [--subsets full,sub10]
-#                                 [--data FILE] [--out DIR] [--grid FILE]
+# Usage: scripts/search_fusion.sh --grid FILE --pretrained DIR [--seeds 42,0]
+#                                 [--subsets full,sub10] [--data FILE] [--out DIR]
+#   --grid        lines "name: --set k=v --set k=v ..." over the `all` configs of
+#                 configs/quick/ (configs/search/fusion-full.grid, fusion-sub10.grid).
 #   --pretrained  a directory with seed<s>/pretrain/ runs, e.g. results/paper_table_quick of
 #                 scripts/reproduce_table.sh --quick (the CLIP checkpoint of each seed).
-#   --grid        lines "name: --set k=v --set k=v ..." (default: the grid of docs/fusion.md).
 # Runs are kept under --out (default results/search_fusion) and skipped when rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --data) DATA="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --grid) GRID="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "search_fusion.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -34,21 +35,7 @@ BIN="${ASTROM3_BIN:-build/astrom3}"
 [[ -x "$BIN" ]] || { echo "search_fusion.sh: $BIN not found; run scripts/build.sh" >&2; exit 2; }
 [[ -n "$PRE" ]] || { echo "search_fusion.sh: --pretrained DIR is required" >&2; exit 2; }
 [[ -f "$DATA" ]] || { echo "search_fusion.sh: no such survey file: $DATA" >&2; exit 2; }
-if [[ -z "$GRID" ]]; then
-  GRID="$OUT.grid"
-  mkdir -p "$(dirname "$GRID")"
-  # The `all` configs before the search: fusion avg with the photometry run's optimiser.
-  cat > "$GRID" <<'G'
-avg-photometry-optimiser: --set finetune.fusion=avg
-weighted-photometry-optimiser: --set finetune.fusion=weighted
-concat-photometry-optimiser: --set finetune.fusion=concat
-avg-beta0.9-clip5: --set finetune.fusion=avg --set train.beta1=0.9 --set train.clip_grad_norm=5
-weighted-beta0.9-clip5: --set finetune.fusion=weighted --set train.beta1=0.9 --set train.clip_grad_norm=5
-concat-beta0.9-clip5: --set finetune.fusion=concat --set train.beta1=0.9 --set train.clip_grad_norm=5
-concat-beta0.9-clip5-lr1e-3: --set finetune.fusion=concat --set train.beta1=0.9 --set train.clip_grad_norm=5 --set train.lr=0.001
-concat-beta0.9-clip5-md0.2: --set finetune.fusion=concat --set train.beta1=0.9 --set train.clip_grad_norm=5 --set finetune.modality_dropout=0.2
-G
-fi
+[[ -f "$GRID" ]] || { echo "search_fusion.sh: --grid FILE is required (configs/search/*.grid)" >&2; exit 2; }
 IFS=',' read -r -a SEED_LIST <<< "$SEEDS"
 IFS=',' read -r -a SUBSET_LIST <<< "$SUBSETS"
 printf '%-36s %-7s %-7s %s\n' combination subset init "val accuracy per seed -> mean"

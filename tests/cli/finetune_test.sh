@@ -62,10 +62,10 @@ with h5py.File(sys.argv[2]) as f:
     full = f["splits/full_42/normalization/mean"][:]
 assert np.allclose(pre["mean"], full) and not np.allclose(sub50, full)
 assert ft["mean"] == pre["mean"] and ft["std"] == pre["std"], "CLIP statistics not used"
-assert ft["source"].startswith("checkpoint ") and ft["source"].endswith("pre/best"), ft["source"]
+assert ft["source"].startswith("checkpoint " + w + "/pre/checkpoints/"), ft["source"]
 assert np.allclose(split["mean"], sub50) and split["source"] == "split set sub50_42", split["source"]
 m = json.load(open(w + "/ev/metrics.json"))
-assert m["normalization"].startswith("checkpoint ") and "ft" in m["normalization"], m["normalization"]
+assert m["normalization"].startswith("checkpoint " + w + "/ft/checkpoints/"), m["normalization"]
 PY
 
 # A fused classifier (concat heads, modality dropout) evaluated with each modality removed: one
@@ -241,11 +241,21 @@ if ASTROM3_BIN="$BIN" "$SRC/scripts/reproduce_table.sh" --quick --seeds 42 --dat
      --set runtime.threads=1 > "$WORK/table.log" 2>&1; then
   $PY - "$WORK/table/paper_table.md" <<'PY' || fail "paper_table.md has the wrong structure"
 import sys
-lines = open(sys.argv[1]).read().splitlines()
-rows = [l for l in lines if l.startswith("| ") and not l.startswith("| modality")]
-assert len(rows) == 16, len(rows)
+text = open(sys.argv[1]).read()
+main, fusion = text.split("## Fusion")
+rows = [l for l in main.splitlines() if l.startswith("| ") and not l.startswith("| modality")]
 modes = [r.split("|")[1].strip() for r in rows]
-assert modes == [m for m in ("photometry", "spectra", "metadata", "all") for _ in range(4)]
+# The four modalities, then the fused classifier without each modality (evaluate
+# --drop-modality), every label fraction each.
+ablation = ["all without metadata", "all without photometry", "all without spectra"]
+want = ["photometry", "spectra", "metadata", "all"] + ablation
+assert modes == [m for m in want for _ in range(4)], modes
+fused = [l for l in fusion.splitlines() if l.startswith("| ") and not l.startswith("| labels")]
+assert [r.split("|")[1].strip() for r in fused] == ["100%", "50%", "25%", "10%"], fused
+for r in fused:
+    cells = [c.strip() for c in r.split("|")[1:-1]]
+    assert cells[1] in ("photometry", "spectra", "metadata") and cells[2].endswith("(1 seed)"), cells
+    assert cells[5].endswith("(1 seed)"), cells
 for r in rows:
     cells = [c.strip() for c in r.split("|")[1:-1]]
     assert len(cells) == 9

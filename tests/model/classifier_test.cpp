@@ -126,7 +126,9 @@ TEST(Classifier, ConcatFusionIsTheSumOfSingleModalityClassifiers) {
   const auto b = batch(o, 6);
   torch::Tensor sum = torch::zeros({6, 10});
   const std::vector<std::pair<data::Modality, std::string>> modes = {
-      {data::kPhotometry, "photometry"}, {data::kSpectra, "spectra"}, {data::kMetadata, "metadata"}};
+      {data::kPhotometry, "photometry"},
+      {data::kSpectra, "spectra"},
+      {data::kMetadata, "metadata"}};
   for (const auto& [m, name] : modes) {
     // A single-modality classifier with this modality's encoder and head computes that
     // modality's share of the fused logits.
@@ -165,8 +167,8 @@ TEST(Classifier, WeightedFusionScalesEachModalityBeforeTheSharedHead) {
   sd["fusion_weight"] = torch::full({3}, 2.5);
   io::load_state_dict(*weighted, sd, "test");
   const auto bias = sd.at("fc.bias");
-  EXPECT_TRUE(torch::allclose(weighted->forward(b) - bias, 2.5 * (avg->forward(b) - bias), 1e-5,
-                              1e-5));
+  EXPECT_TRUE(
+      torch::allclose(weighted->forward(b) - bias, 2.5 * (avg->forward(b) - bias), 1e-5, 1e-5));
   // A zero weight silences a modality, although it still counts in the mean.
   sd["fusion_weight"] = torch::tensor({1.0f, 0.0f, 1.0f});
   io::load_state_dict(*weighted, sd, "test");
