@@ -53,15 +53,24 @@ def transform(photo, meta):
 
 
 def normalization(objects):
-    """Mean and population std (ddof=0) per column over finite values; std 0 -> 1."""
-    values = np.array([transform(o["photo"], o["meta"]) for o in objects], dtype=np.float64)
-    mean, std = np.zeros(values.shape[1]), np.ones(values.shape[1])
-    for c in range(values.shape[1]):
-        col = values[:, c][np.isfinite(values[:, c])] if len(values) else np.array([])
+    """Mean and population std (ddof=0) per column, astrom3's rule (docs/preprocessing.md):
+    the 4 photometry features over objects with a light curve, the 34 metadata columns over
+    objects with metadata, finite values only; a constant column (std <= 1e-8 |mean|) or one
+    without values gets std 1."""
+    zeros = [0.0] * 34
+    values = np.array([transform(o["photo"], o["meta"] if o["meta"] is not None else zeros)
+                       for o in objects], dtype=np.float64).reshape(-1, 38)
+    has_photo = np.array([o["photometry"] is not None and len(o["photometry"]) > 0
+                          for o in objects], dtype=bool)
+    has_meta = np.array([o["meta"] is not None for o in objects], dtype=bool)
+    mean, std = np.zeros(38), np.ones(38)
+    for c in range(38):
+        col = values[has_photo if c < 4 else has_meta, c]
+        col = col[np.isfinite(col)]
         if col.size:
             mean[c] = col.mean()
             s = np.sqrt(np.mean((col - mean[c]) ** 2))
-            std[c] = s if s > 0 else 1.0
+            std[c] = s if s > 1e-8 * abs(mean[c]) else 1.0
     return mean, std
 
 
@@ -106,7 +115,7 @@ def write_survey(path, splits, class_names, config):
                     dtype=np.float64).reshape(-1, 34)
     photo = np.array([o["photo"] for o in objects], dtype=np.float64).reshape(-1, 4)
     subset, _, seed = config.rpartition("_")
-    mean, std = normalization([o for o in splits.get("train", []) if o["meta"] is not None])
+    mean, std = normalization(splits.get("train", []))
 
     text = h5py.string_dtype("utf-8")
     with h5py.File(path, "w") as f:

@@ -26,7 +26,10 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
   load.select = select;
   if (c.manifest.normalization.mean.size() == data::kNumNormCols) {
     load.normalization = c.manifest.normalization;
-    load.normalization_source = "checkpoint " + c.dir.string();
+    // "checkpoint RUN/checkpoints/epoch-0003 (checkpoint CLIP/...)": where they came from too.
+    const auto& origin = c.manifest.normalization_source;
+    load.normalization_source =
+        "checkpoint " + c.dir.string() + (origin.empty() ? "" : " (" + origin + ")");
   }
   c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), load);
   if (!c.manifest.split_hash.empty() && c.manifest.split_hash != c.data.split_hash) {

@@ -34,52 +34,82 @@ fs::path default_out(const fs::path& checkpoint, const std::string& split) {
   return base / ("eval-" + checkpoint.filename().string() + "-" + split);
 }
 
+// The modalities of `--drop-modality`, validated against the checkpoint before anything is
+// written: a fused classifier's own modalities, each once, in the order given.
+std::vector<data::Modality> modalities_to_drop(const CheckpointData& c,
+                                               const std::vector<std::string>& drop) {
+  if (drop.empty()) return {};
+  if (c.manifest.kind != "classifier") {
+    throw ConfigError("--drop-modality applies to classifier checkpoints; " + c.dir.string() +
+                      " is a " + c.manifest.kind + " checkpoint");
+  }
+  const auto& mode = c.config.finetune.mode;
+  if (mode != "all") {
+    throw ConfigError("--drop-modality needs a fused classifier (finetune.mode all); " +
+                      c.dir.string() + " classifies " + mode + " only");
+  }
+  const auto mine = model::parse_modalities(c.model.modalities);
+  std::vector<data::Modality> hidden;
+  for (const auto& name : drop) {
+    const auto m = model::modality_from_name(name);
+    if (std::find(mine.begin(), mine.end(), m) == mine.end()) {
+      throw ConfigError("--drop-modality " + name + ": " + c.dir.string() +
+                        " does not read that modality");
+    }
+    if (std::find(hidden.begin(), hidden.end(), m) == hidden.end()) hidden.push_back(m);
+  }
+  return hidden;
+}
+
 // Scores the classifier on `split` with the modalities `hidden` treated as absent; writes the
-// confusion matrix to out/<confusion> and prints the report under `title`.
+// confusion matrix to `confusion` and prints the report (under `label`, e.g. "without spectra").
+// Labelled objects left without any modality the classifier reads are not scored; their count is
+// reported.
 json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c,
                       const std::string& split, const std::vector<data::Modality>& hidden,
-                      const fs::path& confusion, const std::string& title) {
+                      const fs::path& confusion, const std::string& label) {
   const auto p = eval::predict_classes(classifier, split_store(c.data, split), c.config.loader,
                                        resolve_device(c.config.runtime.device), hidden);
   std::vector<std::int64_t> truth, predicted;
+  std::int64_t unscored = 0;
   if (!p.ids.empty()) {
-    const auto keep = p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
+    const auto labelled = p.labels.ge(0);
+    const auto keep = p.usable.logical_and(labelled).nonzero().squeeze(1);
+    unscored = labelled.sum().item<std::int64_t>() - keep.numel();
     const auto labels = p.labels.index_select(0, keep).contiguous();
     const auto pred = p.probabilities.index_select(0, keep).argmax(1).contiguous();
     truth.assign(labels.data_ptr<std::int64_t>(), labels.data_ptr<std::int64_t>() + labels.numel());
     predicted.assign(pred.data_ptr<std::int64_t>(), pred.data_ptr<std::int64_t>() + pred.numel());
   }
   const auto report = eval::classification_report(truth, predicted, c.data.survey->class_names);
-  if (!title.empty()) std::cout << title << "\n";
+  if (!label.empty()) std::cout << "\n" << label << ":\n";
   std::cout << format_report(report);
+  if (unscored > 0) {
+    std::cout << fmt::format(
+        "{} labelled objects not scored: they have none of the modalities "
+        "the classifier reads{}\n",
+        unscored, hidden.empty() ? "" : " (after the removal)");
+  }
+  if (truth.empty() && !p.ids.empty()) {
+    spdlog::warn("[evaluate] no object of the {} split could be scored{}: the metrics are empty",
+                 split, label.empty() ? "" : " " + label);
+  }
   write_text_file_atomic(confusion, eval::confusion_csv(report));
-  return eval::to_json(report);
+  auto out = eval::to_json(report);
+  out["not_scored"] = unscored;
+  return out;
 }
 
 json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out,
-                         const std::vector<std::string>& drop) {
+                         const std::vector<data::Modality>& hidden) {
   auto classifier = load_classifier(c, "evaluate");
-  if (!drop.empty() && classifier->options().mode != "all") {
-    throw ConfigError("--drop-modality needs a fused classifier (finetune.mode all); " +
-                      c.dir.string() + " classifies " + classifier->options().mode + " only");
-  }
-  std::vector<data::Modality> hidden;
-  for (const auto& name : drop) {
-    const auto m = model::modality_from_name(name);
-    const auto& mine = classifier->modalities();
-    if (std::find(mine.begin(), mine.end(), m) == mine.end()) {
-      throw ConfigError("--drop-modality " + name + ": " + c.dir.string() +
-                        " does not read that modality");
-    }
-    hidden.push_back(m);
-  }
   json metrics = score_classifier(*classifier, c, split, {}, out / "confusion.csv", "");
   // The ablation: one evaluation per dropped modality, every other modality kept.
   json ablation = json::object();
-  for (std::size_t i = 0; i < hidden.size(); ++i) {
-    ablation[drop[i]] =
-        score_classifier(*classifier, c, split, {hidden[i]},
-                         out / ("confusion-no-" + drop[i] + ".csv"), "\nwithout " + drop[i] + ":");
+  for (auto m : hidden) {
+    const std::string name = model::modality_name(m);
+    ablation[name] = score_classifier(*classifier, c, split, {m},
+                                      out / ("confusion-no-" + name + ".csv"), "without " + name);
   }
   if (!hidden.empty()) metrics["drop_modality"] = ablation;
   return metrics;
@@ -182,15 +212,11 @@ int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global) {
         "empty",
         args.split, c.data.split_set, c.config.data.path);
   }
+  const auto hidden = modalities_to_drop(c, args.drop_modality);
   const fs::path out = args.out.empty() ? default_out(c.dir, args.split) : fs::path(args.out);
   prepare_output_location(out / "metrics.json");
-  if (!args.drop_modality.empty() && c.manifest.kind != "classifier") {
-    throw ConfigError("--drop-modality applies to classifier checkpoints; " + c.dir.string() +
-                      " is a " + c.manifest.kind + " checkpoint");
-  }
-  json metrics = c.manifest.kind == "classifier"
-                     ? evaluate_classifier(c, args.split, out, args.drop_modality)
-                     : evaluate_clip(c, args.split, args.neighbours);
+  json metrics = c.manifest.kind == "classifier" ? evaluate_classifier(c, args.split, out, hidden)
+                                                 : evaluate_clip(c, args.split, args.neighbours);
   metrics["checkpoint"] = c.dir.string();
   metrics["kind"] = c.manifest.kind;
   metrics["data"] = c.config.data.path;

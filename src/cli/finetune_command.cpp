@@ -58,6 +58,14 @@ data::SplitLoadOptions normalization_for(const config::RunConfig& config, const 
   if (plan.resumed) {
     source = &*plan.resumed;
     name = plan.resumed->normalization_source;
+    const auto started = plan.resumed->config.value("finetune", nlohmann::json::object())
+                             .value("normalization", config.finetune.normalization);
+    if (started != config.finetune.normalization) {
+      spdlog::warn(
+          "[finetune] finetune.normalization = {} does not apply to a resumed run: it keeps the "
+          "statistics it started with ({})",
+          config.finetune.normalization, name.empty() ? "its checkpoint's" : name);
+    }
   } else if (!init_dir.empty() && config.finetune.normalization == "init") {
     source = &init;
     name = "checkpoint " + init_dir.string();

@@ -70,6 +70,12 @@ NormalizationStats fit_normalization(const Survey& survey, const std::vector<std
   return stats;
 }
 
+NormalizationStats fit_split_normalization(const Survey& survey, const SplitSet& set) {
+  std::vector<std::int64_t> rows = set.train;
+  rows.insert(rows.end(), set.unlabeled.begin(), set.unlabeled.end());
+  return fit_normalization(survey, rows);
+}
+
 void normalized_catalogue(const Survey& survey, std::int64_t row, const NormalizationStats& stats,
                           float* out) {
   const auto t = transform_catalogue(survey.photo_features(row), survey.meta_values(row));

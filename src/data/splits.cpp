@@ -115,7 +115,7 @@ std::map<std::string, SplitSet> make_standard_split_sets(const Survey& survey) {
         set.val = capped_subset(full.val, survey.labels, num_classes, subset.factor, key(1));
         set.test = capped_subset(full.test, survey.labels, num_classes, subset.factor, key(2));
       }
-      set.normalization = fit_normalization(survey, set.train);
+      set.normalization = fit_split_normalization(survey, set);
       sets.emplace(split_set_name(subset.name, seed), std::move(set));
     }
   }
@@ -162,7 +162,7 @@ SplitSet make_random_split_set(const Survey& survey, const RandomSplitOptions& o
     set.test.insert(set.test.end(), part.test.begin(), part.test.end());
   }
   for (auto* rows : {&set.train, &set.val, &set.test}) std::sort(rows->begin(), rows->end());
-  set.normalization = fit_normalization(survey, set.train);
+  set.normalization = fit_split_normalization(survey, set);
   return set;
 }
 

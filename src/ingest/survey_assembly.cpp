@@ -79,7 +79,7 @@ data::SplitSet make_split_set(const data::Survey& survey,
   set.val = rows(val);
   set.test = rows(test);
   set.unlabeled = rows(unlabeled);
-  set.normalization = data::fit_normalization(survey, set.train);
+  set.normalization = data::fit_split_normalization(survey, set);
   return set;
 }
 

@@ -83,13 +83,14 @@ assert sorted(m["drop_modality"]) == ["metadata", "spectra"], m.get("drop_modali
 for k in ("accuracy", "macro_f1", "objects"):
     assert m[k] == plain[k], k
 for name, d in m["drop_modality"].items():
-    assert d["objects"] == m["objects"], name  # every object keeps its photometry
+    assert d["objects"] == m["objects"] and d["not_scored"] == 0, name  # photometry stays
     assert os.path.exists(sys.argv[1] + "/confusion-no-%s.csv" % name), name
 PY
 expect 2 "needs a fused classifier" -- "$BIN" evaluate --checkpoint "$WORK/ft/best" \
   --drop-modality spectra --out "$WORK/ev-x"
 expect 2 "classifier checkpoints" -- "$BIN" evaluate --checkpoint "$WORK/pre" \
   --drop-modality spectra --out "$WORK/ev-x"
+[[ ! -e "$WORK/ev-x" ]] || fail "a refused --drop-modality created its output directory"
 
 # CLIP checkpoint: retrieval and frozen-embedding probes.
 expect 0 "retrieval p->s .*top-5" -- "$BIN" evaluate --checkpoint "$WORK/pre" --split val --out "$WORK/ev-clip"

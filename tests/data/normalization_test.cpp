@@ -109,6 +109,28 @@ TEST(Normalization, EachColumnIsFittedOverTheObjectsThatObserveIt) {
   EXPECT_EQ(two.std[kPmra], 1.0);
 }
 
+TEST(Normalization, ASplitSetIsFittedOnItsTrainAndUnlabeledObjectsOnly) {
+  // log10 periods 0, 1, 2, 3 in rows 0-3: train {0}, unlabeled {1}, val {2}, test {3}.
+  const auto s = survey_of({{true, true, 1.0, 1.0},
+                            {true, true, 10.0, 3.0},
+                            {true, true, 100.0, 100.0},
+                            {true, true, 1000.0, 100.0}});
+  SplitSet set;
+  set.train = {0};
+  set.unlabeled = {1};
+  set.val = {2};
+  set.test = {3};
+  const auto stats = fit_split_normalization(s, set);
+  EXPECT_NEAR(stats.mean[kPeriod], 0.5, 1e-12);
+  EXPECT_NEAR(stats.std[kPeriod], 0.5, 1e-12);
+  EXPECT_NEAR(stats.mean[kPmra], 2.0, 1e-12);
+  EXPECT_NEAR(stats.std[kPmra], 1.0, 1e-12);
+  // Without any train or unlabeled object: the identity.
+  const auto empty = fit_split_normalization(s, SplitSet{});
+  EXPECT_EQ(empty.mean[kPeriod], 0.0);
+  EXPECT_EQ(empty.std[kPmra], 1.0);
+}
+
 TEST(Normalization, ConstantAndNearConstantColumnsGetStdOneAndAWarning) {
   // 0.1 seven times: the summed mean is off by rounding, so the two-pass std is ~1e-17,
   // not 0; the column is still constant.

@@ -22,6 +22,11 @@ bool is_constant_column(double mean, double std);
 /// naming it; a column with no observed value keeps mean 0, std 1.
 NormalizationStats fit_normalization(const Survey& survey, const std::vector<std::int64_t>& rows);
 
+/// The statistics of a split set: fitted over its train and unlabeled objects, the objects
+/// pre-training sees (statistics need no labels; val and test stay out). A set with neither
+/// (a tiny survey's subset) gets mean 0, std 1 in every column.
+NormalizationStats fit_split_normalization(const Survey& survey, const SplitSet& set);
+
 /// Transformed + z-scored values of one object: out[38] in normalization order. Non-finite
 /// transformed values (a period <= 0) become 0, i.e. the train mean.
 void normalized_catalogue(const Survey& survey, std::int64_t row, const NormalizationStats& stats,
