@@ -129,6 +129,13 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
                                           normalization_for(config, plan, init_manifest, init_dir));
   const auto num_classes = static_cast<std::int64_t>(data.survey->class_names.size());
   const auto model_options = config::resolved_model_options(config);
+  if (config.finetune.mode != "all" &&
+      (config.finetune.fusion != "avg" || config.finetune.modality_dropout > 0.0)) {
+    spdlog::warn(
+        "[finetune] finetune.fusion and finetune.modality_dropout apply to mode all; "
+        "this {} classifier ignores them",
+        config.finetune.mode);
+  }
 
   torch::manual_seed(init_seed(config));
   auto classifier = model::Classifier(model_options, config.finetune, num_classes);
