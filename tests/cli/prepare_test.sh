@@ -90,7 +90,8 @@ expect 0 "rejected STAR-001: .*several bands \(V, g\): choose one with --band" -
 expect 2 "" -- "$BIN" prepare catalog --metadata x.csv --out y.h5
 
 # A catalogue of nothing but periods (no metadata modality): the period column is still
-# normalised, with statistics over the train objects that have photometry (numpy reference).
+# normalised, with statistics over the train and unlabeled objects that have photometry (numpy
+# reference).
 $PY -c "
 import csv
 rows = list(csv.DictReader(open('$SRC/data/examples/catalog/metadata.csv')))
@@ -107,7 +108,9 @@ f = h5py.File(sys.argv[1])
 assert not f["metadata/present"][:].any()
 for name in f["splits"]:
     g = f["splits/" + name]
-    train = g["train"][:]
+    # Statistics come from the train and unlabeled objects (those pre-training sees).
+    train = np.concatenate([g["train"][:], g["unlabeled"][:]])
+    assert len(g["unlabeled"]) == 2, len(g["unlabeled"])  # STAR-007, STAR-015
     train = train[f["photometry/present"][:][train].astype(bool)]
     logp = np.log10(f["photometry/features"][:, 1][train])
     mean, std = g["normalization/mean"][:], g["normalization/std"][:]
