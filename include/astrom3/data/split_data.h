@@ -35,7 +35,7 @@ using SplitRowSelector =
 
 struct SplitLoadOptions {
   /// Append the split set's unlabeled objects to train (self-supervised pre-training only: a
-  /// classifier's loss would read their label -1).
+  /// classifier's loss skips label -1, so they would only cost preprocessing time).
   bool with_unlabeled = false;
   /// Statistics to normalise with instead of the split set's own (a checkpoint's), and how
   /// manifests name them.
