@@ -3,8 +3,12 @@
 #include <fitsio.h>
 
 #include <cmath>
+#include <cstdlib>
 
+#include "astrom3/common/atomic_file.h"
 #include "astrom3/common/error.h"
+#include "astrom3/ingest/text_table.h"
+#include "astrom3/io/gzip.h"
 
 namespace astrom3::ingest {
 namespace {
@@ -24,18 +28,41 @@ std::string fits_message(int status) {
   return out;
 }
 
+// Upper bound on an inflated spectrum file (LAMOST LRS files are about 0.3 MB).
+constexpr std::size_t kMaxFileBytes = std::size_t{1} << 30;
+
+// A FITS file held in memory. Reading loads the file's bytes (inflated when gzip) and opens
+// them with fits_open_memfile; writing builds the file with fits_create_memfile and save()
+// stores it. CFITSIO never sees the path: its own file-name parsing treats brackets, "+" and
+// ".Z" anywhere in a path as syntax (see io/gzip.h).
 class FitsFile {
  public:
-  FitsFile(const std::filesystem::path& path, bool create) : path_(path.string()) {
+  enum class Mode { kRead, kCreate };
+
+  FitsFile(const std::filesystem::path& path, Mode mode) : path_(path.string()) {
     int status = 0;
-    if (create) {
-      fits_create_file(&f_, ("!" + path_).c_str(), &status);
+    if (mode == Mode::kRead) {
+      bytes_ = read_file_bytes(path);
+      if (io::is_gzip(bytes_)) bytes_ = io::gunzip(bytes_, path_, kMaxFileBytes);
+      memory_ = bytes_.data();
+      size_ = bytes_.size();
+      fits_open_memfile(&f_, "spectrum.fits", READONLY, &memory_, &size_, 0, nullptr, &status);
     } else {
-      fits_open_file(&f_, path_.c_str(), READONLY, &status);
+      // CFITSIO grows this block with realloc as the file is written; freed in the destructor.
+      size_ = 2880;
+      memory_ = std::malloc(size_);
+      if (!memory_) fail("cannot allocate memory for the FITS file");
+      owns_memory_ = true;
+      fits_create_memfile(&f_, &memory_, &size_, 2880, std::realloc, &status);
     }
     if (status) {
+      if (f_) {
+        int ignored = 0;
+        fits_close_file(f_, &ignored);
+      }
       f_ = nullptr;
-      fail(create ? "cannot create FITS file" : "not a readable FITS file", status);
+      release();
+      fail(mode == Mode::kCreate ? "cannot create FITS file" : "not a readable FITS file", status);
     }
   }
   ~FitsFile() {
@@ -43,6 +70,7 @@ class FitsFile {
       int status = 0;
       fits_close_file(f_, &status);
     }
+    release();
   }
   FitsFile(const FitsFile&) = delete;
   FitsFile& operator=(const FitsFile&) = delete;
@@ -54,17 +82,64 @@ class FitsFile {
   void check(int status, const std::string& what) const {
     if (status) fail(what, status);
   }
-  /// Closes the file (flushes and, for .gz, compresses); errors surface here, not silently in
-  /// the destructor.
-  void close() {
+  /// Fails unless the current HDU's data unit lies wholly inside the bytes read. CFITSIO reads
+  /// a memory file's missing tail as zeros instead of reporting the truncation.
+  void require_complete_hdu() const {
+    int status = 0, bitpix = 0, naxis = 0;
+    LONGLONG head = 0, data = 0, end = 0;
+    fits_get_hduaddrll(f_, &head, &data, &end, &status);
+    fits_read_key(f_, TINT, "BITPIX", &bitpix, nullptr, &status);
+    fits_read_key(f_, TINT, "NAXIS", &naxis, nullptr, &status);
+    check(status, "cannot read the HDU structure");
+    // FITS standard 4.4.1: |BITPIX|/8 x GCOUNT x (PCOUNT + NAXIS1 x ... x NAXISn).
+    LONGLONG elements = naxis > 0 ? 1 : 0;
+    for (int i = 1; i <= naxis; ++i) {
+      LONGLONG axis = 0;
+      fits_read_key(f_, TLONGLONG, ("NAXIS" + std::to_string(i)).c_str(), &axis, nullptr, &status);
+      elements *= axis;
+    }
+    LONGLONG pcount = 0, gcount = 1;
+    int optional = 0;
+    fits_read_key(f_, TLONGLONG, "PCOUNT", &pcount, nullptr, &optional);
+    optional = 0;
+    fits_read_key(f_, TLONGLONG, "GCOUNT", &gcount, nullptr, &optional);
+    fits_clear_errmsg();
+    check(status, "cannot read the HDU structure");
+    const LONGLONG bytes = std::abs(bitpix) / 8 * gcount * (pcount + elements);
+    if (data + bytes > static_cast<LONGLONG>(bytes_.size())) {
+      fail("truncated file: the data unit ends at byte " + std::to_string(data + bytes) +
+           " but the file has " + std::to_string(bytes_.size()));
+    }
+  }
+  /// Finishes a created file and writes it to the path atomically, gzip-compressed when the
+  /// name ends in ".gz". Errors surface here, not silently in the destructor.
+  void save() {
     int status = 0;
+    // The end of the last HDU's data unit (fill included) is the file's size; the memory block
+    // may be larger.
+    LONGLONG head = 0, data = 0, end = 0;
+    fits_get_hduaddrll(f_, &head, &data, &end, &status);
     fits_close_file(f_, &status);
     f_ = nullptr;
     check(status, "cannot finish writing");
+    std::string file(static_cast<const char*>(memory_), static_cast<std::size_t>(end));
+    release();
+    const bool gz = path_.size() > 3 && path_.compare(path_.size() - 3, 3, ".gz") == 0;
+    write_text_file_atomic(path_, gz ? io::gzip(file) : file);
   }
 
  private:
+  void release() {
+    if (owns_memory_) std::free(memory_);
+    owns_memory_ = false;
+    memory_ = nullptr;
+  }
+
   std::string path_;
+  std::string bytes_;  // the file read, inflated; memory_ points into it when reading
+  void* memory_ = nullptr;
+  std::size_t size_ = 0;
+  bool owns_memory_ = false;
   fitsfile* f_ = nullptr;
 };
 
@@ -167,12 +242,13 @@ LamostSpectrum read_lamost_fits(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) {
     throw DataError(path.string() + ": no such spectrum file");
   }
-  FitsFile f(path, false);
+  FitsFile f(path, FitsFile::Mode::kRead);
   LamostSpectrum out;
   int status = 0;
   fits_movnam_hdu(f.get(), BINARY_TBL, const_cast<char*>("COADD"), 0, &status);
   if (status == 0) {
     out.layout = LamostLayout::kCoaddTable;
+    f.require_complete_hdu();
     out.data = read_table_layout(f);
   } else {
     fits_clear_errmsg();
@@ -180,6 +256,7 @@ LamostSpectrum read_lamost_fits(const std::filesystem::path& path) {
     fits_movabs_hdu(f.get(), 1, nullptr, &status);
     f.check(status, "cannot read the primary HDU");
     out.layout = LamostLayout::kImage;
+    f.require_complete_hdu();
     out.data = read_image_layout(f);
   }
   require_finite(f, out.data.wavelength, "wavelength");
@@ -194,7 +271,7 @@ void write_lamost_fits(const std::filesystem::path& path, const SpectrumData& s,
   if (s.wavelength.size() != s.flux.size() || s.ivar.size() != s.flux.size() || n == 0) {
     throw Error(path.string() + ": spectrum arrays are empty or of different lengths");
   }
-  FitsFile f(path, true);
+  FitsFile f(path, FitsFile::Mode::kCreate);
   int status = 0;
   if (layout == LamostLayout::kImage) {
     if (!on_lamost_grid(s.wavelength, kLamostCoeff0, kLamostCoeff1)) {
@@ -232,7 +309,7 @@ void write_lamost_fits(const std::filesystem::path& path, const SpectrumData& s,
     }
   }
   f.check(status, "cannot write the spectrum");
-  f.close();
+  f.save();
 }
 
 }  // namespace astrom3::ingest

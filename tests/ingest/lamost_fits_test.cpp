@@ -94,11 +94,49 @@ TEST(LamostFits, ImageLayoutRebuildsWavelengthFromCoefficients) {
   EXPECT_THROW(write_lamost_fits(dir / "x.fits", ramp(10, false), LamostLayout::kImage), Error);
 }
 
+// CFITSIO's own file handling reads ".Z" anywhere in a path as "LZW-compressed" and brackets
+// or "+" as extension syntax; CI once drew the temporary directory /tmp/tmp.Zo9JHJe3IG and every
+// .fits.gz under it was rejected. Paths are opaque to the reader and writer.
+TEST(LamostFits, AnyPathWorksIncludingDotZBracketsAndPlus) {
+  test::TempDir base;
+  const fs::path dir = base / "tmp.Zo9[1]+x (copy)";
+  fs::create_directories(dir);
+  const auto golden = test::load_test_json("lamost/golden.json");
+  for (const auto& [name, g] : golden.items()) {
+    SCOPED_TRACE(name);
+    fs::copy_file(fixture(name), dir / name);
+    const auto there = read_lamost_fits(dir / name);
+    const auto here = read_lamost_fits(fixture(name));
+    EXPECT_EQ(there.data.flux, here.data.flux);
+    EXPECT_EQ(there.data.ivar, here.data.ivar);
+    EXPECT_EQ(there.data.wavelength, here.data.wavelength);
+  }
+  for (const auto layout : {LamostLayout::kImage, LamostLayout::kCoaddTable}) {
+    for (const char* name : {"s.fits", "s.fits.gz", "s[2].fits.Z.gz"}) {
+      SCOPED_TRACE(std::string(layout_name(layout)) + " " + name);
+      const auto d = ramp(3909, true);
+      write_lamost_fits(dir / name, d, layout);
+      const auto s = read_lamost_fits(dir / name);
+      EXPECT_EQ(s.layout, layout);
+      EXPECT_EQ(s.data.flux, d.flux);
+      EXPECT_EQ(s.data.wavelength, d.wavelength);
+    }
+  }
+  // A plain file is exactly whole 2880-byte FITS blocks: nothing of the memory block beyond
+  // the last HDU is written.
+  EXPECT_EQ(read_file_bytes(dir / "s.fits").size() % 2880, 0u);
+}
+
 TEST(LamostFits, TruncatedAndForeignFilesAreDataErrorsNamingTheFile) {
   test::TempDir dir;
   const std::string real = read_file_bytes(fixture("spec-58397-EG014118N254444M01_sp03-031.fits"));
   { std::ofstream(dir / "cut.fits", std::ios::binary) << real.substr(0, real.size() / 2); }
-  test::expect_data_error([&] { read_lamost_fits(dir / "cut.fits"); }, (dir / "cut.fits").string());
+  test::expect_data_error([&] { read_lamost_fits(dir / "cut.fits"); },
+                          (dir / "cut.fits").string() + ": truncated file");
+  const std::string gz = read_file_bytes(fixture("spec-57287-KP193637N444141V03_sp10-161.fits.gz"));
+  { std::ofstream(dir / "cut.fits.gz", std::ios::binary) << gz.substr(0, gz.size() / 2); }
+  test::expect_data_error([&] { read_lamost_fits(dir / "cut.fits.gz"); },
+                          (dir / "cut.fits.gz").string() + ": truncated gzip stream");
   { std::ofstream(dir / "text.fits") << "this is not FITS at all\n"; }
   test::expect_data_error([&] { read_lamost_fits(dir / "text.fits"); }, "not a readable FITS file");
   test::expect_data_error([&] { read_lamost_fits(dir / "none.fits"); }, "no such spectrum file");

@@ -5,7 +5,8 @@
 //     official reader does (row 2 is used only when the COEFF keys are missing);
 //   * coadd table: an empty primary HDU and a binary table EXTNAME = 'COADD' with one row of
 //     vector columns FLUX, IVAR, WAVELENGTH (plus ANDMASK, ORMASK, NORMALIZATION).
-// gzip-compressed files (.fits.gz) are read and written transparently.
+// gzip-compressed files (.fits.gz) are read and written transparently: the bytes are inflated
+// and deflated by io/gzip.h and CFITSIO works on memory, so any path works.
 #pragma once
 
 #include <filesystem>
