@@ -9,8 +9,14 @@ python3-numpy, python3-h5py and python3-sklearn (scripts/setup.sh installs them)
     /usr/bin/python3 scripts/plot.py map EMBEDDINGS.h5 [--embedding fused] [--max N] [--out FILE.png]
         2-D map of embeddings (astrom3 embed) coloured by class: UMAP (cosine) when the
         umap-learn package is importable, else t-SNE (cosine) from scikit-learn
+    /usr/bin/python3 scripts/plot.py reliability EVAL_DIR|RUN_DIR|CHECKPOINT [--out FILE.png]
+        reliability diagram (accuracy against confidence, 15 bins) before and after temperature
+        scaling: of the split astrom3 evaluate scored (EVAL_DIR/metrics.json), or of the
+        validation split finetune calibrated on (the checkpoint's manifest.json; a run
+        directory means its best checkpoint)
 
-The default output is next to the input (confusion.png, curves.png, <file>-map.png).
+The default output is next to the input (confusion.png, curves.png, <file>-map.png,
+reliability.png).
 """
 import argparse
 import csv
@@ -111,10 +117,53 @@ def embedding_map(args):
     return out
 
 
+def reliability(args):
+    root = Path(args.input)
+    if (root / "metrics.json").exists():
+        cal = json.load(open(root / "metrics.json")).get("calibration")
+        what = "%s split" % json.load(open(root / "metrics.json")).get("split", "?")
+    else:
+        manifest = root / "manifest.json"
+        if not manifest.exists():
+            manifest = root / "best" / "manifest.json"
+        if not manifest.exists():
+            sys.exit("%s: neither an evaluate output (metrics.json) nor a checkpoint or run "
+                     "directory (manifest.json)" % root)
+        cal = json.load(open(manifest)).get("calibration")
+        what = "val split (%d objects)" % cal["objects"] if cal else ""
+    if not cal:
+        sys.exit("%s holds no calibration record (a classifier fine-tuned or evaluated by an "
+                 "earlier astrom3, or a CLIP checkpoint)" % root)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), sharey=True)
+    for ax, key, title in ((axes[0], "before", "raw (T = 1)"),
+                           (axes[1], "after", "temperature %.3f" % cal["temperature"])):
+        q = cal[key]
+        bins = [b for b in q["bins"]]
+        centre = [(b["lower"] + b["upper"]) / 2 for b in bins]
+        width = bins[0]["upper"] - bins[0]["lower"]
+        acc = [b["accuracy"] if b["count"] else 0 for b in bins]
+        conf = [b["confidence"] if b["count"] else 0 for b in bins]
+        ax.bar(centre, acc, width=width, edgecolor="black", color="tab:blue", label="accuracy")
+        ax.bar(centre, np.array(conf) - np.array(acc), bottom=acc, width=width, color="tab:red",
+               alpha=0.3, label="gap to confidence")
+        ax.plot([0, 1], [0, 1], "k--", lw=1)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("confidence (top-class probability)")
+        ax.set_title("%s: ECE %.4f, NLL %.4f" % (title, q["ece"], q["nll"]))
+    axes[0].set_ylabel("accuracy")
+    axes[0].legend(loc="upper left")
+    fig.suptitle("reliability on the %s" % what)
+    out = args.out or str(root / "reliability.png")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="kind", required=True)
-    for kind in ("confusion", "curves", "map"):
+    for kind in ("confusion", "curves", "map", "reliability"):
         s = sub.add_parser(kind)
         s.add_argument("input")
         s.add_argument("--out")
@@ -122,7 +171,8 @@ def main():
             s.add_argument("--embedding", default="fused")
             s.add_argument("--max", type=int, default=5000)
     args = p.parse_args()
-    out = {"confusion": confusion, "curves": curves, "map": embedding_map}[args.kind](args)
+    out = {"confusion": confusion, "curves": curves, "map": embedding_map,
+           "reliability": reliability}[args.kind](args)
     print("wrote", out)
 
 

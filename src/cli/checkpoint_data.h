@@ -36,6 +36,9 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
 model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command);
 model::Classifier load_classifier(const CheckpointData& c, const std::string& command);
 
+/// The softmax temperature fitted when the classifier was fine-tuned; 1 when uncalibrated.
+double calibrated_temperature(const CheckpointData& c);
+
 /// The store of one split: train, val or test (ConfigError otherwise).
 std::shared_ptr<const data::SampleStore> split_store(const data::SplitData& data,
                                                      const std::string& split);

@@ -13,6 +13,7 @@
 #include "astrom3/model/astrom3_model.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
+#include "cli/shard_flags.h"
 
 namespace astrom3::cli {
 
@@ -60,20 +61,10 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
   }
   if (args.checkpoint.empty()) throw ConfigError("embed: --checkpoint is required");
 
-  const auto launch = dist::detect_launch();
-  dist::Shard shard;
-  if (!args.shard.empty()) shard = dist::parse_shard(args.shard);
-  if (launch.distributed()) {
-    if (!args.shard.empty()) {
-      throw ConfigError("embed: --shard and a distributed launch (" + launch.describe() +
-                        ") exclude each other; each rank already embeds its own shard");
-    }
-    shard = {launch.rank, launch.world_size};
-    set_logging_rank(launch.rank);
-  }
-  const std::filesystem::path out = shard.count > 1
-                                        ? eval::shard_file_path(args.out, shard.index, shard.count)
-                                        : std::filesystem::path(args.out);
+  const auto sharding = resolve_command_shard(args.shard, args.out, "embed");
+  const auto& shard = sharding.shard;
+  const auto& launch = sharding.launch;
+  const auto& out = sharding.out;
   prepare_output_location(out);
 
   std::vector<std::string> splits = {args.split};

@@ -10,6 +10,7 @@
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/data/batch_loader.h"
+#include "astrom3/eval/calibration.h"
 #include "astrom3/eval/class_predictions.h"
 #include "astrom3/eval/classification_metrics.h"
 #include "astrom3/eval/embedding_probes.h"
@@ -72,12 +73,14 @@ json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c
                                        resolve_device(c.config.runtime.device), hidden);
   std::vector<std::int64_t> truth, predicted;
   std::int64_t unscored = 0;
+  torch::Tensor logits = torch::empty({0, 1}), labels = torch::empty({0}, torch::kInt64);
   if (!p.ids.empty()) {
     const auto labelled = p.labels.ge(0);
     const auto keep = p.usable.logical_and(labelled).nonzero().squeeze(1);
     unscored = labelled.sum().item<std::int64_t>() - keep.numel();
-    const auto labels = p.labels.index_select(0, keep).contiguous();
-    const auto pred = p.probabilities.index_select(0, keep).argmax(1).contiguous();
+    labels = p.labels.index_select(0, keep).contiguous();
+    logits = p.logits.index_select(0, keep);
+    const auto pred = logits.argmax(1).contiguous();
     truth.assign(labels.data_ptr<std::int64_t>(), labels.data_ptr<std::int64_t>() + labels.numel());
     predicted.assign(pred.data_ptr<std::int64_t>(), pred.data_ptr<std::int64_t>() + pred.numel());
   }
@@ -97,6 +100,20 @@ json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c
   write_text_file_atomic(confusion, eval::confusion_csv(report));
   auto out = eval::to_json(report);
   out["not_scored"] = unscored;
+  // Probability quality of the scored objects, raw (T = 1) and with the checkpoint's
+  // temperature: the predicted classes, hence the metrics above, are the same for both.
+  const double t = calibrated_temperature(c);
+  const auto raw = eval::calibration_quality(logits, labels, 1.0);
+  const auto scaled = eval::calibration_quality(logits, labels, t);
+  std::cout << fmt::format(
+      "probabilities: NLL {:.4f}, ECE {:.4f} (15 bins) raw; NLL {:.4f}, ECE {:.4f} with "
+      "temperature {:.3f}{}\n",
+      raw.nll, raw.ece, scaled.nll, scaled.ece, t,
+      c.manifest.calibration ? " (fitted on val)" : " (checkpoint not calibrated)");
+  out["calibration"] = {{"temperature", t},
+                        {"calibrated", c.manifest.calibration.has_value()},
+                        {"before", eval::to_json(raw)},
+                        {"after", eval::to_json(scaled)}};
   return out;
 }
 

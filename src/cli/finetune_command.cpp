@@ -2,10 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/data/schema.h"
 #include "astrom3/data/split_data.h"
+#include "astrom3/eval/calibration.h"
+#include "astrom3/eval/class_predictions.h"
 #include "astrom3/io/safetensors.h"
 #include "astrom3/model/classifier.h"
 #include "astrom3/train/classifier_objective.h"
@@ -84,6 +88,39 @@ data::SplitLoadOptions normalization_for(const config::RunConfig& config, const 
   return load;
 }
 
+// Fits the temperature of the checkpoints `best` and `latest` point to on the labelled
+// validation objects the classifier can read, and records it in their manifests
+// (eval/calibration.h). Without such objects the checkpoints stay uncalibrated (T = 1).
+void calibrate_run(const RunPlan& plan, const data::SplitData& data,
+                   model::ClassifierImpl& classifier, const c10::Device& device) {
+  std::set<fs::path> done;
+  for (const char* link : {"best", "latest"}) {
+    if (!fs::exists(plan.run_dir / link / "manifest.json")) continue;
+    const auto dir = fs::canonical(plan.run_dir / link);
+    if (!done.insert(dir).second) continue;
+    auto manifest = train::read_manifest(dir);
+    train::load_weights(dir, classifier);
+    const auto p = eval::predict_classes(classifier, data.val, plan.config.loader, device);
+    const auto keep = p.ids.empty() ? torch::empty({0}, torch::kInt64)
+                                    : p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
+    if (keep.numel() == 0) {
+      spdlog::warn(
+          "[finetune] the val split has no labelled object the classifier can read: {} is "
+          "not calibrated (temperature 1)",
+          dir.string());
+      continue;
+    }
+    const auto c = eval::calibrate(p.logits.index_select(0, keep), p.labels.index_select(0, keep));
+    manifest.calibration = c;
+    train::rewrite_manifest(dir, manifest);
+    spdlog::info(
+        "[finetune] calibrated {} on {} val objects: temperature {:.3f}; NLL {:.4f} -> {:.4f}, "
+        "ECE {:.4f} -> {:.4f}",
+        dir.filename().string(), c.objects, c.temperature, c.before.nll, c.after.nll, c.before.ece,
+        c.after.ece);
+  }
+}
+
 }  // namespace
 
 CLI::App* add_finetune_command(CLI::App& app, FinetuneArgs& args) {
@@ -159,7 +196,11 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
   }
   train::ClassifierObjective objective(classifier, weights, context.comm);
   if (plan.resumed) manifest.init = plan.resumed->init;
-  return train_run("finetune", plan, data, objective, manifest, context);
+  const int code = train_run("finetune", plan, data, objective, manifest, context);
+  if (code == kExitSuccess && context.comm->rank() == 0) {
+    calibrate_run(plan, data, *classifier, context.device);
+  }
+  return code;
 }
 
 }  // namespace astrom3::cli

@@ -18,6 +18,7 @@
 #include "cli/map_command.h"
 #include "cli/misclassified_command.h"
 #include "cli/outliers_command.h"
+#include "cli/predict_command.h"
 #include "cli/prepare_command.h"
 #include "cli/pretrain_command.h"
 #include "cli/search_command.h"
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   auto* evaluate_cmd = add_evaluate_command(app, evaluate);
   EmbedArgs embed;
   auto* embed_cmd = add_embed_command(app, embed);
+  PredictArgs predict;
+  auto* predict_cmd = add_predict_command(app, predict);
   SearchArgs search;
   auto* search_cmd = add_search_command(app, search);
   OutliersArgs outliers;
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
     if (finetune_cmd->parsed()) return run_finetune(finetune, global);
     if (evaluate_cmd->parsed()) return run_evaluate(evaluate, global);
     if (embed_cmd->parsed()) return run_embed(embed, global);
+    if (predict_cmd->parsed()) return run_predict(predict, global);
     if (search_cmd->parsed()) return run_search(search, global);
     if (outliers_cmd->parsed()) return run_outliers(outliers, global);
     if (misclassified_cmd->parsed()) return run_misclassified(misclassified, global);

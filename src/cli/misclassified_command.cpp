@@ -43,7 +43,8 @@ ClassifierEvidence classify(const MisclassifiedArgs& args, const GlobalFlags& gl
   std::size_t joined = 0;
   for (const auto* split : {"train", "val", "test"}) {
     const auto p = eval::predict_classes(*classifier, split_store(c.data, split), c.config.loader,
-                                         resolve_device(c.config.runtime.device));
+                                         resolve_device(c.config.runtime.device), {},
+                                         calibrated_temperature(c));
     if (p.ids.empty()) continue;
     const auto probabilities = p.probabilities.to(torch::kFloat64).contiguous();
     const auto classes = probabilities.size(1);

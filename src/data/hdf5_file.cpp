@@ -333,6 +333,25 @@ void Location::set_attr(const std::string& name, std::int64_t value) const {
   }
 }
 
+void Location::set_attr(const std::string& name, double value) const {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+  if (attr.id < 0 || H5Awrite(attr.id, H5T_NATIVE_DOUBLE, &value) < 0) {
+    fail("cannot write attribute " + name + " of " + where());
+  }
+}
+
+double Location::attr_double(const std::string& name) const {
+  if (!has_attr(name)) fail(where() + ": missing attribute " + name);
+  Handle attr(H5Aopen(id_, name.c_str(), H5P_DEFAULT), H5Aclose);
+  double v = 0;
+  if (H5Aread(attr.id, H5T_NATIVE_DOUBLE, &v) < 0) {
+    fail(where() + ": cannot read attribute " + name + " as a number");
+  }
+  return v;
+}
+
 bool Location::has_attr(const std::string& name) const {
   return H5Aexists(id_, name.c_str()) > 0;
 }

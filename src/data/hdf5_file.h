@@ -62,9 +62,11 @@ class Location {
 
   void set_attr(const std::string& name, const std::string& value) const;
   void set_attr(const std::string& name, std::int64_t value) const;
+  void set_attr(const std::string& name, double value) const;
   bool has_attr(const std::string& name) const;
   std::string attr_string(const std::string& name) const;
   std::int64_t attr_int(const std::string& name) const;
+  double attr_double(const std::string& name) const;
 
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }

@@ -78,6 +78,7 @@ json to_json(const CheckpointManifest& m) {
             {"epoch_sums", s.epoch_sums}}},
           {"metrics", m.metrics},
           {"init", m.init},
+          {"calibration", m.calibration ? eval::to_json(*m.calibration) : json(nullptr)},
           {"config", m.config}};
 }
 
@@ -114,6 +115,9 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     m.state.epoch_sums = s.at("epoch_sums");
     m.metrics = doc.at("metrics");
     m.init = doc.value("init", json::object());
+    if (doc.contains("calibration") && !doc.at("calibration").is_null()) {
+      m.calibration = eval::calibration_from_json(doc.at("calibration"), source);
+    }
     m.config = doc.at("config");
     return m;
   } catch (const json::exception& e) {
@@ -169,6 +173,13 @@ CheckpointManifest read_manifest(const fs::path& dir) {
     throw DataError(file.string() + ": not valid JSON: " + e.what());
   }
   return manifest_from_json(doc, file.string());
+}
+
+void rewrite_manifest(const fs::path& dir, const CheckpointManifest& manifest) {
+  if (!fs::exists(dir / kManifestFile)) {
+    throw DataError(dir.string() + ": not a checkpoint directory (no " + kManifestFile + ")");
+  }
+  write_text_file_atomic(dir / kManifestFile, to_json(manifest).dump(2) + "\n");
 }
 
 void load_weights(const fs::path& dir, torch::nn::Module& model) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "astrom3/config/run_config.h"
 #include "astrom3/data/split_data.h"
 #include "astrom3/data/survey.h"
+#include "astrom3/eval/calibration.h"
 
 namespace astrom3::train {
 
@@ -54,6 +56,9 @@ struct CheckpointManifest {
   nlohmann::json metrics = nlohmann::json::object();  // the last finished epoch's metrics
   /// Where the initial weights came from (fine-tuning): {checkpoint, split_set, ...}; or empty.
   nlohmann::json init = nlohmann::json::object();
+  /// Temperature scaling fitted on the validation split when fine-tuning finished (classifier
+  /// checkpoints); absent before, and in CLIP checkpoints. Scoring uses T = 1 without it.
+  std::optional<eval::Calibration> calibration;
   std::string astrom3_version;
   std::string libtorch_version;
 };
@@ -76,6 +81,8 @@ void save_checkpoint(const std::filesystem::path& dir, const CheckpointManifest&
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& path);
 
 CheckpointManifest read_manifest(const std::filesystem::path& dir);
+/// Replaces the manifest of an existing checkpoint atomically (the weights stay as they are).
+void rewrite_manifest(const std::filesystem::path& dir, const CheckpointManifest& manifest);
 /// Strict: a missing, unexpected or mis-shaped key is a DataError naming it.
 void load_weights(const std::filesystem::path& dir, torch::nn::Module& model);
 /// Loads the optimiser state onto `device` (where the optimiser's parameters live).

@@ -1,0 +1,69 @@
+// The per-object predictions `astrom3 predict` writes (docs/predictions.md), as CSV for people
+// or HDF5 for programs, chosen by the output's extension (.csv; .h5 or .hdf5). Both hold one row
+// per object, in the order appended:
+//   id, split (train | val | test | unlabeled), label (catalogue class; empty / -1 when none),
+//   usable (the object has a modality the classifier reads), reason (why not; empty when
+//   usable), modalities (those used, "photometry+spectra"; HDF5: /modalities_used/<m> uint8),
+//   predicted (class; empty / -1 when not usable), probability (of the predicted class),
+//   margin (top probability minus the second), p_<class> for every class (HDF5: /probabilities
+//   [N, C] float32); probabilities use the checkpoint's calibrated temperature.
+// HDF5 root attributes: format ("astrom3-predictions"), format_version, checkpoint, split_set,
+// class_names and modalities (JSON lists), temperature, shard_index, shard_count,
+// catalogue_objects. Files appear atomically when complete.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "astrom3/data/sample_store.h"
+#include "astrom3/eval/class_predictions.h"
+
+namespace astrom3::eval {
+
+struct PredictionFileInfo {
+  std::string checkpoint;
+  std::string split_set;
+  std::vector<std::string> class_names;
+  std::vector<std::string> modalities;  // the classifier's, in schema order
+  double temperature = 1.0;
+  /// Sharded prediction (--shard I/N): this file holds shard `shard_index` of `shard_count`,
+  /// contiguous objects of a catalogue of `catalogue_objects`.
+  int shard_index = 0;
+  int shard_count = 1;
+  std::int64_t catalogue_objects = 0;
+};
+
+/// True for a .csv path, false for .h5 / .hdf5; ConfigError for any other extension.
+bool is_csv_output(const std::filesystem::path& path);
+
+class PredictionWriter {
+ public:
+  /// Creates the file under a temporary name next to `path` (ConfigError for an unknown
+  /// extension).
+  PredictionWriter(const std::filesystem::path& path, const PredictionFileInfo& info);
+  ~PredictionWriter();
+  PredictionWriter(const PredictionWriter&) = delete;
+  PredictionWriter& operator=(const PredictionWriter&) = delete;
+
+  /// Appends the objects of `p` (all of split `split`); `p.present` says which modalities each
+  /// object has.
+  void append(const ClassPredictions& p, const std::string& split);
+  /// Finishes the file and renames it into place; until then nothing exists at the path.
+  std::int64_t commit();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Joins the shard files of one `predict --shard` run (all CSV or all HDF5) into `out`, in shard
+/// order. HDF5 shards are checked against each other by their attributes; CSV shards by their
+/// header and their names (OUT-stem.shard-IIIII-of-NNNNN.csv, as predict writes them). Every
+/// shard must be given once. Returns the number of objects. Throws DataError otherwise.
+std::int64_t merge_prediction_files(const std::vector<std::filesystem::path>& shards,
+                                    const std::filesystem::path& out);
+
+}  // namespace astrom3::eval

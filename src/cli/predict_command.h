@@ -1,0 +1,30 @@
+// astrom3 predict: classify every object of a survey file with a fine-tuned classifier, labelled
+// or not, into CSV or HDF5 (docs/predictions.md); whole, as one shard of N (--shard I/N, or one
+// shard per rank under a distributed launch), or join shard files (--merge).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/global_flags.h"
+
+namespace astrom3::cli {
+
+struct PredictArgs {
+  std::string checkpoint;
+  std::string data;
+  std::string out;
+  std::string split = "all";
+  std::string shard;          // "I/N"
+  std::int64_t batch = 0;     // 0: the checkpoint's loader.batch_size
+  std::int64_t block = 8192;  // objects preprocessed and predicted at a time
+  bool merge = false;
+  std::vector<std::string> inputs;  // shard files, with --merge
+};
+
+CLI::App* add_predict_command(CLI::App& app, PredictArgs& args);
+int run_predict(const PredictArgs& args, const GlobalFlags& global);
+
+}  // namespace astrom3::cli

@@ -1,0 +1,350 @@
+#include "astrom3/eval/prediction_file.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "astrom3/common/atomic_file.h"
+#include "astrom3/common/error.h"
+#include "astrom3/ingest/text_table.h"
+#include "astrom3/model/modality_encoder.h"
+#include "data/hdf5_file.h"
+
+namespace astrom3::eval {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kFormat = "astrom3-predictions";
+
+// The columns of every row, accumulated for HDF5 (written at commit) and for merging.
+struct Columns {
+  std::vector<std::string> ids, split, reason;
+  std::vector<std::int32_t> label, predicted;
+  std::vector<std::uint8_t> usable;
+  std::vector<std::vector<std::uint8_t>> used;            // per classifier modality
+  std::vector<float> probability, margin, probabilities;  // probabilities: [N, C] row-major
+};
+
+std::string csv_header(const PredictionFileInfo& info) {
+  std::string h = "id,split,label,usable,reason,modalities,predicted,probability,margin";
+  for (const auto& c : info.class_names) h += ",p_" + ingest::csv_field(c);
+  return h + "\n";
+}
+
+}  // namespace
+
+bool is_csv_output(const fs::path& path) {
+  const auto ext = path.extension().string();
+  if (ext == ".csv") return true;
+  if (ext == ".h5" || ext == ".hdf5") return false;
+  throw ConfigError(path.string() + ": the output must end in .csv, .h5 or .hdf5");
+}
+
+struct PredictionWriter::State {
+  State(const fs::path& path, const PredictionFileInfo& i)
+      : output(path), info(i), csv(is_csv_output(path)) {}
+  AtomicOutput output;
+  PredictionFileInfo info;
+  bool csv;
+  std::ofstream text;
+  std::vector<data::Modality> modalities;  // the classifier's
+  Columns columns;
+  std::int64_t rows = 0;
+};
+
+PredictionWriter::PredictionWriter(const fs::path& path, const PredictionFileInfo& info)
+    : state_(std::make_unique<State>(path, info)) {
+  auto& s = *state_;
+  s.modalities = model::parse_modalities(info.modalities);
+  s.columns.used.resize(s.modalities.size());
+  if (s.csv) {
+    s.text.open(s.output.temp_path(), std::ios::binary);
+    if (!s.text) throw Error("cannot write " + s.output.temp_path().string());
+    s.text << csv_header(info);
+  }
+}
+
+PredictionWriter::~PredictionWriter() = default;
+
+void PredictionWriter::append(const ClassPredictions& p, const std::string& split) {
+  auto& s = *state_;
+  const auto n = static_cast<std::int64_t>(p.ids.size());
+  if (n == 0) return;
+  const auto classes = static_cast<std::int64_t>(s.info.class_names.size());
+  const auto probs = p.probabilities.to(torch::kFloat32).contiguous();
+  if (probs.size(1) != classes) {
+    throw Error("predictions have " + std::to_string(probs.size(1)) + " classes, the file " +
+                std::to_string(classes));
+  }
+  // Top two probabilities per object: the prediction and its margin.
+  const auto top = probs.topk(std::min<std::int64_t>(2, classes), 1);
+  const auto top_p = std::get<0>(top).contiguous();
+  const auto top_i = std::get<1>(top).contiguous();
+  const auto labels = p.labels.contiguous();
+  const auto usable = p.usable.to(torch::kBool).contiguous();
+  const auto present = p.present.to(torch::kBool).contiguous();
+  const float* pr = probs.data_ptr<float>();
+  std::string none;  // "no photometry" / "no photometry, spectra or metadata"
+  for (std::size_t m = 0; m < s.modalities.size(); ++m) {
+    none += (m == 0 ? "no " : m + 1 == s.modalities.size() ? " or " : ", ");
+    none += model::modality_name(s.modalities[m]);
+  }
+  for (std::int64_t i = 0; i < n; ++i) {
+    const bool ok = usable.data_ptr<bool>()[i];
+    const auto label = labels.data_ptr<std::int64_t>()[i];
+    const std::int64_t predicted = ok ? top_i.data_ptr<std::int64_t>()[i * top_i.size(1)] : -1;
+    const float best = ok ? top_p.data_ptr<float>()[i * top_p.size(1)] : 0.0f;
+    const float second = ok && classes > 1 ? top_p.data_ptr<float>()[i * top_p.size(1) + 1] : 0.0f;
+    std::string used;
+    for (std::size_t m = 0; m < s.modalities.size(); ++m) {
+      const bool has = ok && present.data_ptr<bool>()[i * present.size(1) + s.modalities[m]];
+      if (has)
+        used += (used.empty() ? "" : "+") + std::string(model::modality_name(s.modalities[m]));
+      if (!s.csv) s.columns.used[m].push_back(has ? 1 : 0);
+    }
+    const std::string reason = ok ? "" : none;
+    if (s.csv) {
+      std::string line = ingest::csv_field(p.ids[i]) + "," + split + "," +
+                         (label >= 0 ? ingest::csv_field(s.info.class_names[label]) : "") + "," +
+                         (ok ? "1" : "0") + "," + reason + "," + used + ",";
+      if (ok) {
+        line += ingest::csv_field(s.info.class_names[predicted]) +
+                fmt::format(",{:.6g},{:.6g}", best, best - second);
+      } else {
+        line += ",,";
+      }
+      for (std::int64_t c = 0; c < classes; ++c) {
+        line += ok ? fmt::format(",{:.6g}", pr[i * classes + c]) : ",";
+      }
+      s.text << line << "\n";
+    } else {
+      auto& col = s.columns;
+      col.ids.push_back(p.ids[i]);
+      col.split.push_back(split);
+      col.reason.push_back(reason);
+      col.label.push_back(static_cast<std::int32_t>(label));
+      col.predicted.push_back(static_cast<std::int32_t>(predicted));
+      col.usable.push_back(ok ? 1 : 0);
+      col.probability.push_back(best);
+      col.margin.push_back(ok ? best - second : 0.0f);
+      col.probabilities.insert(col.probabilities.end(), pr + i * classes, pr + (i + 1) * classes);
+    }
+  }
+  s.rows += n;
+}
+
+namespace {
+
+void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Columns& c) {
+  std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+  auto f = data::h5::Location::create_file(path.string());
+  f.set_attr("format", kFormat);
+  f.set_attr("format_version", std::int64_t{1});
+  f.set_attr("checkpoint", info.checkpoint);
+  f.set_attr("split_set", info.split_set);
+  f.set_attr("class_names", nlohmann::json(info.class_names).dump());
+  f.set_attr("modalities", nlohmann::json(info.modalities).dump());
+  f.set_attr("temperature", info.temperature);
+  f.set_attr("shard_index", std::int64_t{info.shard_index});
+  f.set_attr("shard_count", std::int64_t{info.shard_count});
+  f.set_attr("catalogue_objects", info.catalogue_objects);
+  const auto n = static_cast<std::uint64_t>(c.ids.size());
+  const auto classes = static_cast<std::uint64_t>(info.class_names.size());
+  f.write("ids", c.ids);
+  f.write("split", c.split);
+  f.write("label", c.label);
+  f.write("usable", c.usable);
+  f.write("reason", c.reason);
+  f.write("predicted", c.predicted);
+  f.write("probability", c.probability, {n});
+  f.write("margin", c.margin, {n});
+  f.create_f32("probabilities", n, classes);
+  if (n > 0) f.write_f32_rows("probabilities", 0, c.probabilities.data(), n, classes);
+  auto used = f.create_group("modalities_used");
+  for (std::size_t m = 0; m < info.modalities.size(); ++m)
+    used.write(info.modalities[m], c.used[m]);
+}
+
+}  // namespace
+
+std::int64_t PredictionWriter::commit() {
+  auto& s = *state_;
+  if (s.csv) {
+    s.text.close();
+    if (!s.text) throw Error("cannot write " + s.output.temp_path().string());
+  } else {
+    write_hdf5(s.output.temp_path(), s.info, s.columns);
+  }
+  s.output.commit();
+  return s.rows;
+}
+
+namespace {
+
+struct Shard {
+  PredictionFileInfo info;
+  Columns columns;
+  std::string csv_body;  // CSV shards: the rows after the header
+  std::int64_t rows = 0;
+};
+
+[[noreturn]] void differs(const fs::path& path, const fs::path& first, const std::string& what) {
+  throw DataError(path.string() + ": " + what + " differs from " + first.string() +
+                  "; the shards come from different runs");
+}
+
+Shard read_hdf5_shard(const fs::path& path) {
+  Shard s;
+  std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+  auto f = data::h5::Location::open_file(path.string());
+  if (!f.has_attr("format") || f.attr_string("format") != kFormat) {
+    throw DataError(f.where() + ": not an astrom3 predictions file (made by `astrom3 predict`)");
+  }
+  auto& i = s.info;
+  i.checkpoint = f.attr_string("checkpoint");
+  i.split_set = f.attr_string("split_set");
+  try {
+    i.class_names =
+        nlohmann::json::parse(f.attr_string("class_names")).get<std::vector<std::string>>();
+    i.modalities =
+        nlohmann::json::parse(f.attr_string("modalities")).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    throw DataError(f.where() + ": attribute class_names or modalities is not a JSON list");
+  }
+  i.temperature = f.attr_double("temperature");
+  i.shard_index = static_cast<int>(f.attr_int("shard_index"));
+  i.shard_count = static_cast<int>(f.attr_int("shard_count"));
+  i.catalogue_objects = f.attr_int("catalogue_objects");
+  auto& c = s.columns;
+  std::vector<std::uint64_t> dims;
+  c.ids = f.read_strings("ids");
+  c.split = f.read_strings("split");
+  c.reason = f.read_strings("reason");
+  c.label = f.read_i32("label", &dims);
+  c.predicted = f.read_i32("predicted", &dims);
+  c.usable = f.read_u8("usable", &dims);
+  c.probability = f.read_f32("probability", &dims);
+  c.margin = f.read_f32("margin", &dims);
+  c.probabilities = f.read_f32("probabilities", &dims);
+  const auto used = f.open_group("modalities_used");
+  for (const auto& m : i.modalities) c.used.push_back(used.read_u8(m, &dims));
+  s.rows = static_cast<std::int64_t>(c.ids.size());
+  return s;
+}
+
+// CSV shards carry their place in their name: STEM.shard-IIIII-of-NNNNN.csv.
+Shard read_csv_shard(const fs::path& path, std::string& header) {
+  static const std::regex pattern(R"(.*\.shard-(\d{5})-of-(\d{5})\.csv$)");
+  std::smatch m;
+  const auto name = path.filename().string();
+  if (!std::regex_match(name, m, pattern)) {
+    throw DataError(path.string() +
+                    ": not a CSV shard written by predict --shard (the name "
+                    "must end in .shard-IIIII-of-NNNNN.csv)");
+  }
+  Shard s;
+  s.info.shard_index = std::stoi(m[1]);
+  s.info.shard_count = std::stoi(m[2]);
+  const std::string text = ingest::read_file_bytes(path);
+  const auto eol = text.find('\n');
+  if (eol == std::string::npos || text.compare(0, 3, "id,") != 0) {
+    throw DataError(path.string() + ": not an astrom3 predictions CSV (no header line)");
+  }
+  header = text.substr(0, eol + 1);
+  s.csv_body = text.substr(eol + 1);
+  s.rows = std::count(s.csv_body.begin(), s.csv_body.end(), '\n');
+  return s;
+}
+
+}  // namespace
+
+std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const fs::path& out) {
+  if (shards.empty()) throw ConfigError("predict --merge: no shard files given");
+  const bool csv = is_csv_output(out);
+  std::map<int, std::pair<fs::path, Shard>> by_index;
+  std::string header;
+  for (const auto& path : shards) {
+    if (is_csv_output(path) != csv) {
+      throw ConfigError(path.string() + ": the shards and --out must all be CSV or all HDF5");
+    }
+    std::string h;
+    auto s = csv ? read_csv_shard(path, h) : read_hdf5_shard(path);
+    if (!by_index.empty()) {
+      const auto& [first, f] = by_index.begin()->second;
+      const auto& a = f.info;
+      const auto& b = s.info;
+      if (csv && h != header) differs(path, first, "the header");
+      if (a.checkpoint != b.checkpoint) differs(path, first, "checkpoint");
+      if (a.split_set != b.split_set) differs(path, first, "split_set");
+      if (a.class_names != b.class_names) differs(path, first, "class_names");
+      if (a.modalities != b.modalities) differs(path, first, "modalities");
+      if (a.temperature != b.temperature) differs(path, first, "temperature");
+      if (a.shard_count != b.shard_count) differs(path, first, "shard_count");
+      if (a.catalogue_objects != b.catalogue_objects) differs(path, first, "catalogue_objects");
+    } else {
+      header = h;
+    }
+    const int index = s.info.shard_index;
+    if (by_index.count(index)) {
+      throw DataError(path.string() + ": shard " + std::to_string(index) + " is also given as " +
+                      by_index.at(index).first.string());
+    }
+    by_index.emplace(index, std::make_pair(path, std::move(s)));
+  }
+  const auto& info = by_index.begin()->second.second.info;
+  if (static_cast<int>(by_index.size()) != info.shard_count) {
+    std::string missing;
+    for (int k = 0; k < info.shard_count; ++k) {
+      if (!by_index.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+    }
+    throw DataError("predict --merge: " + std::to_string(by_index.size()) + " of " +
+                    std::to_string(info.shard_count) + " shards given; missing shard(s) " +
+                    missing);
+  }
+  std::int64_t rows = 0;
+  for (const auto& [k, entry] : by_index) rows += entry.second.rows;
+  if (!csv && rows != info.catalogue_objects) {
+    throw DataError("predict --merge: the shards hold " + std::to_string(rows) +
+                    " objects, but their run predicted " + std::to_string(info.catalogue_objects));
+  }
+  prepare_output_location(out);
+  if (csv) {
+    std::string text = header;
+    for (const auto& [k, entry] : by_index) text += entry.second.csv_body;
+    write_text_file_atomic(out, text);
+    return rows;
+  }
+  Columns all;
+  all.used.resize(info.modalities.size());
+  const auto append = [](auto& to, const auto& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
+  for (const auto& [k, entry] : by_index) {
+    const auto& c = entry.second.columns;
+    append(all.ids, c.ids);
+    append(all.split, c.split);
+    append(all.reason, c.reason);
+    append(all.label, c.label);
+    append(all.predicted, c.predicted);
+    append(all.usable, c.usable);
+    append(all.probability, c.probability);
+    append(all.margin, c.margin);
+    append(all.probabilities, c.probabilities);
+    for (std::size_t m = 0; m < all.used.size(); ++m) append(all.used[m], c.used[m]);
+  }
+  PredictionFileInfo merged = info;
+  merged.shard_index = 0;
+  merged.shard_count = 1;
+  AtomicOutput output(out);
+  write_hdf5(output.temp_path(), merged, all);
+  output.commit();
+  return rows;
+}
+
+}  // namespace astrom3::eval

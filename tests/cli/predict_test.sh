@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# End-to-end checks of astrom3 predict and of the calibration finetune fits: the temperature in
+# the manifests, evaluate's NLL/ECE, predictions equal to evaluate's confusion matrix, every
+# object of every split listed (unlabelled ones, and those lacking the classifier's modality
+# with their reason), shards merged to the single-run file in both formats, the README's
+# "Classify your own stars" path, and the exit codes of bad input with no output left behind.
+# Files are read back with Debian's python3-h5py, independently of the C++ writer.
+# Usage: predict_test.sh PATH/TO/astrom3 SOURCE_DIR
+set -u
+BIN="$1"
+SRC="$2"
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+
+"$BIN" synth --out "$WORK/s.h5" --objects 300 --unlabeled 20 --seed 5 2>/dev/null || fail "synth failed"
+D=(--set "data.path=$WORK/s.h5" --set loader.batch_size=60)
+expect 0 "calibrated epoch-[0-9]+ on 30 val objects: temperature [0-9.]+; NLL" -- \
+  "$BIN" --threads 1 finetune --config "$SRC/configs/quick/finetune-photometry-full.json" "${D[@]}" \
+  --set train.epochs=3 --out "$WORK/ph"
+expect 0 "calibrated" -- "$BIN" --threads 1 finetune --config "$SRC/configs/quick/finetune-all-full.json" \
+  "${D[@]}" --set train.epochs=1 --out "$WORK/all"
+
+# The temperature minimises the validation NLL (T = 1 is among the candidates, so the NLL cannot
+# rise), is stored for best and latest, and evaluate applies it.
+expect 0 "probabilities: NLL [0-9.]+, ECE [0-9.]+ \(15 bins\) raw; NLL [0-9.]+, ECE [0-9.]+ with temperature [0-9.]+ \(fitted on val\)" -- \
+  "$BIN" evaluate --checkpoint "$WORK/ph/best" --out "$WORK/ev"
+$PY - "$WORK" <<'PY' || fail "calibration records are wrong"
+import json, sys
+w = sys.argv[1]
+for link in ("best", "latest"):
+    c = json.load(open(f"{w}/ph/{link}/manifest.json"))["calibration"]
+    assert c["method"] == "temperature" and c["fitted_on"] == "val" and c["objects"] == 30, c
+    assert 0.05 <= c["temperature"] <= 20 and c["after"]["nll"] <= c["before"]["nll"] + 1e-12, c
+    assert sum(b["count"] for b in c["after"]["bins"]) == 30 and len(c["after"]["bins"]) == 15
+m = json.load(open(f"{w}/ev/metrics.json"))["calibration"]
+best = json.load(open(f"{w}/ph/best/manifest.json"))["calibration"]
+assert m["calibrated"] and m["temperature"] == best["temperature"], m
+assert sum(b["count"] for b in m["before"]["bins"]) == json.load(open(f"{w}/ev/metrics.json"))["objects"]
+PY
+expect 0 "wrote .*reliability.png" -- $PY "$SRC/scripts/plot.py" reliability "$WORK/ev"
+expect 0 "wrote .*reliability.png" -- $PY "$SRC/scripts/plot.py" reliability "$WORK/ph"
+
+# Predictions on the test split give evaluate's confusion matrix; the probabilities are those of
+# the calibrated softmax (rows sum to 1).
+expect 0 "classifying 30 objects \(30 test\)" -- "$BIN" predict --checkpoint "$WORK/ph/best" \
+  --split test --out "$WORK/test.csv"
+$PY - "$WORK/test.csv" "$WORK/ev/confusion.csv" <<'PY' || fail "predictions differ from evaluate"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+conf = list(csv.reader(open(sys.argv[2])))
+names = conf[0][1:]
+counts = [[0] * len(names) for _ in names]
+for r in rows:
+    assert r["split"] == "test" and r["usable"] == "1" and r["modalities"] == "photometry", r
+    counts[names.index(r["label"])][names.index(r["predicted"])] += 1
+    p = [float(r["p_" + n]) for n in names]
+    assert abs(sum(p) - 1) < 1e-4 and max(p) == float(r["probability"]), r
+    assert names[p.index(max(p))] == r["predicted"]
+expected = [[int(v) for v in row[1:]] for row in conf[1:1 + len(names)]]
+assert counts == expected, (counts, expected)
+PY
+
+# Every object of the split set, unlabelled ones included; shards merge to the single-run file.
+expect 0 "wrote .*: 320 objects" -- "$BIN" predict --checkpoint "$WORK/all/best" --out "$WORK/p.csv"
+expect 0 "wrote" -- "$BIN" predict --checkpoint "$WORK/all/best" --out "$WORK/p.h5" --batch 7 --block 50
+for i in 0 1 2; do
+  expect 0 "shard $i of 3" -- "$BIN" predict --checkpoint "$WORK/all/best" --out "$WORK/sh.csv" --shard "$i/3"
+  expect 0 "shard $i of 3" -- "$BIN" predict --checkpoint "$WORK/all/best" --out "$WORK/sh.h5" --shard "$i/3"
+done
+expect 0 "merged 3 shards .*320 objects" -- "$BIN" predict --merge --out "$WORK/m.csv" \
+  "$WORK"/sh.shard-0000{2,0,1}-of-00003.csv
+expect 0 "merged 3 shards .*320 objects" -- "$BIN" predict --merge --out "$WORK/m.h5" \
+  "$WORK"/sh.shard-*-of-00003.h5
+# Shards hold the same rows in the same order; the numbers agree to float rounding (a batch of
+# other objects changes the last bits of a matrix product).
+$PY - "$WORK/p.csv" "$WORK/m.csv" <<'PY' || fail "merged CSV shards differ from the single-run file"
+import csv, sys
+a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
+assert len(a) == len(b) == 320
+for x, y in zip(a, b):
+    for k in ("id", "split", "label", "usable", "reason", "modalities"):
+        assert x[k] == y[k], (k, x, y)
+    assert float(x["margin"]) < 1e-4 or x["predicted"] == y["predicted"], (x, y)
+    for k in x:
+        if k.startswith("p_") or k in ("probability", "margin"):
+            assert abs(float(x[k]) - float(y[k])) < 1e-5, (k, x, y)
+PY
+expect 3 "missing shard\(s\) 1" -- "$BIN" predict --merge --out "$WORK/m2.h5" \
+  "$WORK/sh.shard-00000-of-00003.h5" "$WORK/sh.shard-00002-of-00003.h5"
+[[ ! -e "$WORK/m2.h5" ]] || fail "a refused merge left a file"
+$PY - "$WORK" <<'PY' || fail "HDF5 predictions are wrong"
+import csv, json, sys
+import h5py, numpy as np
+w = sys.argv[1]
+with h5py.File(f"{w}/p.h5") as a, h5py.File(f"{w}/m.h5") as b, h5py.File(f"{w}/s.h5") as s:
+    for k in ("ids", "split", "reason"):
+        assert list(a[k].asstr()[:]) == list(b[k].asstr()[:]), k
+    for k in ("label", "usable", "modalities_used/photometry"):
+        assert np.array_equal(a[k][:], b[k][:]), k
+    sure = a["margin"][:] > 1e-4
+    assert np.array_equal(a["predicted"][:][sure], b["predicted"][:][sure])
+    # Blocks of 50 and batches of 7 give the single-batch numbers (float rounding aside).
+    assert np.allclose(a["probabilities"][:], b["probabilities"][:], atol=1e-5)
+    assert a.attrs["format"] == "astrom3-predictions" and a.attrs["catalogue_objects"] == 320
+    assert json.loads(a.attrs["modalities"]) == ["photometry", "spectra", "metadata"]
+    manifest = json.load(open(f"{w}/all/best/manifest.json"))
+    assert a.attrs["temperature"] == manifest["calibration"]["temperature"]
+    split = a["split"].asstr()[:]
+    assert (split == "unlabeled").sum() == 20 and (a["label"][:][split == "unlabeled"] == -1).all()
+    ids = a["ids"].asstr()[:]
+    assert sorted(ids) == sorted(s["objects/id"].asstr()[:]), "not every object listed once"
+    labels = dict(zip(s["objects/id"].asstr()[:], s["objects/label"][:]))
+    assert all(labels[i] == l for i, l in zip(ids, a["label"][:]))
+    p = a["probabilities"][:]
+    assert np.allclose(p.sum(1), 1, atol=1e-5) and (a["predicted"][:] == p.argmax(1)).all()
+rows = list(csv.DictReader(open(f"{w}/p.csv")))
+assert [r["id"] for r in rows] == list(ids)
+PY
+
+# The README's "Classify your own stars": the example catalogue, two light curves removed.
+cp -r "$SRC/data/examples/catalog" "$WORK/cat"
+rm "$WORK/cat/lightcurves/STAR-003.csv" "$WORK/cat/lightcurves/STAR-013.csv"
+expect 0 "wrote" -- "$BIN" prepare catalog --lightcurves "$WORK/cat/lightcurves" \
+  --metadata "$WORK/cat/metadata.csv" --spectra "$WORK/cat/spectra" --labels "$WORK/cat/labels.csv" \
+  --band V --missing-columns w4_mag --out "$WORK/my.h5"
+expect 0 "wrote .*: 16 objects" -- "$BIN" predict --checkpoint "$WORK/all/best" --data "$WORK/my.h5" \
+  --out "$WORK/my.csv"
+expect 0 "2 without the classifier's modalities" -- "$BIN" predict --checkpoint "$WORK/ph/best" \
+  --data "$WORK/my.h5" --out "$WORK/my-ph.csv"
+$PY - "$WORK" <<'PY' || fail "objects lacking a modality are not predicted as documented"
+import csv, sys
+w = sys.argv[1]
+fused = {r["id"]: r for r in csv.DictReader(open(f"{w}/my.csv"))}
+photometry = {r["id"]: r for r in csv.DictReader(open(f"{w}/my-ph.csv"))}
+assert len(fused) == len(photometry) == 16
+# STAR-011..015 have no spectrum; STAR-003 and STAR-013 now no light curve.
+assert fused["STAR-003"]["modalities"] == "spectra+metadata", fused["STAR-003"]
+assert fused["STAR-013"]["modalities"] == "metadata", fused["STAR-013"]
+assert fused["STAR-012"]["modalities"] == "photometry+metadata"
+assert fused["STAR-000"]["modalities"] == "photometry+spectra+metadata"
+assert all(r["usable"] == "1" and r["predicted"] for r in fused.values())
+for i in ("STAR-003", "STAR-013"):
+    r = photometry[i]
+    assert r["usable"] == "0" and r["reason"] == "no photometry" and r["predicted"] == "", r
+assert sum(r["usable"] == "1" for r in photometry.values()) == 14
+assert {r["split"] for r in fused.values()} >= {"train", "unlabeled"}
+assert fused["STAR-007"]["label"] == "" and fused["STAR-007"]["split"] == "unlabeled"
+PY
+
+# Bad input: exit codes and no output left behind.
+"$BIN" --threads 1 pretrain --config "$SRC/configs/quick/clip.json" "${D[@]}" --set train.epochs=1 \
+  --out "$WORK/pre" >/dev/null 2>&1 || fail "pretrain failed"
+expect 2 "\"clip\" checkpoint; predict needs a classifier" -- "$BIN" predict --checkpoint "$WORK/pre" \
+  --out "$WORK/bad.csv"
+expect 2 "split" -- "$BIN" predict --checkpoint "$WORK/ph" --split everything --out "$WORK/bad.csv"
+expect 2 "must end in .csv, .h5 or .hdf5" -- "$BIN" predict --checkpoint "$WORK/ph" --out "$WORK/bad.txt"
+expect 3 "not an HDF5 file" -- "$BIN" predict --checkpoint "$WORK/ph" --data "$WORK/none.h5" \
+  --out "$WORK/bad.csv"
+expect 0 "wrote" -- "$BIN" prepare catalog --lightcurves "$WORK/cat/lightcurves" \
+  --metadata "$WORK/cat/metadata.csv" --labels "$WORK/cat/labels.csv" --classes EW,SR,EB,RRAB \
+  --band V --missing-columns w4_mag --out "$WORK/four.h5"
+expect 3 "has the classes \[EW,SR,EB,RRAB\], but .* was trained on \[DSCT" -- "$BIN" predict \
+  --checkpoint "$WORK/ph" --data "$WORK/four.h5" --out "$WORK/bad.csv"
+expect 2 "exclude each other" -- env WORLD_SIZE=2 RANK=0 LOCAL_RANK=0 MASTER_ADDR=127.0.0.1 \
+  MASTER_PORT=29555 "$BIN" predict --checkpoint "$WORK/ph" --out "$WORK/bad.csv" --shard 0/2
+expect 2 "takes no --checkpoint" -- "$BIN" predict --merge --checkpoint "$WORK/ph" --out "$WORK/bad.csv" \
+  "$WORK/m.csv"
+ls "$WORK" | grep -q "^bad" && fail "a failed predict left an output file: $(ls "$WORK" | grep '^bad')"
+
+finish predict_test
