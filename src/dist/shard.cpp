@@ -1,5 +1,7 @@
 #include "astrom3/dist/shard.h"
 
+#include <algorithm>
+
 #include "astrom3/common/error.h"
 
 namespace astrom3::dist {
@@ -18,6 +20,18 @@ Shard parse_shard(const std::string& text) {
   } catch (const std::exception&) {
   }
   throw ConfigError("--shard \"" + text + "\": expected I/N with 0 <= I < N, e.g. 3/16");
+}
+
+void require_all_shards(const std::string& command, const std::vector<int>& given, int count) {
+  if (static_cast<int>(given.size()) == count) return;
+  std::string missing;
+  for (int k = 0; k < count; ++k) {
+    if (std::find(given.begin(), given.end(), k) == given.end()) {
+      missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+    }
+  }
+  throw DataError(command + ": " + std::to_string(given.size()) + " of " + std::to_string(count) +
+                  " shards given; missing shard(s) " + missing);
 }
 
 }  // namespace astrom3::dist

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "astrom3/common/error.h"
+#include "astrom3/dist/shard.h"
 #include "astrom3/eval/embedding_file.h"
 
 namespace astrom3::eval {
@@ -85,15 +86,9 @@ std::int64_t merge_embedding_files(const std::vector<fs::path>& shards, const fs
     }
     objects += i.objects;
   }
-  if (static_cast<int>(by_index.size()) != info.shard_count) {
-    std::string missing;
-    for (int k = 0; k < info.shard_count; ++k) {
-      if (!by_index.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
-    }
-    throw DataError("embed --merge: " + std::to_string(by_index.size()) + " of " +
-                    std::to_string(info.shard_count) + " shards given; missing shard(s) " +
-                    missing);
-  }
+  std::vector<int> given;
+  for (const auto& entry : by_index) given.push_back(entry.first);
+  dist::require_all_shards("embed --merge", given, info.shard_count);
   if (objects != info.catalogue_objects) {
     throw DataError("embed --merge: the shards hold " + std::to_string(objects) +
                     " objects, but their run embedded " + std::to_string(info.catalogue_objects));

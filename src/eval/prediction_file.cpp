@@ -11,6 +11,7 @@
 
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/error.h"
+#include "astrom3/dist/shard.h"
 #include "astrom3/ingest/text_table.h"
 #include "astrom3/model/modality_encoder.h"
 #include "data/hdf5_file.h"
@@ -298,15 +299,9 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
     by_index.emplace(index, std::make_pair(path, std::move(s)));
   }
   const auto& info = by_index.begin()->second.second.info;
-  if (static_cast<int>(by_index.size()) != info.shard_count) {
-    std::string missing;
-    for (int k = 0; k < info.shard_count; ++k) {
-      if (!by_index.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
-    }
-    throw DataError("predict --merge: " + std::to_string(by_index.size()) + " of " +
-                    std::to_string(info.shard_count) + " shards given; missing shard(s) " +
-                    missing);
-  }
+  std::vector<int> given;
+  for (const auto& entry : by_index) given.push_back(entry.first);
+  dist::require_all_shards("predict --merge", given, info.shard_count);
   std::int64_t rows = 0;
   for (const auto& [k, entry] : by_index) rows += entry.second.rows;
   if (!csv && rows != info.catalogue_objects) {

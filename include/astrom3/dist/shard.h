@@ -35,4 +35,8 @@ inline std::vector<std::int64_t> shard_sizes(std::int64_t n, int count) {
 /// Parses "I/N" (0 <= I < N); throws ConfigError quoting `text` otherwise.
 Shard parse_shard(const std::string& text);
 
+/// For merging shard files: throws DataError ("<command>: 2 of 3 shards given; missing
+/// shard(s) 1") unless `given` (distinct indices) holds every shard of 0 .. count - 1.
+void require_all_shards(const std::string& command, const std::vector<int>& given, int count);
+
 }  // namespace astrom3::dist
