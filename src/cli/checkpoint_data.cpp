@@ -9,9 +9,8 @@
 
 namespace astrom3::cli {
 
-CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
-                                    const GlobalFlags& global,
-                                    const data::SplitRowSelector& select) {
+CheckpointData open_checkpoint(const std::string& checkpoint, const std::string& data_path,
+                               const GlobalFlags& global) {
   CheckpointData c;
   c.dir = train::resolve_checkpoint(checkpoint);
   c.manifest = train::read_manifest(c.dir);
@@ -19,6 +18,13 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
   if (!data_path.empty()) typed.emplace_back("data.path", data_path);
   c.config = resolve_config(ConfigFlags{}, global, typed, c.manifest.config);
   c.model = config::model_options_from_json(c.manifest.model);
+  return c;
+}
+
+CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
+                                    const GlobalFlags& global,
+                                    const data::SplitRowSelector& select) {
+  CheckpointData c = open_checkpoint(checkpoint, data_path, global);
   // Inputs are scaled as in training: the checkpoint's statistics, not those of the split set
   // (they differ when a classifier was fine-tuned with its CLIP model's statistics, or when the
   // survey file was re-prepared). Imported weights record none; they use the split set's.

@@ -23,6 +23,11 @@ struct CheckpointData {
   data::SplitData data;
 };
 
+/// The checkpoint's manifest, its run configuration (data.path replaced by `data_path` when
+/// given, global flags applied) and model options; reads no data (`data` stays empty).
+CheckpointData open_checkpoint(const std::string& checkpoint, const std::string& data_path,
+                               const GlobalFlags& global);
+
 /// Loads the checkpoint's manifest and `data_path` (the checkpoint's own data file when empty)
 /// with the checkpoint's split set. Warns when the split's membership differs from training's.
 /// `select` narrows the rows whose stores are prepared (data::load_split_data).

@@ -105,11 +105,13 @@ json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c
   const double t = calibrated_temperature(c);
   const auto raw = eval::calibration_quality(logits, labels, 1.0);
   const auto scaled = eval::calibration_quality(logits, labels, t);
-  std::cout << fmt::format(
-      "probabilities: NLL {:.4f}, ECE {:.4f} (15 bins) raw; NLL {:.4f}, ECE {:.4f} with "
-      "temperature {:.3f}{}\n",
-      raw.nll, raw.ece, scaled.nll, scaled.ece, t,
-      c.manifest.calibration ? " (fitted on val)" : " (checkpoint not calibrated)");
+  if (logits.size(0) > 0) {
+    std::cout << fmt::format(
+        "probabilities: NLL {:.4f}, ECE {:.4f} (15 bins) raw; NLL {:.4f}, ECE {:.4f} with "
+        "temperature {:.3f}{}\n",
+        raw.nll, raw.ece, scaled.nll, scaled.ece, t,
+        c.manifest.calibration ? " (fitted on val)" : " (checkpoint not calibrated)");
+  }
   out["calibration"] = {{"temperature", t},
                         {"calibrated", c.manifest.calibration.has_value()},
                         {"before", eval::to_json(raw)},

@@ -88,6 +88,10 @@ data::SplitLoadOptions normalization_for(const config::RunConfig& config, const 
   return load;
 }
 
+// Fewer labelled val objects than this leave a checkpoint uncalibrated: with a handful of
+// objects the NLL-optimal temperature runs to the ends of its range (T = 0.05 on one object).
+constexpr std::int64_t kMinCalibrationObjects = 20;
+
 // Fits the temperature of the checkpoints `best` and `latest` point to on the labelled
 // validation objects the classifier can read, and records it in their manifests
 // (eval/calibration.h). Without such objects the checkpoints stay uncalibrated (T = 1).
@@ -103,14 +107,26 @@ void calibrate_run(const RunPlan& plan, const data::SplitData& data,
     const auto p = eval::predict_classes(classifier, data.val, plan.config.loader, device);
     const auto keep = p.ids.empty() ? torch::empty({0}, torch::kInt64)
                                     : p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
-    if (keep.numel() == 0) {
+    if (keep.numel() < kMinCalibrationObjects) {
       spdlog::warn(
-          "[finetune] the val split has no labelled object the classifier can read: {} is "
-          "not calibrated (temperature 1)",
-          dir.string());
+          "[finetune] the val split has {} labelled objects the classifier can read, fewer than "
+          "the {} a temperature is fitted on: {} is not calibrated (temperature 1)",
+          keep.numel(), kMinCalibrationObjects, dir.string());
       continue;
     }
     const auto c = eval::calibrate(p.logits.index_select(0, keep), p.labels.index_select(0, keep));
+    if (c.temperature <= 0.0501 || c.temperature >= 19.99) {
+      spdlog::warn(
+          "[finetune] the temperature of {} reached the end of its range [0.05, 20]: the val "
+          "objects are too few or too easy to calibrate on",
+          dir.filename().string());
+    }
+    if (c.after.ece > c.before.ece) {
+      spdlog::warn(
+          "[finetune] the temperature minimises the val NLL but raises its ECE ({:.4f} -> "
+          "{:.4f}) on {} objects: with few val objects the calibration is uncertain",
+          c.before.ece, c.after.ece, c.objects);
+    }
     manifest.calibration = c;
     train::rewrite_manifest(dir, manifest);
     spdlog::info(

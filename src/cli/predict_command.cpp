@@ -8,10 +8,12 @@
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/data/survey_io.h"
 #include "astrom3/eval/class_predictions.h"
 #include "astrom3/eval/prediction_file.h"
 #include "astrom3/model/modality_encoder.h"
 #include "astrom3/train/checkpoint.h"
+#include "astrom3/train/stop_signal.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
 #include "cli/shard_flags.h"
@@ -27,12 +29,12 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
   cmd->add_option("--data", args.data, "survey file (default: the checkpoint's)");
   cmd->add_option("--out,-o", args.out, "output file: .csv, .h5 or .hdf5")->required();
   cmd->add_option("--split", args.split,
-                  "objects to classify: all (train, val, test and unlabeled), train, val, test "
-                  "or unlabeled")
+                  "objects to classify: all (every object of the file), or train, val, test or "
+                  "unlabeled of the checkpoint's split set")
       ->check(CLI::IsMember({"all", "train", "val", "test", "unlabeled"}));
   cmd->add_option("--shard", args.shard,
-                  "classify only shard I of N (0-based) of the objects, into "
-                  "OUT-stem.shard-IIIII-of-NNNNN.EXT (a distributed launch shards by rank)");
+                  "classify only shard I of N (0-based) of the objects, into the HDF5 file "
+                  "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
   cmd->add_option("--batch", args.batch, "objects per forward pass (default: the checkpoint's)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--block", args.block,
@@ -64,101 +66,139 @@ int merge_shards(const PredictArgs& args) {
 
 }  // namespace
 
+namespace {
+
+// Each survey row's split in `set` ("" for rows in none of its lists, or without a set).
+std::vector<std::string> split_names(const data::Survey& survey, const data::SplitSet* set) {
+  std::vector<std::string> names(static_cast<std::size_t>(survey.size()));
+  if (!set) return names;
+  for (const auto& [name, rows] :
+       {std::make_pair("train", &set->train), std::make_pair("val", &set->val),
+        std::make_pair("test", &set->test), std::make_pair("unlabeled", &set->unlabeled)}) {
+    for (auto r : *rows) names[static_cast<std::size_t>(r)] = name;
+  }
+  return names;
+}
+
+}  // namespace
+
 int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   if (args.merge) return merge_shards(args);
   if (!args.inputs.empty()) {
     throw ConfigError("predict: positional arguments are shard files for --merge");
   }
   if (args.checkpoint.empty()) throw ConfigError("predict: --checkpoint is required");
-  // A CLIP checkpoint is refused before the survey is read (which can take minutes).
-  const auto dir = train::resolve_checkpoint(args.checkpoint);
-  if (const auto kind = train::read_manifest(dir).kind; kind != "classifier") {
-    throw ConfigError(dir.string() + " is a \"" + kind +
+  // Everything that can be refused is refused before the survey is read (minutes for large
+  // ones).
+  auto c = open_checkpoint(args.checkpoint, args.data, global);
+  if (c.manifest.kind != "classifier") {
+    throw ConfigError(c.dir.string() + " is a \"" + c.manifest.kind +
                       "\" checkpoint; predict needs a classifier checkpoint (from finetune)");
   }
   const auto sharding = resolve_command_shard(args.shard, args.out, "predict");
-  eval::is_csv_output(sharding.out);  // an unknown extension fails before any work
+  if (sharding.shard.count > 1 && eval::is_csv_output(args.out)) {
+    throw ConfigError(
+        "predict --shard writes HDF5 shards (they record their run, so --merge "
+        "can check them): name --out FILE.h5; --merge --out FILE.csv converts");
+  }
+  eval::is_csv_output(sharding.out);
+  const fs::path data_path = c.config.data.path;
+  std::error_code ignored;
+  if (fs::equivalent(sharding.out, data_path, ignored)) {
+    throw ConfigError("predict: --out " + sharding.out.string() + " is the survey file itself");
+  }
   prepare_output_location(sharding.out);
+  train::StopSignalScope stop_signals;
 
-  // The split set's rows, none prepared here: objects are prepared block by block below.
-  std::vector<std::int64_t> rows_of[3];
-  const auto keep_rows = [&](std::vector<std::int64_t>& train, std::vector<std::int64_t>& val,
-                             std::vector<std::int64_t>& test) {
-    rows_of[0].swap(train);
-    rows_of[1].swap(val);
-    rows_of[2].swap(test);
-  };
-  const auto c = load_checkpoint_data(args.checkpoint, args.data, global, keep_rows);
+  c.data.survey = std::make_shared<const data::Survey>(data::read_survey(data_path));
+  const auto& survey = *c.data.survey;
+  // The checkpoint's split set, when this file has one of that name: it names each row's
+  // split. A survey the model never saw (a new catalogue) needs none.
+  const auto found = survey.split_sets.find(c.config.data.split_set);
+  const data::SplitSet* set = found == survey.split_sets.end() ? nullptr : &found->second;
+  c.data.split_set = set ? found->first : "";
+  // Inputs are scaled as in training: the checkpoint's statistics. Imported weights record
+  // none; then the split set's.
+  if (c.manifest.normalization.mean.size() == data::kNumNormCols) {
+    c.data.normalization = c.manifest.normalization;
+  } else if (set) {
+    c.data.normalization = set->normalization;
+    spdlog::warn("[predict] {} records no normalization statistics: using those of split set {}",
+                 c.dir.string(), c.data.split_set);
+  } else {
+    throw DataError(c.dir.string() + " records no normalization statistics, and " +
+                    data_path.string() + " has no split set " + c.config.data.split_set +
+                    " to take them from");
+  }
   auto classifier = load_classifier(c, "predict");
   const auto device = resolve_device(c.config.runtime.device);
   auto loader = c.config.loader;
   if (args.batch > 0) loader.batch_size = args.batch;
 
-  // The requested splits in file order; the shard is a contiguous range of their objects.
-  std::vector<std::pair<std::string, std::vector<std::int64_t>>> parts = {
-      {"train", rows_of[0]},
-      {"val", rows_of[1]},
-      {"test", rows_of[2]},
-      {"unlabeled", c.data.survey->split_set(c.data.split_set).unlabeled}};
-  parts.erase(
-      std::remove_if(parts.begin(), parts.end(),
-                     [&](const auto& p) { return args.split != "all" && p.first != args.split; }),
-      parts.end());
-  std::int64_t catalogue = 0;
-  for (const auto& p : parts) catalogue += static_cast<std::int64_t>(p.second.size());
-  const auto keep = dist::shard_range(catalogue, sharding.shard);
-  std::int64_t offset = 0;
-  for (auto& [name, rows] : parts) {
-    const auto n = static_cast<std::int64_t>(rows.size());
-    const auto begin = std::clamp<std::int64_t>(keep.begin - offset, 0, n);
-    const auto end = std::clamp<std::int64_t>(keep.end - offset, 0, n);
-    rows = std::vector<std::int64_t>(rows.begin() + begin, rows.begin() + end);
-    offset += n;
+  // Every object of the file in file order, or those of one split; a shard is a contiguous
+  // range of them.
+  const auto splits = split_names(survey, set);
+  if (args.split != "all" && !set) {
+    throw DataError(data_path.string() + " has no split set " + c.config.data.split_set +
+                    " (the checkpoint's): --split " + args.split +
+                    " needs it; --split all "
+                    "classifies every object");
   }
+  std::vector<std::int64_t> rows;
+  for (std::int64_t r = 0; r < survey.size(); ++r) {
+    if (args.split == "all" || splits[static_cast<std::size_t>(r)] == args.split) rows.push_back(r);
+  }
+  const auto catalogue = static_cast<std::int64_t>(rows.size());
+  const auto keep = dist::shard_range(catalogue, sharding.shard);
+  rows = std::vector<std::int64_t>(rows.begin() + keep.begin, rows.begin() + keep.end);
 
   eval::PredictionFileInfo info;
   info.checkpoint = c.dir.string();
+  info.data = fs::absolute(data_path).lexically_normal().string();
   info.split_set = c.data.split_set;
-  info.class_names = c.data.survey->class_names;
+  info.class_names = survey.class_names;
   for (auto m : classifier->modalities()) info.modalities.push_back(model::modality_name(m));
   info.temperature = calibrated_temperature(c);
   info.shard_index = sharding.shard.index;
   info.shard_count = sharding.shard.count;
   info.catalogue_objects = catalogue;
+  spdlog::info("[predict] classifying {} objects of {} ({}) with the {} classifier {}", rows.size(),
+               data_path.string(),
+               set ? "split set " + c.data.split_set + ", " + args.split
+                   : "no split set " + c.config.data.split_set + " in the file",
+               c.config.finetune.mode, c.dir.string());
   if (!c.manifest.calibration) {
     spdlog::warn(
-        "[predict] {} is not calibrated (fine-tuned before astrom3 fitted temperatures, or "
-        "without labelled val objects): probabilities are the raw softmax",
+        "[predict] {} has no calibration: its fine-tuning did not finish (resume it to "
+        "calibrate), had no labelled val objects, or predates astrom3's calibration; the "
+        "probabilities are the raw softmax",
         c.dir.string());
   }
 
-  std::string counts_by_split;
-  for (const auto& [name, rows] : parts) {
-    counts_by_split +=
-        (counts_by_split.empty() ? "" : ", ") + std::to_string(rows.size()) + " " + name;
-  }
-  spdlog::info("[predict] classifying {} objects ({}) with the {} classifier {}", keep.size(),
-               counts_by_split, c.config.finetune.mode, c.dir.string());
   eval::PredictionWriter writer(sharding.out, info);
   const int threads = worker_threads(c.config.runtime.threads);
   std::int64_t objects = 0, unusable = 0;
   std::vector<std::int64_t> per_class(info.class_names.size(), 0);
-  for (const auto& [name, rows] : parts) {
-    for (std::size_t b = 0; b < rows.size(); b += static_cast<std::size_t>(args.block)) {
-      const auto e = std::min(rows.size(), b + static_cast<std::size_t>(args.block));
-      auto store = std::make_shared<const data::SampleStore>(
-          c.data.survey, std::vector<std::int64_t>(rows.begin() + b, rows.begin() + e),
-          c.data.normalization, c.config.data, threads);
-      const auto p =
-          eval::predict_classes(*classifier, store, loader, device, {}, info.temperature);
-      writer.append(p, name);
-      objects += static_cast<std::int64_t>(p.ids.size());
-      if (p.ids.empty()) continue;
-      unusable += p.usable.logical_not().sum().item<std::int64_t>();
-      const auto predicted = p.probabilities.argmax(1).masked_select(p.usable).contiguous();
-      for (std::int64_t i = 0; i < predicted.numel(); ++i) {
-        ++per_class[predicted.data_ptr<std::int64_t>()[i]];
-      }
+  for (std::size_t b = 0; b < rows.size(); b += static_cast<std::size_t>(args.block)) {
+    if (train::stop_requested()) {
+      spdlog::warn("[predict] stopped by signal {} after {} of {} objects; nothing written",
+                   train::stop_requested(), objects, rows.size());
+      return kExitInterrupted;
+    }
+    const auto e = std::min(rows.size(), b + static_cast<std::size_t>(args.block));
+    std::vector<std::int64_t> block(rows.begin() + b, rows.begin() + e);
+    std::vector<std::string> block_splits;
+    for (auto r : block) block_splits.push_back(splits[static_cast<std::size_t>(r)]);
+    auto store = std::make_shared<const data::SampleStore>(
+        c.data.survey, std::move(block), c.data.normalization, c.config.data, threads);
+    const auto p = eval::predict_classes(*classifier, store, loader, device, {}, info.temperature);
+    writer.append(p, block_splits);
+    objects += static_cast<std::int64_t>(p.ids.size());
+    if (p.ids.empty()) continue;
+    unusable += p.usable.logical_not().sum().item<std::int64_t>();
+    const auto predicted = p.probabilities.argmax(1).masked_select(p.usable).contiguous();
+    for (std::int64_t i = 0; i < predicted.numel(); ++i) {
+      ++per_class[predicted.data_ptr<std::int64_t>()[i]];
     }
   }
   writer.commit();

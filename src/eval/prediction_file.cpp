@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -53,7 +52,6 @@ struct PredictionWriter::State {
   AtomicOutput output;
   PredictionFileInfo info;
   bool csv;
-  std::ofstream text;
   std::vector<data::Modality> modalities;  // the classifier's
   Columns columns;
   std::int64_t rows = 0;
@@ -64,18 +62,17 @@ PredictionWriter::PredictionWriter(const fs::path& path, const PredictionFileInf
   auto& s = *state_;
   s.modalities = model::parse_modalities(info.modalities);
   s.columns.used.resize(s.modalities.size());
-  if (s.csv) {
-    s.text.open(s.output.temp_path(), std::ios::binary);
-    if (!s.text) throw Error("cannot write " + s.output.temp_path().string());
-    s.text << csv_header(info);
-  }
 }
 
 PredictionWriter::~PredictionWriter() = default;
 
-void PredictionWriter::append(const ClassPredictions& p, const std::string& split) {
+void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::string>& split) {
   auto& s = *state_;
   const auto n = static_cast<std::int64_t>(p.ids.size());
+  if (static_cast<std::int64_t>(split.size()) != n) {
+    throw Error("predictions: " + std::to_string(split.size()) + " split names for " +
+                std::to_string(n) + " objects");
+  }
   if (n == 0) return;
   const auto classes = static_cast<std::int64_t>(s.info.class_names.size());
   const auto probs = p.probabilities.to(torch::kFloat32).contiguous();
@@ -102,45 +99,55 @@ void PredictionWriter::append(const ClassPredictions& p, const std::string& spli
     const std::int64_t predicted = ok ? top_i.data_ptr<std::int64_t>()[i * top_i.size(1)] : -1;
     const float best = ok ? top_p.data_ptr<float>()[i * top_p.size(1)] : 0.0f;
     const float second = ok && classes > 1 ? top_p.data_ptr<float>()[i * top_p.size(1) + 1] : 0.0f;
-    std::string used;
+    auto& col = s.columns;
     for (std::size_t m = 0; m < s.modalities.size(); ++m) {
       const bool has = ok && present.data_ptr<bool>()[i * present.size(1) + s.modalities[m]];
-      if (has)
-        used += (used.empty() ? "" : "+") + std::string(model::modality_name(s.modalities[m]));
-      if (!s.csv) s.columns.used[m].push_back(has ? 1 : 0);
+      col.used[m].push_back(has ? 1 : 0);
     }
-    const std::string reason = ok ? "" : none;
-    if (s.csv) {
-      std::string line = ingest::csv_field(p.ids[i]) + "," + split + "," +
-                         (label >= 0 ? ingest::csv_field(s.info.class_names[label]) : "") + "," +
-                         (ok ? "1" : "0") + "," + reason + "," + used + ",";
-      if (ok) {
-        line += ingest::csv_field(s.info.class_names[predicted]) +
-                fmt::format(",{:.6g},{:.6g}", best, best - second);
-      } else {
-        line += ",,";
-      }
-      for (std::int64_t c = 0; c < classes; ++c) {
-        line += ok ? fmt::format(",{:.6g}", pr[i * classes + c]) : ",";
-      }
-      s.text << line << "\n";
-    } else {
-      auto& col = s.columns;
-      col.ids.push_back(p.ids[i]);
-      col.split.push_back(split);
-      col.reason.push_back(reason);
-      col.label.push_back(static_cast<std::int32_t>(label));
-      col.predicted.push_back(static_cast<std::int32_t>(predicted));
-      col.usable.push_back(ok ? 1 : 0);
-      col.probability.push_back(best);
-      col.margin.push_back(ok ? best - second : 0.0f);
-      col.probabilities.insert(col.probabilities.end(), pr + i * classes, pr + (i + 1) * classes);
-    }
+    col.ids.push_back(p.ids[i]);
+    col.split.push_back(split[i]);
+    col.reason.push_back(ok ? "" : none);
+    col.label.push_back(static_cast<std::int32_t>(label));
+    col.predicted.push_back(static_cast<std::int32_t>(predicted));
+    col.usable.push_back(ok ? 1 : 0);
+    col.probability.push_back(best);
+    col.margin.push_back(ok ? best - second : 0.0f);
+    col.probabilities.insert(col.probabilities.end(), pr + i * classes, pr + (i + 1) * classes);
   }
   s.rows += n;
 }
 
 namespace {
+
+// CSV for people: class names instead of indices, empty cells where HDF5 holds -1 or 0.
+void write_csv(const fs::path& path, const PredictionFileInfo& info, const Columns& c) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot write " + path.string());
+  f << csv_header(info);
+  const auto classes = info.class_names.size();
+  for (std::size_t i = 0; i < c.ids.size(); ++i) {
+    const bool ok = c.usable[i] != 0;
+    std::string used;
+    for (std::size_t m = 0; m < info.modalities.size(); ++m) {
+      if (c.used[m][i]) used += (used.empty() ? "" : "+") + info.modalities[m];
+    }
+    std::string line = ingest::csv_field(c.ids[i]) + "," + c.split[i] + "," +
+                       (c.label[i] >= 0 ? ingest::csv_field(info.class_names[c.label[i]]) : "") +
+                       "," + (ok ? "1" : "0") + "," + c.reason[i] + "," + used + ",";
+    if (ok) {
+      line += ingest::csv_field(info.class_names[c.predicted[i]]) +
+              fmt::format(",{:.6g},{:.6g}", c.probability[i], c.margin[i]);
+      for (std::size_t k = 0; k < classes; ++k) {
+        line += fmt::format(",{:.6g}", c.probabilities[i * classes + k]);
+      }
+    } else {
+      line += ",," + std::string(classes, ',');
+    }
+    f << line << "\n";
+  }
+  f.close();
+  if (!f) throw Error("cannot write " + path.string());
+}
 
 void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Columns& c) {
   std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
@@ -148,6 +155,7 @@ void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Colu
   f.set_attr("format", kFormat);
   f.set_attr("format_version", std::int64_t{1});
   f.set_attr("checkpoint", info.checkpoint);
+  f.set_attr("data", info.data);
   f.set_attr("split_set", info.split_set);
   f.set_attr("class_names", nlohmann::json(info.class_names).dump());
   f.set_attr("modalities", nlohmann::json(info.modalities).dump());
@@ -177,8 +185,7 @@ void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Colu
 std::int64_t PredictionWriter::commit() {
   auto& s = *state_;
   if (s.csv) {
-    s.text.close();
-    if (!s.text) throw Error("cannot write " + s.output.temp_path().string());
+    write_csv(s.output.temp_path(), s.info, s.columns);
   } else {
     write_hdf5(s.output.temp_path(), s.info, s.columns);
   }
@@ -191,8 +198,6 @@ namespace {
 struct Shard {
   PredictionFileInfo info;
   Columns columns;
-  std::string csv_body;  // CSV shards: the rows after the header
-  std::int64_t rows = 0;
 };
 
 [[noreturn]] void differs(const fs::path& path, const fs::path& first, const std::string& what) {
@@ -209,6 +214,7 @@ Shard read_hdf5_shard(const fs::path& path) {
   }
   auto& i = s.info;
   i.checkpoint = f.attr_string("checkpoint");
+  i.data = f.attr_string("data");
   i.split_set = f.attr_string("split_set");
   try {
     i.class_names =
@@ -235,31 +241,6 @@ Shard read_hdf5_shard(const fs::path& path) {
   c.probabilities = f.read_f32("probabilities", &dims);
   const auto used = f.open_group("modalities_used");
   for (const auto& m : i.modalities) c.used.push_back(used.read_u8(m, &dims));
-  s.rows = static_cast<std::int64_t>(c.ids.size());
-  return s;
-}
-
-// CSV shards carry their place in their name: STEM.shard-IIIII-of-NNNNN.csv.
-Shard read_csv_shard(const fs::path& path, std::string& header) {
-  static const std::regex pattern(R"(.*\.shard-(\d{5})-of-(\d{5})\.csv$)");
-  std::smatch m;
-  const auto name = path.filename().string();
-  if (!std::regex_match(name, m, pattern)) {
-    throw DataError(path.string() +
-                    ": not a CSV shard written by predict --shard (the name "
-                    "must end in .shard-IIIII-of-NNNNN.csv)");
-  }
-  Shard s;
-  s.info.shard_index = std::stoi(m[1]);
-  s.info.shard_count = std::stoi(m[2]);
-  const std::string text = ingest::read_file_bytes(path);
-  const auto eol = text.find('\n');
-  if (eol == std::string::npos || text.compare(0, 3, "id,") != 0) {
-    throw DataError(path.string() + ": not an astrom3 predictions CSV (no header line)");
-  }
-  header = text.substr(0, eol + 1);
-  s.csv_body = text.substr(eol + 1);
-  s.rows = std::count(s.csv_body.begin(), s.csv_body.end(), '\n');
   return s;
 }
 
@@ -269,27 +250,29 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
   if (shards.empty()) throw ConfigError("predict --merge: no shard files given");
   const bool csv = is_csv_output(out);
   std::map<int, std::pair<fs::path, Shard>> by_index;
-  std::string header;
   for (const auto& path : shards) {
-    if (is_csv_output(path) != csv) {
-      throw ConfigError(path.string() + ": the shards and --out must all be CSV or all HDF5");
+    if (is_csv_output(path)) {
+      throw ConfigError(path.string() +
+                        ": shards are HDF5 files (predict --shard writes them; the merged "
+                        "--out may be CSV)");
     }
-    std::string h;
-    auto s = csv ? read_csv_shard(path, h) : read_hdf5_shard(path);
+    std::error_code ignored;
+    if (fs::equivalent(path, out, ignored)) {
+      throw ConfigError("predict --merge: --out " + out.string() + " is one of the shards");
+    }
+    auto s = read_hdf5_shard(path);
     if (!by_index.empty()) {
       const auto& [first, f] = by_index.begin()->second;
       const auto& a = f.info;
       const auto& b = s.info;
-      if (csv && h != header) differs(path, first, "the header");
       if (a.checkpoint != b.checkpoint) differs(path, first, "checkpoint");
+      if (a.data != b.data) differs(path, first, "the survey file");
       if (a.split_set != b.split_set) differs(path, first, "split_set");
       if (a.class_names != b.class_names) differs(path, first, "class_names");
       if (a.modalities != b.modalities) differs(path, first, "modalities");
       if (a.temperature != b.temperature) differs(path, first, "temperature");
       if (a.shard_count != b.shard_count) differs(path, first, "shard_count");
       if (a.catalogue_objects != b.catalogue_objects) differs(path, first, "catalogue_objects");
-    } else {
-      header = h;
     }
     const int index = s.info.shard_index;
     if (by_index.count(index)) {
@@ -302,19 +285,6 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
   std::vector<int> given;
   for (const auto& entry : by_index) given.push_back(entry.first);
   dist::require_all_shards("predict --merge", given, info.shard_count);
-  std::int64_t rows = 0;
-  for (const auto& [k, entry] : by_index) rows += entry.second.rows;
-  if (!csv && rows != info.catalogue_objects) {
-    throw DataError("predict --merge: the shards hold " + std::to_string(rows) +
-                    " objects, but their run predicted " + std::to_string(info.catalogue_objects));
-  }
-  prepare_output_location(out);
-  if (csv) {
-    std::string text = header;
-    for (const auto& [k, entry] : by_index) text += entry.second.csv_body;
-    write_text_file_atomic(out, text);
-    return rows;
-  }
   Columns all;
   all.used.resize(info.modalities.size());
   const auto append = [](auto& to, const auto& from) {
@@ -333,11 +303,21 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
     append(all.probabilities, c.probabilities);
     for (std::size_t m = 0; m < all.used.size(); ++m) append(all.used[m], c.used[m]);
   }
+  const auto rows = static_cast<std::int64_t>(all.ids.size());
+  if (rows != info.catalogue_objects) {
+    throw DataError("predict --merge: the shards hold " + std::to_string(rows) +
+                    " objects, but their run predicted " + std::to_string(info.catalogue_objects));
+  }
   PredictionFileInfo merged = info;
   merged.shard_index = 0;
   merged.shard_count = 1;
+  prepare_output_location(out);
   AtomicOutput output(out);
-  write_hdf5(output.temp_path(), merged, all);
+  if (csv) {
+    write_csv(output.temp_path(), merged, all);
+  } else {
+    write_hdf5(output.temp_path(), merged, all);
+  }
   output.commit();
   return rows;
 }

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 PredictionFileInfo info(int index = 0, int count = 1) {
   PredictionFileInfo i;
   i.checkpoint = "run/best";
+  i.data = "/surveys/s.h5";
   i.split_set = "full_42";
   i.class_names = {"A", "B", "C"};
   i.modalities = {"photometry", "metadata"};
@@ -46,68 +47,65 @@ TEST(PredictionFile, CsvRowsHoldPredictionMarginModalitiesAndReasons) {
   test::TempDir dir;
   PredictionWriter w(dir / "p.csv", info());
   EXPECT_FALSE(fs::exists(dir / "p.csv"));  // appears only when complete
-  w.append(three(), "test");
+  w.append(three(), {"test", "test", ""});
   EXPECT_EQ(w.commit(), 3);
   EXPECT_EQ(ingest::read_file_bytes(dir / "p.csv"),
             "id,split,label,usable,reason,modalities,predicted,probability,margin,p_A,p_B,p_C\n"
             "s1,test,B,1,,photometry+metadata,B,0.5,0.25,0.25,0.5,0.25\n"
             "\"s,2\",test,,1,,metadata,A,0.7,0.5,0.7,0.1,0.2\n"
-            "s3,test,A,0,no photometry or metadata,,,,,,,\n");
+            "s3,,A,0,no photometry or metadata,,,,,,,\n");
   EXPECT_THROW(PredictionWriter(dir / "p.txt", info()), ConfigError);
 }
 
-TEST(PredictionFile, ShardsMergeToTheWholeFileInEitherFormat) {
+TEST(PredictionFile, HdfShardsMergeToTheWholeFileInEitherFormat) {
   test::TempDir dir;
+  const std::vector<std::string> splits = {"train", "test", "unlabeled"};
   for (const std::string ext : {".csv", ".h5"}) {
-    SCOPED_TRACE(ext);
-    const fs::path whole = dir / ("whole" + ext);
-    {
-      PredictionWriter w(whole, info());
-      w.append(three(), "test");
-      w.commit();
-    }
-    const fs::path out = dir / ("p" + ext);
-    const auto s0 = shard_file_path(out, 0, 2), s1 = shard_file_path(out, 1, 2);
-    {
-      PredictionWriter w(s1, info(1, 2));  // written first: merging orders by shard index
-      w.append(three(1, 2), "test");
-      w.commit();
-      PredictionWriter v(s0, info(0, 2));
-      v.append(three(0, 1), "test");
-      v.commit();
-    }
-    EXPECT_EQ(merge_prediction_files({s1, s0}, dir / ("merged" + ext)), 3);
-    if (ext == ".csv") {
-      EXPECT_EQ(ingest::read_file_bytes(dir / ("merged" + ext)), ingest::read_file_bytes(whole));
-    } else {
-      // The merged HDF5 file merges again (as one shard of one) to the same rows.
-      EXPECT_EQ(merge_prediction_files({dir / ("merged" + ext)}, dir / "again.h5"), 3);
-    }
-    test::expect_data_error([&] { merge_prediction_files({s0}, dir / ("m" + ext)); },
-                            "missing shard(s) 1");
-    test::expect_data_error(
-        [&] {
-          merge_prediction_files({s0, s0}, dir / ("m" + ext));
-        },
-        "is also given as");
-    EXPECT_FALSE(fs::exists(dir / ("m" + ext)));
-  }
-  // Shards of different runs are refused.
-  auto other = info(1, 2);
-  other.checkpoint = "other/best";
-  {
-    PredictionWriter w(dir / "o.shard-00001-of-00002.h5", other);
-    w.append(three(1, 2), "test");
+    PredictionWriter w(dir / ("whole" + ext), info());
+    w.append(three(), splits);
     w.commit();
   }
+  const fs::path out = dir / "p.h5";
+  const auto s0 = shard_file_path(out, 0, 2), s1 = shard_file_path(out, 1, 2);
+  {
+    PredictionWriter w(s1, info(1, 2));  // written first: merging orders by shard index
+    w.append(three(1, 2), {splits[1], splits[2]});
+    w.commit();
+    PredictionWriter v(s0, info(0, 2));
+    v.append(three(0, 1), {splits[0]});
+    v.commit();
+  }
+  // Merged to CSV: byte-identical to the CSV written whole; merged to HDF5, it merges again
+  // (as one shard of one) to the same CSV.
+  EXPECT_EQ(merge_prediction_files({s1, s0}, dir / "merged.csv"), 3);
+  EXPECT_EQ(ingest::read_file_bytes(dir / "merged.csv"),
+            ingest::read_file_bytes(dir / "whole.csv"));
+  EXPECT_EQ(merge_prediction_files({s0, s1}, dir / "merged.h5"), 3);
+  EXPECT_EQ(merge_prediction_files({dir / "merged.h5"}, dir / "again.csv"), 3);
+  EXPECT_EQ(ingest::read_file_bytes(dir / "again.csv"), ingest::read_file_bytes(dir / "whole.csv"));
+
+  test::expect_data_error([&] { merge_prediction_files({s0}, dir / "m.h5"); },
+                          "missing shard(s) 1");
   test::expect_data_error(
       [&] {
-        merge_prediction_files(
-            {shard_file_path(dir / "p.h5", 0, 2), dir / "o.shard-00001-of-00002.h5"}, dir / "m.h5");
+        merge_prediction_files({s0, s0}, dir / "m.h5");
       },
-      "checkpoint differs");
-  test::expect_data_error([&] { merge_prediction_files({dir / "whole.csv"}, dir / "m.csv"); },
-                          "not a CSV shard");
+      "is also given as");
+  EXPECT_THROW(merge_prediction_files({s0, s1}, s0), ConfigError);  // --out is an input
+  EXPECT_THROW(merge_prediction_files({dir / "whole.csv"}, dir / "m.csv"), ConfigError);
+  // Shards of another checkpoint or another survey file are refused.
+  for (const auto& [field, value] : {std::make_pair(&PredictionFileInfo::checkpoint, "other/best"),
+                                     std::make_pair(&PredictionFileInfo::data, "/other.h5")}) {
+    auto other = info(1, 2);
+    other.*field = value;
+    const fs::path o = dir / "o.shard-00001-of-00002.h5";
+    PredictionWriter w(o, other);
+    w.append(three(1, 2), {splits[1], splits[2]});
+    w.commit();
+    test::expect_data_error([&] { merge_prediction_files({s0, o}, dir / "m.h5"); }, "differs");
+  }
+  EXPECT_FALSE(fs::exists(dir / "m.h5"));
+  EXPECT_FALSE(fs::exists(dir / "m.csv"));
 }
 
 }  // namespace

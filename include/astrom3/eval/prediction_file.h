@@ -1,14 +1,15 @@
 // The per-object predictions `astrom3 predict` writes (docs/predictions.md), as CSV for people
 // or HDF5 for programs, chosen by the output's extension (.csv; .h5 or .hdf5). Both hold one row
 // per object, in the order appended:
-//   id, split (train | val | test | unlabeled), label (catalogue class; empty / -1 when none),
-//   usable (the object has a modality the classifier reads), reason (why not; empty when
-//   usable), modalities (those used, "photometry+spectra"; HDF5: /modalities_used/<m> uint8),
-//   predicted (class; empty / -1 when not usable), probability (of the predicted class),
-//   margin (top probability minus the second), p_<class> for every class (HDF5: /probabilities
-//   [N, C] float32); probabilities use the checkpoint's calibrated temperature.
-// HDF5 root attributes: format ("astrom3-predictions"), format_version, checkpoint, split_set,
-// class_names and modalities (JSON lists), temperature, shard_index, shard_count,
+//   id, split (train | val | test | unlabeled in the checkpoint's split set, empty if none), label
+//   (catalogue class; empty / -1 when none), usable (the object has a modality the classifier
+//   reads), reason (why not; empty when usable), modalities (those used, "photometry+spectra";
+//   HDF5: /modalities_used/<m> uint8), predicted (class; empty / -1 when not usable), probability
+//   (of the predicted class), margin (top probability minus the second), p_<class> for every class
+//   (HDF5: /probabilities [N, C] float32); probabilities use the checkpoint's calibrated
+//   temperature.
+// HDF5 root attributes: format ("astrom3-predictions"), format_version, checkpoint, data,
+// split_set, class_names and modalities (JSON lists), temperature, shard_index, shard_count,
 // catalogue_objects. Files appear atomically when complete.
 #pragma once
 
@@ -25,6 +26,7 @@ namespace astrom3::eval {
 
 struct PredictionFileInfo {
   std::string checkpoint;
+  std::string data;  // the survey file classified
   std::string split_set;
   std::vector<std::string> class_names;
   std::vector<std::string> modalities;  // the classifier's, in schema order
@@ -48,9 +50,9 @@ class PredictionWriter {
   PredictionWriter(const PredictionWriter&) = delete;
   PredictionWriter& operator=(const PredictionWriter&) = delete;
 
-  /// Appends the objects of `p` (all of split `split`); `p.present` says which modalities each
-  /// object has.
-  void append(const ClassPredictions& p, const std::string& split);
+  /// Appends the objects of `p`; `split[i]` names object i's split ("" when in none);
+  /// `p.present` says which modalities each object has.
+  void append(const ClassPredictions& p, const std::vector<std::string>& split);
   /// Finishes the file and renames it into place; until then nothing exists at the path.
   std::int64_t commit();
 
@@ -59,10 +61,10 @@ class PredictionWriter {
   std::unique_ptr<State> state_;
 };
 
-/// Joins the shard files of one `predict --shard` run (all CSV or all HDF5) into `out`, in shard
-/// order. HDF5 shards are checked against each other by their attributes; CSV shards by their
-/// header and their names (OUT-stem.shard-IIIII-of-NNNNN.csv, as predict writes them). Every
-/// shard must be given once. Returns the number of objects. Throws DataError otherwise.
+/// Joins the HDF5 shard files of one `predict --shard` run into `out` (CSV or HDF5 by its
+/// extension), in shard order. The shards must agree on checkpoint, survey file, split set,
+/// classes, modalities, temperature and counts, and every shard must be given once (DataError
+/// otherwise); `out` may not be one of them (ConfigError). Returns the number of objects.
 std::int64_t merge_prediction_files(const std::vector<std::filesystem::path>& shards,
                                     const std::filesystem::path& out);
 
