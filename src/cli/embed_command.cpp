@@ -35,18 +35,10 @@ CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args) {
 namespace {
 
 int merge_shards(const EmbedArgs& args) {
-  if (!args.checkpoint.empty() || !args.data.empty() || !args.shard.empty()) {
-    throw ConfigError(
-        "embed --merge joins existing shard files; it takes no --checkpoint, "
-        "--data or --shard");
-  }
-  if (args.inputs.empty()) {
-    throw ConfigError(
-        "embed --merge: name the shard files, e.g. embed --merge --out all.h5 "
-        "all.shard-*.h5");
-  }
+  const auto shards =
+      merge_inputs("embed", !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty(),
+                   args.inputs, "all.h5");
   prepare_output_location(args.out);
-  std::vector<std::filesystem::path> shards(args.inputs.begin(), args.inputs.end());
   const auto objects = eval::merge_embedding_files(shards, args.out);
   spdlog::info("[embed] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
   return kExitSuccess;

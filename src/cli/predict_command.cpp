@@ -48,17 +48,9 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
 namespace {
 
 int merge_shards(const PredictArgs& args) {
-  if (!args.checkpoint.empty() || !args.data.empty() || !args.shard.empty()) {
-    throw ConfigError(
-        "predict --merge joins existing shard files; it takes no --checkpoint, --data or "
-        "--shard");
-  }
-  if (args.inputs.empty()) {
-    throw ConfigError(
-        "predict --merge: name the shard files, e.g. predict --merge --out all.csv "
-        "all.shard-*.csv");
-  }
-  const std::vector<fs::path> shards(args.inputs.begin(), args.inputs.end());
+  const auto shards =
+      merge_inputs("predict", !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty(),
+                   args.inputs, "all.csv");
   const auto objects = eval::merge_prediction_files(shards, args.out);
   spdlog::info("[predict] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
   return kExitSuccess;

@@ -24,4 +24,19 @@ CommandShard resolve_command_shard(const std::string& flag, const std::string& o
   return c;
 }
 
+std::vector<std::filesystem::path> merge_inputs(const std::string& command, bool run_options,
+                                                const std::vector<std::string>& inputs,
+                                                const std::string& example_out) {
+  if (run_options) {
+    throw ConfigError(command +
+                      " --merge joins existing shard files; it takes no --checkpoint, --data or "
+                      "--shard");
+  }
+  if (inputs.empty()) {
+    throw ConfigError(command + " --merge: name the shard files, e.g. " + command +
+                      " --merge --out " + example_out + " all.shard-*.h5");
+  }
+  return {inputs.begin(), inputs.end()};
+}
+
 }  // namespace astrom3::cli

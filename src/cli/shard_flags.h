@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "astrom3/dist/launch.h"
 #include "astrom3/dist/shard.h"
@@ -21,5 +22,11 @@ struct CommandShard {
 /// naming `command` when both a flag and a distributed launch are given.
 CommandShard resolve_command_shard(const std::string& flag, const std::string& out,
                                    const std::string& command);
+
+/// The shard files of `<command> --merge`. Throws ConfigError when options of a computing run
+/// were given too (`run_options`), or no shard file (the message shows `example_out`).
+std::vector<std::filesystem::path> merge_inputs(const std::string& command, bool run_options,
+                                                const std::vector<std::string>& inputs,
+                                                const std::string& example_out);
 
 }  // namespace astrom3::cli

@@ -18,6 +18,15 @@ constexpr std::size_t kMaxRatio = 1032;
 // windowBits for the gzip wrapper (15-bit window + 16), as zlib.h documents.
 constexpr int kGzipWindow = 15 + 16;
 
+// Hands zlib the next chunk of `bytes` (from `in_pos`, advanced) once it has used the last one.
+void feed(z_stream& z, const std::string& bytes, std::size_t& in_pos) {
+  if (z.avail_in != 0 || in_pos >= bytes.size()) return;
+  const std::size_t n = std::min(kChunk, bytes.size() - in_pos);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + in_pos));
+  z.avail_in = static_cast<uInt>(n);
+  in_pos += n;
+}
+
 }  // namespace
 
 bool is_gzip(const std::string& bytes) {
@@ -44,12 +53,7 @@ std::string gunzip(const std::string& bytes, const std::string& source, std::siz
   }
   int rc = Z_OK;
   while (true) {
-    if (z.avail_in == 0 && in_pos < bytes.size()) {
-      const std::size_t n = std::min(kChunk, bytes.size() - in_pos);
-      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + in_pos));
-      z.avail_in = static_cast<uInt>(n);
-      in_pos += n;
-    }
+    feed(z, bytes, in_pos);
     // Room to inflate into, never past max_bytes + 1 (one byte over proves the excess).
     if (out.capacity() - out.size() < 4096 && out.capacity() <= max_bytes) {
       out.reserve(std::min(max_bytes + 1, std::max<std::size_t>(out.capacity() * 2, 65536)));
@@ -97,12 +101,7 @@ std::string gzip(const std::string& bytes, int level) {
   std::size_t in_pos = 0;
   int rc = Z_OK;
   do {
-    if (z.avail_in == 0 && in_pos < bytes.size()) {
-      const std::size_t n = std::min(kChunk, bytes.size() - in_pos);
-      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + in_pos));
-      z.avail_in = static_cast<uInt>(n);
-      in_pos += n;
-    }
+    feed(z, bytes, in_pos);
     const std::size_t before = out.size();
     const std::size_t room = 65536;
     out.resize(before + room);
