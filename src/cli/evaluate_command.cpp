@@ -15,6 +15,7 @@
 #include "astrom3/eval/classification_metrics.h"
 #include "astrom3/eval/embedding_probes.h"
 #include "astrom3/eval/embeddings.h"
+#include "astrom3/eval/open_set.h"
 #include "astrom3/eval/retrieval.h"
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/classifier.h"
@@ -66,9 +67,11 @@ std::vector<data::Modality> modalities_to_drop(const CheckpointData& c,
 // confusion matrix to `confusion` and prints the report (under `label`, e.g. "without spectra").
 // Labelled objects left without any modality the classifier reads are not scored; their count is
 // reported.
+// `scored_logits`, when given, receives the logits [N, C] of the objects scored.
 json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c,
                       const std::string& split, const std::vector<data::Modality>& hidden,
-                      const fs::path& confusion, const std::string& label) {
+                      const fs::path& confusion, const std::string& label,
+                      torch::Tensor* scored_logits = nullptr) {
   const auto p = eval::predict_classes(classifier, split_store(c.data, split), c.config.loader,
                                        resolve_device(c.config.runtime.device), hidden);
   std::vector<std::int64_t> truth, predicted;
@@ -97,6 +100,7 @@ json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c
     spdlog::warn("[evaluate] no object of the {} split could be scored{}: the metrics are empty",
                  split, label.empty() ? "" : " " + label);
   }
+  if (scored_logits) *scored_logits = logits;
   write_text_file_atomic(confusion, eval::confusion_csv(report));
   auto out = eval::to_json(report);
   out["not_scored"] = unscored;
@@ -119,10 +123,64 @@ json score_classifier(model::ClassifierImpl& classifier, const CheckpointData& c
   return out;
 }
 
+// Unknown-class detection: the split's scored objects (known classes) against the split set's
+// unseen-class objects, for every score (eval/open_set.h). Null when the set has none.
+json score_open_set(model::ClassifierImpl& classifier, const CheckpointData& c,
+                    const torch::Tensor& known_logits) {
+  const auto& set = c.data.survey->split_set(c.data.split_set);
+  if (set.unseen.empty()) return nullptr;
+  if (!c.manifest.open_set) {
+    spdlog::warn(
+        "[evaluate] split set {} has {} unseen-class objects, but {} has no unknown-class "
+        "detector (fine-tuning did not finish, had too few val objects, or predates it)",
+        c.data.split_set, set.unseen.size(), c.dir.string());
+    return nullptr;
+  }
+  if (known_logits.size(0) == 0) {
+    spdlog::warn(
+        "[evaluate] no known-class object of this split was scored: no open-set report for its "
+        "{} unseen-class objects",
+        set.unseen.size());
+    return nullptr;
+  }
+  const auto store = std::make_shared<const data::SampleStore>(
+      c.data.survey, set.unseen, c.data.normalization, c.config.data,
+      worker_threads(c.config.runtime.threads));
+  const auto p = eval::predict_classes(classifier, store, c.config.loader,
+                                       resolve_device(c.config.runtime.device));
+  const auto unseen = p.ids.empty() ? torch::empty({0, known_logits.size(1)})
+                                    : p.logits.index_select(0, p.usable.nonzero().squeeze(1));
+  const auto& detector = *c.manifest.open_set;
+  json out = {{"score", eval::unknown_score_name(detector.score)},
+              {"threshold", detector.threshold},
+              {"unseen_not_scored", static_cast<std::int64_t>(set.unseen.size()) - unseen.size(0)}};
+  const auto not_scored = static_cast<std::int64_t>(set.unseen.size()) - unseen.size(0);
+  std::cout << fmt::format(
+      "\nunknown classes: {} known objects of this split vs {} unseen-class objects{}; threshold "
+      "{:.4g} ({})\n",
+      known_logits.size(0), unseen.size(0),
+      not_scored > 0 ? fmt::format(" ({} more lack the classifier's modalities)", not_scored)
+                     : std::string(),
+      detector.threshold, eval::unknown_score_name(detector.score));
+  for (const auto& [score, q] : eval::compare_unknown_scores(detector, known_logits, unseen)) {
+    const bool own = score == detector.score;
+    out["scores"][eval::unknown_score_name(score)] = eval::to_json(q);
+    std::cout << fmt::format(
+        "  {:<12} AUROC {:.4f}  FPR@95 {:.4f}  flagged: known {:.4f}, unseen {:.4f}{}\n",
+        eval::unknown_score_name(score), q.auroc, q.fpr_at_95, q.flagged_known, q.flagged_unseen,
+        own ? "  (the checkpoint's score and threshold)" : "  (at its 95 % known quantile)");
+  }
+  return out;
+}
+
 json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out,
                          const std::vector<data::Modality>& hidden) {
   auto classifier = load_classifier(c, "evaluate");
-  json metrics = score_classifier(*classifier, c, split, {}, out / "confusion.csv", "");
+  torch::Tensor known;
+  json metrics = score_classifier(*classifier, c, split, {}, out / "confusion.csv", "", &known);
+  if (auto open_set = score_open_set(*classifier, c, known); !open_set.is_null()) {
+    metrics["open_set"] = open_set;
+  }
   // The ablation: one evaluation per dropped modality, every other modality kept.
   json ablation = json::object();
   for (auto m : hidden) {

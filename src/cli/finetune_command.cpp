@@ -10,6 +10,7 @@
 #include "astrom3/data/split_data.h"
 #include "astrom3/eval/calibration.h"
 #include "astrom3/eval/class_predictions.h"
+#include "astrom3/eval/open_set.h"
 #include "astrom3/io/safetensors.h"
 #include "astrom3/model/classifier.h"
 #include "astrom3/train/classifier_objective.h"
@@ -92,9 +93,36 @@ data::SplitLoadOptions normalization_for(const config::RunConfig& config, const 
 // objects the NLL-optimal temperature runs to the ends of its range (T = 0.05 on one object).
 constexpr std::int64_t kMinCalibrationObjects = 20;
 
+// The unknown-class detector of the loaded weights: fitted on the train split's labelled
+// objects, its threshold at 95 % of the val objects (`val_logits`, those calibrated on).
+std::optional<eval::OpenSetDetector> fit_open_set(const RunPlan& plan, const data::SplitData& data,
+                                                  model::ClassifierImpl& classifier,
+                                                  const c10::Device& device, double temperature,
+                                                  const torch::Tensor& val_logits) {
+  const auto p = eval::predict_classes(classifier, data.train, plan.config.loader, device);
+  const auto keep = p.ids.empty() ? torch::empty({0}, torch::kInt64)
+                                  : p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
+  if (keep.numel() == 0) {
+    spdlog::warn(
+        "[finetune] no labelled train object the classifier can read: no unknown-class "
+        "detector");
+    return std::nullopt;
+  }
+  const auto score = eval::unknown_score_from_name(plan.config.finetune.unknown_score);
+  auto d = eval::fit_open_set(score, temperature, p.logits.index_select(0, keep),
+                              p.labels.index_select(0, keep), val_logits);
+  spdlog::info(
+      "[finetune] unknown-class score {} fitted on {} train objects; threshold {:.4g} "
+      "keeps {:.0f} % of {} val objects",
+      eval::unknown_score_name(score), d.fit_objects, d.threshold, 100.0 * d.known_recall,
+      d.threshold_objects);
+  return d;
+}
+
 // Fits the temperature of the checkpoints `best` and `latest` point to on the labelled
 // validation objects the classifier can read, and records it in their manifests
-// (eval/calibration.h). Without such objects the checkpoints stay uncalibrated (T = 1).
+// (eval/calibration.h), with the unknown-class detector (eval/open_set.h). Without such objects
+// the checkpoints stay uncalibrated (T = 1) and without a detector.
 void calibrate_run(const RunPlan& plan, const data::SplitData& data,
                    model::ClassifierImpl& classifier, const c10::Device& device) {
   std::set<fs::path> done;
@@ -110,7 +138,8 @@ void calibrate_run(const RunPlan& plan, const data::SplitData& data,
     if (keep.numel() < kMinCalibrationObjects) {
       spdlog::warn(
           "[finetune] the val split has {} labelled objects the classifier can read, fewer than "
-          "the {} a temperature is fitted on: {} is not calibrated (temperature 1)",
+          "the {} a temperature is fitted on: {} is not calibrated (temperature 1) and has no "
+          "unknown-class detector",
           keep.numel(), kMinCalibrationObjects, dir.string());
       continue;
     }
@@ -128,12 +157,14 @@ void calibrate_run(const RunPlan& plan, const data::SplitData& data,
           c.before.ece, c.after.ece, c.objects);
     }
     manifest.calibration = c;
-    train::rewrite_manifest(dir, manifest);
     spdlog::info(
         "[finetune] calibrated {} on {} val objects: temperature {:.3f}; NLL {:.4f} -> {:.4f}, "
         "ECE {:.4f} -> {:.4f}",
         dir.filename().string(), c.objects, c.temperature, c.before.nll, c.after.nll, c.before.ece,
         c.after.ece);
+    manifest.open_set =
+        fit_open_set(plan, data, classifier, device, c.temperature, p.logits.index_select(0, keep));
+    train::rewrite_manifest(dir, manifest);
   }
 }
 

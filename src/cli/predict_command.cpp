@@ -10,6 +10,7 @@
 #include "astrom3/common/error.h"
 #include "astrom3/data/survey_io.h"
 #include "astrom3/eval/class_predictions.h"
+#include "astrom3/eval/open_set.h"
 #include "astrom3/eval/prediction_file.h"
 #include "astrom3/model/modality_encoder.h"
 #include "astrom3/train/checkpoint.h"
@@ -29,9 +30,9 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
   cmd->add_option("--data", args.data, "survey file (default: the checkpoint's)");
   cmd->add_option("--out,-o", args.out, "output file: .csv, .h5 or .hdf5")->required();
   cmd->add_option("--split", args.split,
-                  "objects to classify: all (every object of the file), or train, val, test or "
-                  "unlabeled of the checkpoint's split set")
-      ->check(CLI::IsMember({"all", "train", "val", "test", "unlabeled"}));
+                  "objects to classify: all (every object of the file), or train, val, test, "
+                  "unlabeled or unseen of the checkpoint's split set")
+      ->check(CLI::IsMember({"all", "train", "val", "test", "unlabeled", "unseen"}));
   cmd->add_option("--shard", args.shard,
                   "classify only shard I of N (0-based) of the objects, into the HDF5 file "
                   "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
@@ -66,7 +67,8 @@ std::vector<std::string> split_names(const data::Survey& survey, const data::Spl
   if (!set) return names;
   for (const auto& [name, rows] :
        {std::make_pair("train", &set->train), std::make_pair("val", &set->val),
-        std::make_pair("test", &set->test), std::make_pair("unlabeled", &set->unlabeled)}) {
+        std::make_pair("test", &set->test), std::make_pair("unlabeled", &set->unlabeled),
+        std::make_pair("unseen", &set->unseen)}) {
     for (auto r : *rows) names[static_cast<std::size_t>(r)] = name;
   }
   return names;
@@ -141,6 +143,10 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
     if (args.split == "all" || splits[static_cast<std::size_t>(r)] == args.split) rows.push_back(r);
   }
   const auto catalogue = static_cast<std::int64_t>(rows.size());
+  if (catalogue == 0) {
+    spdlog::warn("[predict] no object of {} is in the {} split: the output has no rows",
+                 data_path.string(), args.split);
+  }
   const auto keep = dist::shard_range(catalogue, sharding.shard);
   rows = std::vector<std::int64_t>(rows.begin() + keep.begin, rows.begin() + keep.end);
 
@@ -151,6 +157,10 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   info.class_names = survey.class_names;
   for (auto m : classifier->modalities()) info.modalities.push_back(model::modality_name(m));
   info.temperature = calibrated_temperature(c);
+  if (c.manifest.open_set) {
+    info.unknown_score_method = eval::unknown_score_name(c.manifest.open_set->score);
+    info.unknown_threshold = c.manifest.open_set->threshold;
+  }
   info.shard_index = sharding.shard.index;
   info.shard_count = sharding.shard.count;
   info.catalogue_objects = catalogue;
@@ -161,15 +171,16 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
                c.config.finetune.mode, c.dir.string());
   if (!c.manifest.calibration) {
     spdlog::warn(
-        "[predict] {} has no calibration: its fine-tuning did not finish (resume it to "
-        "calibrate), had no labelled val objects, or predates astrom3's calibration; the "
-        "probabilities are the raw softmax",
+        "[predict] {} has no calibration and no unknown-class detector: its fine-tuning did "
+        "not finish (resume it to calibrate), had fewer than 20 labelled val objects the "
+        "classifier reads, or predates astrom3's calibration; the probabilities are the raw "
+        "softmax",
         c.dir.string());
   }
 
   eval::PredictionWriter writer(sharding.out, info);
   const int threads = worker_threads(c.config.runtime.threads);
-  std::int64_t objects = 0, unusable = 0;
+  std::int64_t objects = 0, unusable = 0, unknown = 0;
   std::vector<std::int64_t> per_class(info.class_names.size(), 0);
   for (std::size_t b = 0; b < rows.size(); b += static_cast<std::size_t>(args.block)) {
     if (train::stop_requested()) {
@@ -184,7 +195,12 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
     auto store = std::make_shared<const data::SampleStore>(
         c.data.survey, std::move(block), c.data.normalization, c.config.data, threads);
     const auto p = eval::predict_classes(*classifier, store, loader, device, {}, info.temperature);
-    writer.append(p, block_splits);
+    torch::Tensor scores;
+    if (c.manifest.open_set && !p.ids.empty()) {
+      scores = eval::unknown_scores(*c.manifest.open_set, p.logits);
+      unknown += scores.gt(info.unknown_threshold).logical_and(p.usable).sum().item<std::int64_t>();
+    }
+    writer.append(p, block_splits, scores);
     objects += static_cast<std::int64_t>(p.ids.size());
     if (p.ids.empty()) continue;
     unusable += p.usable.logical_not().sum().item<std::int64_t>();
@@ -201,15 +217,19 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
           (counts.empty() ? "" : ", ") + info.class_names[k] + " " + std::to_string(per_class[k]);
     }
   }
-  spdlog::info("[predict] wrote {}: {} objects{}, temperature {:.3f}; predicted {}{}",
-               sharding.out.string(), objects,
-               sharding.shard.count > 1 ? " (shard " + std::to_string(sharding.shard.index) +
-                                              " of " + std::to_string(sharding.shard.count) + ")"
-                                        : std::string(),
-               info.temperature, counts.empty() ? "nothing" : counts,
-               unusable > 0 ? "; " + std::to_string(unusable) +
-                                  " without the classifier's modalities (reason given)"
-                            : std::string());
+  spdlog::info(
+      "[predict] wrote {}: {} objects{}, temperature {:.3f}; predicted {}{}{}",
+      sharding.out.string(), objects,
+      sharding.shard.count > 1 ? " (shard " + std::to_string(sharding.shard.index) + " of " +
+                                     std::to_string(sharding.shard.count) + ")"
+                               : std::string(),
+      info.temperature, counts.empty() ? "nothing" : counts,
+      unusable > 0
+          ? "; " + std::to_string(unusable) + " without the classifier's modalities (reason given)"
+          : std::string(),
+      c.manifest.open_set ? fmt::format("; {} flagged unknown ({} score above {:.4g})", unknown,
+                                        info.unknown_score_method, info.unknown_threshold)
+                          : std::string("; no unknown-class detector"));
   return kExitSuccess;
 }
 

@@ -24,6 +24,10 @@ CLI::App* add_synth_command(CLI::App& app, SynthArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--unlabeled", args.unlabeled, "extra unlabelled objects (synth.unlabeled)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--unseen", args.unseen,
+                  "extra objects of classes outside the 10 (DCEP, T2CEP, LSP, YSO), held out "
+                  "for open-set evaluation (synth.unseen)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", args.seed, "random seed (synth.seed)");
   add_config_flags(*cmd, args.config);
   return cmd;
@@ -33,6 +37,7 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
   std::vector<std::pair<std::string, nlohmann::json>> typed;
   if (args.objects) typed.emplace_back("synth.objects", *args.objects);
   if (args.unlabeled) typed.emplace_back("synth.unlabeled", *args.unlabeled);
+  if (args.unseen) typed.emplace_back("synth.unseen", *args.unseen);
   if (args.seed) typed.emplace_back("synth.seed", *args.seed);
   const auto config = resolve_config(args.config, global, typed);
   if (args.config.dump_config) {
@@ -50,8 +55,9 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
 
   const int threads = worker_threads(config.runtime.threads);
   const auto t0 = std::chrono::steady_clock::now();
-  spdlog::info("[synth] generating {} labelled + {} unlabelled objects (seed {})",
-               config.synth.objects, config.synth.unlabeled, config.synth.seed);
+  spdlog::info("[synth] generating {} labelled + {} unlabelled + {} unseen-class objects (seed {})",
+               config.synth.objects, config.synth.unlabeled, config.synth.unseen,
+               config.synth.seed);
   std::vector<synth::PlantedTruth> truth;
   data::Survey survey = synth::generate_survey(config.synth, threads, &truth);
   survey.provenance["config"] = config::to_json(config).dump();
@@ -61,14 +67,16 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
                  survey.split_sets.size());
     if (config.synth.plants_cases()) {
       const auto path = synth::truth_path_for(args.out);
-      synth::write_truth_csv(path, survey.ids, survey.labels, truth, survey.class_names);
+      synth::write_truth_csv(path, survey.ids, survey.labels, truth, synth::star_class_names());
       std::int64_t mislabelled = 0, oddballs = 0;
       for (const auto& t : truth) {
         mislabelled += t.mislabelled;
         oddballs += t.oddball;
       }
-      spdlog::info("[synth] planted {} mislabels and {} {} oddballs; truth in {}", mislabelled,
-                   oddballs, config.synth.oddball_class, path.string());
+      spdlog::info(
+          "[synth] planted {} mislabels, {} {} oddballs and {} unseen-class objects; "
+          "truth in {}",
+          mislabelled, oddballs, config.synth.oddball_class, config.synth.unseen, path.string());
     }
   }
   if (!args.raw_layout.empty()) {

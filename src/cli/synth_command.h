@@ -16,6 +16,7 @@ struct SynthArgs {
   std::string raw_layout;  // also write the survey in the published AstroM3 raw layout here
   std::optional<std::int64_t> objects;
   std::optional<std::int64_t> unlabeled;
+  std::optional<std::int64_t> unseen;
   std::optional<std::uint64_t> seed;
   ConfigFlags config;
 };

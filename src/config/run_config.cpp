@@ -61,6 +61,10 @@ void visit(V& v, SynthOptions& o) {
   v.field("oddball_class", o.oddball_class,
           one_of({"DSCT", "EA", "EB", "EW", "HADS", "M", "ROT", "RRAB", "RRC", "SR"}));
   v.field("carbon_mira_fraction", o.carbon_mira_fraction, real_in(0.0, 1.0));
+  v.field("unseen", o.unseen, non_negative_int());
+  v.field(
+      "unseen_class_weights", o.unseen_class_weights,
+      std::vector<std::string>(synth::kUnseenClassNames.begin(), synth::kUnseenClassNames.end()));
 }
 
 }  // namespace astrom3::synth
@@ -125,6 +129,7 @@ void visit(V& v, ClassifierOptions& o) {
   v.field("freeze_encoders", o.freeze_encoders);
   v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
   v.field("normalization", o.normalization, one_of({"init", "split"}));
+  v.field("unknown_score", o.unknown_score, one_of({"mahalanobis", "energy", "max_softmax"}));
 }
 
 }  // namespace astrom3::model

@@ -30,6 +30,8 @@ void write_splits(const h5::Location& root, const Survey& s) {
     g.write("val", set.val);
     g.write("test", set.test);
     g.write("unlabeled", set.unlabeled);
+    // Optional (format version 1 readers before it ignore it): written only when used.
+    if (!set.unseen.empty()) g.write("unseen", set.unseen);
     auto norm = g.create_group("normalization");
     norm.set_attr("columns", json_names(columns));
     norm.write("mean", set.normalization.mean, {set.normalization.mean.size()});
@@ -234,6 +236,7 @@ Survey read_survey(const std::filesystem::path& path) {
       set.val = g.read_i64("val", nullptr);
       set.test = g.read_i64("test", nullptr);
       set.unlabeled = g.read_i64("unlabeled", nullptr);
+      if (g.has("unseen")) set.unseen = g.read_i64("unseen", nullptr);
       auto norm = g.open_group("normalization");
       expect_columns(norm, "columns", normalization_columns());
       set.normalization.mean = norm.read_f64("mean", &d);

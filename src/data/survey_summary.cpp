@@ -137,7 +137,8 @@ Json summarize_survey(const Survey& s, const SummaryOptions& options) {
                    {{"train", set.train.size()},
                     {"val", set.val.size()},
                     {"test", set.test.size()},
-                    {"unlabeled", set.unlabeled.size()}}},
+                    {"unlabeled", set.unlabeled.size()},
+                    {"unseen", set.unseen.size()}}},
                   {"normalization", norm}};
   }
   out["split_sets"] = sets;
@@ -195,7 +196,10 @@ std::string format_summary(const Json& j) {
     o << "  " << std::left << std::setw(10) << name << std::right << std::setw(7)
       << sz["train"].get<std::int64_t>() << std::setw(7) << sz["val"].get<std::int64_t>()
       << std::setw(7) << sz["test"].get<std::int64_t>() << std::setw(7)
-      << sz["unlabeled"].get<std::int64_t>() << "   train per class:";
+      << sz["unlabeled"].get<std::int64_t>();
+    if (sz["unseen"].get<std::int64_t>() > 0)
+      o << " +" << sz["unseen"].get<std::int64_t>() << " unseen";
+    o << "   train per class:";
     for (const auto& [k, v] : set["train"].items()) o << " " << k << "=" << v.get<std::int64_t>();
     o << "\n";
   }

@@ -143,6 +143,12 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
     check_rows(c, g, "val", set.val, n, seen);
     check_rows(c, g, "test", set.test, n, seen);
     check_rows(c, g, "unlabeled", set.unlabeled, n, seen);
+    check_rows(c, g, "unseen", set.unseen, n, seen);
+    for (auto r : set.unseen) {
+      if (r >= 0 && r < n && s.labels[r] >= 0 && !c.full()) {
+        c.add(g, r, "unseen", "an unseen-class object has a label of the vocabulary");
+      }
+    }
     for (const auto* rows : {&set.train, &set.val, &set.test}) {
       for (auto r : *rows) {
         if (r >= 0 && r < n && s.labels[r] < 0 && !c.full()) {

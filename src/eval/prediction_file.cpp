@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFormat = "astrom3-predictions";
+constexpr std::int64_t kFormatVersion = 2;  // 2: unknown-class columns
 
 // The columns of every row, accumulated for HDF5 (written at commit) and for merging.
 struct Columns {
@@ -29,10 +32,13 @@ struct Columns {
   std::vector<std::uint8_t> usable;
   std::vector<std::vector<std::uint8_t>> used;            // per classifier modality
   std::vector<float> probability, margin, probabilities;  // probabilities: [N, C] row-major
+  std::vector<double> unknown_score;                      // NaN: none
+  std::vector<std::uint8_t> unknown;
 };
 
 std::string csv_header(const PredictionFileInfo& info) {
-  std::string h = "id,split,label,usable,reason,modalities,predicted,probability,margin";
+  std::string h =
+      "id,split,label,usable,reason,modalities,predicted,probability,margin,unknown_score,unknown";
   for (const auto& c : info.class_names) h += ",p_" + ingest::csv_field(c);
   return h + "\n";
 }
@@ -66,7 +72,8 @@ PredictionWriter::PredictionWriter(const fs::path& path, const PredictionFileInf
 
 PredictionWriter::~PredictionWriter() = default;
 
-void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::string>& split) {
+void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::string>& split,
+                              const torch::Tensor& unknown_scores) {
   auto& s = *state_;
   const auto n = static_cast<std::int64_t>(p.ids.size());
   if (static_cast<std::int64_t>(split.size()) != n) {
@@ -88,6 +95,12 @@ void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::
   const auto usable = p.usable.to(torch::kBool).contiguous();
   const auto present = p.present.to(torch::kBool).contiguous();
   const float* pr = probs.data_ptr<float>();
+  const bool detector = !s.info.unknown_score_method.empty();
+  if (detector && (!unknown_scores.defined() || unknown_scores.numel() != n)) {
+    throw Error("predictions: the unknown-class scores do not match the objects");
+  }
+  const auto unknown =
+      detector ? unknown_scores.to(torch::kCPU, torch::kFloat64).contiguous() : torch::Tensor();
   std::string none;  // "no photometry" / "no photometry, spectra or metadata"
   for (std::size_t m = 0; m < s.modalities.size(); ++m) {
     none += (m == 0 ? "no " : m + 1 == s.modalities.size() ? " or " : ", ");
@@ -113,6 +126,10 @@ void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::
     col.probability.push_back(best);
     col.margin.push_back(ok ? best - second : 0.0f);
     col.probabilities.insert(col.probabilities.end(), pr + i * classes, pr + (i + 1) * classes);
+    const double score =
+        ok && detector ? unknown.data_ptr<double>()[i] : std::numeric_limits<double>::quiet_NaN();
+    col.unknown_score.push_back(score);
+    col.unknown.push_back(score > s.info.unknown_threshold ? 1 : 0);  // false for NaN
   }
   s.rows += n;
 }
@@ -137,11 +154,14 @@ void write_csv(const fs::path& path, const PredictionFileInfo& info, const Colum
     if (ok) {
       line += ingest::csv_field(info.class_names[c.predicted[i]]) +
               fmt::format(",{:.6g},{:.6g}", c.probability[i], c.margin[i]);
+      line += std::isnan(c.unknown_score[i])
+                  ? std::string(",,")
+                  : fmt::format(",{:.6g},{}", c.unknown_score[i], int{c.unknown[i]});
       for (std::size_t k = 0; k < classes; ++k) {
         line += fmt::format(",{:.6g}", c.probabilities[i * classes + k]);
       }
     } else {
-      line += ",," + std::string(classes, ',');
+      line += ",,,," + std::string(classes, ',');
     }
     f << line << "\n";
   }
@@ -153,13 +173,15 @@ void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Colu
   std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
   auto f = data::h5::Location::create_file(path.string());
   f.set_attr("format", kFormat);
-  f.set_attr("format_version", std::int64_t{1});
+  f.set_attr("format_version", kFormatVersion);
   f.set_attr("checkpoint", info.checkpoint);
   f.set_attr("data", info.data);
   f.set_attr("split_set", info.split_set);
   f.set_attr("class_names", nlohmann::json(info.class_names).dump());
   f.set_attr("modalities", nlohmann::json(info.modalities).dump());
   f.set_attr("temperature", info.temperature);
+  f.set_attr("unknown_score_method", info.unknown_score_method);
+  f.set_attr("unknown_threshold", info.unknown_threshold);
   f.set_attr("shard_index", std::int64_t{info.shard_index});
   f.set_attr("shard_count", std::int64_t{info.shard_count});
   f.set_attr("catalogue_objects", info.catalogue_objects);
@@ -173,6 +195,8 @@ void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Colu
   f.write("predicted", c.predicted);
   f.write("probability", c.probability, {n});
   f.write("margin", c.margin, {n});
+  f.write("unknown_score", c.unknown_score, {n});
+  f.write("unknown", c.unknown);
   f.create_f32("probabilities", n, classes);
   if (n > 0) f.write_f32_rows("probabilities", 0, c.probabilities.data(), n, classes);
   auto used = f.create_group("modalities_used");
@@ -212,6 +236,11 @@ Shard read_hdf5_shard(const fs::path& path) {
   if (!f.has_attr("format") || f.attr_string("format") != kFormat) {
     throw DataError(f.where() + ": not an astrom3 predictions file (made by `astrom3 predict`)");
   }
+  if (f.attr_int("format_version") != kFormatVersion) {
+    throw DataError(f.where() + ": predictions format version " +
+                    std::to_string(f.attr_int("format_version")) + "; this astrom3 merges " +
+                    std::to_string(kFormatVersion) + " (rerun predict --shard)");
+  }
   auto& i = s.info;
   i.checkpoint = f.attr_string("checkpoint");
   i.data = f.attr_string("data");
@@ -225,6 +254,8 @@ Shard read_hdf5_shard(const fs::path& path) {
     throw DataError(f.where() + ": attribute class_names or modalities is not a JSON list");
   }
   i.temperature = f.attr_double("temperature");
+  i.unknown_score_method = f.attr_string("unknown_score_method");
+  i.unknown_threshold = f.attr_double("unknown_threshold");
   i.shard_index = static_cast<int>(f.attr_int("shard_index"));
   i.shard_count = static_cast<int>(f.attr_int("shard_count"));
   i.catalogue_objects = f.attr_int("catalogue_objects");
@@ -238,6 +269,8 @@ Shard read_hdf5_shard(const fs::path& path) {
   c.usable = f.read_u8("usable", &dims);
   c.probability = f.read_f32("probability", &dims);
   c.margin = f.read_f32("margin", &dims);
+  c.unknown_score = f.read_f64("unknown_score", &dims);
+  c.unknown = f.read_u8("unknown", &dims);
   c.probabilities = f.read_f32("probabilities", &dims);
   const auto used = f.open_group("modalities_used");
   for (const auto& m : i.modalities) c.used.push_back(used.read_u8(m, &dims));
@@ -271,6 +304,12 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
       if (a.class_names != b.class_names) differs(path, first, "class_names");
       if (a.modalities != b.modalities) differs(path, first, "modalities");
       if (a.temperature != b.temperature) differs(path, first, "temperature");
+      const bool same_threshold =
+          a.unknown_threshold == b.unknown_threshold ||
+          (std::isnan(a.unknown_threshold) && std::isnan(b.unknown_threshold));
+      if (a.unknown_score_method != b.unknown_score_method || !same_threshold) {
+        differs(path, first, "the unknown-class detector");
+      }
       if (a.shard_count != b.shard_count) differs(path, first, "shard_count");
       if (a.catalogue_objects != b.catalogue_objects) differs(path, first, "catalogue_objects");
     }
@@ -301,6 +340,8 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
     append(all.probability, c.probability);
     append(all.margin, c.margin);
     append(all.probabilities, c.probabilities);
+    append(all.unknown_score, c.unknown_score);
+    append(all.unknown, c.unknown);
     for (std::size_t m = 0; m < all.used.size(); ++m) append(all.used[m], c.used[m]);
   }
   const auto rows = static_cast<std::int64_t>(all.ids.size());

@@ -172,6 +172,7 @@ RawLayoutSummary write_astrom3_layout(const data::Survey& s, const fs::path& req
     write_text(d / "val.csv", split_csv(s, set.val, true));
     write_text(d / "test.csv", split_csv(s, set.test, true));
     if (!set.unlabeled.empty()) write_text(d / "unlabeled.csv", split_csv(s, set.unlabeled, false));
+    if (!set.unseen.empty()) write_text(d / "unseen.csv", split_csv(s, set.unseen, false));
     SplitInfo info;
     info.classes = s.class_names;
     info.meta_cols.assign(data::kMetaCols.begin(), data::kMetaCols.end());

@@ -39,7 +39,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kParts[] = {"train", "val", "test", "unlabeled"};
+// Parts 3 and 4 are astrom3 extensions without a class (target empty), each optional.
+constexpr const char* kParts[] = {"train", "val", "test", "unlabeled", "unseen"};
+constexpr int kNumParts = 5;
 
 // One object as its split CSV rows describe it (first row seen wins; later rows must agree).
 struct Listed {
@@ -53,7 +55,7 @@ struct SplitDir {
   std::string subset;
   int seed = 0;
   fs::path dir;
-  std::vector<std::string> ids[4];  // train, val, test, unlabeled
+  std::vector<std::string> ids[kNumParts];  // train, val, test, unlabeled, unseen
   bool has_info = false;
   SplitInfo info;
 };
@@ -98,10 +100,10 @@ class SplitReader {
 
   void read(SplitDir& d) {
     std::unordered_map<std::string, std::string> in_set;  // id -> where, within this set
-    for (int part = 0; part < 4; ++part) {
+    for (int part = 0; part < kNumParts; ++part) {
       const fs::path path = d.dir / (std::string(kParts[part]) + ".csv");
       if (!fs::exists(path)) {
-        if (part == 3) continue;
+        if (part >= 3) continue;
         throw DataError(path.string() +
                         ": missing (every split directory needs train.csv, "
                         "val.csv and test.csv)");
@@ -124,7 +126,7 @@ class SplitReader {
                           ")");
         }
         d.ids[part].push_back(row[id]);
-        const std::string row_target = part == 3 ? "" : row[target];
+        const std::string row_target = part >= 3 ? "" : row[target];
         const std::string no_target =
             part < 3 && row_target.empty() ? t.where(r) + ": empty target in a labelled split" : "";
         auto known = index_.find(row[id]);
@@ -395,8 +397,8 @@ ImportResult import_astrom3_dataset(const AstroM3ImportOptions& options) {
   bool full_dataset = false;
   bool synthetic = false;
   for (const auto& d : dirs) {
-    data::SplitSet set =
-        make_split_set(survey, row_of, d.subset, d.seed, d.ids[0], d.ids[1], d.ids[2], d.ids[3]);
+    data::SplitSet set = make_split_set(survey, row_of, d.subset, d.seed, d.ids[0], d.ids[1],
+                                        d.ids[2], d.ids[3], d.ids[4]);
     const std::string name = data::split_set_name(d.subset, d.seed);
     if (d.has_info) {
       synthetic = synthetic || !d.info.generator.empty();

@@ -56,13 +56,11 @@ data::Survey assemble_survey(std::vector<ImportedObject>& objects,
   return builder.finish();
 }
 
-data::SplitSet make_split_set(const data::Survey& survey,
-                              const std::unordered_map<std::string, std::int64_t>& row_of,
-                              const std::string& subset, int seed,
-                              const std::vector<std::string>& train,
-                              const std::vector<std::string>& val,
-                              const std::vector<std::string>& test,
-                              const std::vector<std::string>& unlabeled) {
+data::SplitSet make_split_set(
+    const data::Survey& survey, const std::unordered_map<std::string, std::int64_t>& row_of,
+    const std::string& subset, int seed, const std::vector<std::string>& train,
+    const std::vector<std::string>& val, const std::vector<std::string>& test,
+    const std::vector<std::string>& unlabeled, const std::vector<std::string>& unseen) {
   auto rows = [&](const std::vector<std::string>& ids) {
     std::vector<std::int64_t> out;
     for (const auto& id : ids) {
@@ -79,6 +77,7 @@ data::SplitSet make_split_set(const data::Survey& survey,
   set.val = rows(val);
   set.test = rows(test);
   set.unlabeled = rows(unlabeled);
+  set.unseen = rows(unseen);
   set.normalization = data::fit_split_normalization(survey, set);
   return set;
 }

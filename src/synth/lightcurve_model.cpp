@@ -7,7 +7,7 @@ namespace astrom3::synth {
 namespace {
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
-enum ClassIndex { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR };
+using namespace star_class;
 
 double frac(double x) {
   return x - std::floor(x);
@@ -30,6 +30,12 @@ double sawtooth(double phase, double rise) {
   }
   const double x = (phase - rise) / (1.0 - rise);
   return std::pow(x, 0.8);
+}
+
+// A deterministic pseudo-random number in [0, 1) for integer n and a star's shape parameter:
+// the light-curve model is a function of time, so aperiodic events are drawn from a hash.
+double hash01(double n, double salt) {
+  return frac(std::sin(n * 12.9898 + salt * 78.233) * 43758.5453);
 }
 
 }  // namespace
@@ -79,6 +85,31 @@ double model_delta_mag(const Star& s, double t, double phase) {
       const double scale = 1.0 + 0.1 * std::sin(cycle * 2.3 + 6.0 * q[0]);
       const double x = kTwoPi * phase;
       return 0.5 * A * scale * -std::cos(x + 0.35 * std::sin(x));
+    }
+    case DCEP: {  // sawtooth with a Hertzsprung bump on the descending branch
+      const double bump =
+          0.12 * q[1] * std::exp(-0.5 * std::pow((phase - 0.35 - 0.2 * q[2]) / 0.05, 2));
+      return A * (sawtooth(phase, 0.25 + 0.1 * q[0]) - bump);
+    }
+    case T2CEP: {  // sawtooth; W Vir stars alternate deep and shallow minima (RV Tau-like)
+      const double cycle = std::floor(t / s.period_days);
+      const double alternate = q[1] < 0.4 ? (std::fmod(cycle, 2.0) < 1.0 ? 1.0 : 0.75) : 1.0;
+      return A * alternate * sawtooth(phase, 0.18 + 0.12 * q[0]);
+    }
+    case LSP: {  // the long secondary period plus the short (period / 6-10) pulsation
+      const double p2 = s.period_days / (6.0 + 4.0 * q[0]);
+      return 0.5 * A * std::sin(kTwoPi * phase) + 0.15 * A * std::sin(kTwoPi * t / p2 + 6.0 * q[1]);
+    }
+    case YSO: {  // spot modulation plus aperiodic dust dips (each window of `tau` days may hold
+                 // one)
+      const double spots = 0.1 * A * std::sin(kTwoPi * phase);
+      const double tau = 5.0 + 20.0 * q[0];
+      const double window = std::floor(t / tau);
+      if (hash01(window, q[1]) > 0.35 + 0.3 * q[2]) return spots;
+      const double centre = (window + 0.2 + 0.6 * hash01(window + 0.5, q[3])) * tau;
+      const double width = 0.5 + 2.0 * hash01(window + 0.25, q[4]);
+      const double depth = A * (0.3 + 0.7 * hash01(window + 0.75, q[5]));
+      return spots + depth * std::exp(-0.5 * std::pow((t - centre) / width, 2));
     }
     case SR:
     default: {  // semi-regular: two modes, amplitude modulation

@@ -6,7 +6,7 @@
 namespace astrom3::synth {
 namespace {
 
-enum ClassIndex { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR };
+using namespace star_class;
 constexpr double kC = 299792.458;  // km/s
 
 double planck(double lambda_angstrom, double teff) {
@@ -65,6 +65,11 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
     emission.push_back({4102.9, rng.uniform(0.5, 3.0), 3.0});
     emission.push_back({4341.7, rng.uniform(0.3, 2.0), 3.0});
     emission.push_back({6564.6, rng.uniform(0.2, 1.0), 3.0});
+  } else if (s.label == YSO) {  // accretion: strong Balmer and Ca II emission
+    emission.push_back({6564.6, rng.uniform(1.0, 4.0), 3.0});
+    emission.push_back({4862.7, rng.uniform(0.3, 1.5), 2.5});
+    emission.push_back({3934.8, rng.uniform(0.3, 1.2), 1.5});
+    emission.push_back({8544.0, rng.uniform(0.1, 0.5), 2.0});
   } else if (s.label == ROT && !s.giant) {
     emission.push_back({3934.8, rng.uniform(0.1, 0.6), 1.5});
     emission.push_back({6564.6, rng.uniform(0.0, 0.3), 2.0});

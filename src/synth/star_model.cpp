@@ -8,7 +8,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-enum ClassIndex { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR };
+using namespace star_class;
 
 double interp(const double* xs, const double* ys, int n, double x) {
   if (x <= xs[0]) return ys[0];
@@ -46,6 +46,12 @@ double log_uniform(Rng& rng, double lo, double hi) {
 }
 
 }  // namespace
+
+std::vector<std::string> star_class_names() {
+  std::vector<std::string> names(data::kClassNames.begin(), data::kClassNames.end());
+  names.insert(names.end(), kUnseenClassNames.begin(), kUnseenClassNames.end());
+  return names;
+}
 
 double main_sequence_abs_mag(double teff) {
   return interp(kTeff, kMsMv, kT, teff);
@@ -124,6 +130,38 @@ Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
       s.metallicity = rng.normal(-1.5, 0.4);
       s.population = rng.bernoulli(0.7) ? Population::kHalo : Population::kThinDisk;
       break;
+    // Unseen classes (kUnseenClassNames): never labelled, planted for open-set evaluation.
+    case DCEP:  // classical Cepheid: young F-G supergiant on the period-luminosity relation
+      s.period_days = bounded_lognormal(rng, 6.0, 0.6, 1.5, 60.0);
+      s.amplitude_mag = rng.uniform(0.3, 1.1);
+      s.teff = 6300.0 - 500.0 * std::log10(s.period_days) + rng.normal(0, 150);
+      s.abs_mag_v = -2.43 * (std::log10(s.period_days) - 1.0) - 4.05 + rng.normal(0, 0.2);
+      s.giant = true;
+      break;
+    case T2CEP:  // type II Cepheid (BL Her, W Vir): old, metal-poor, fainter than a DCEP
+      s.period_days = bounded_lognormal(rng, 5.0, 0.7, 1.0, 40.0);
+      s.amplitude_mag = rng.uniform(0.3, 0.9);
+      s.teff = rng.uniform(5200, 6500);
+      s.abs_mag_v = -0.9 - 1.6 * std::log10(s.period_days) + rng.normal(0, 0.25);
+      s.metallicity = rng.normal(-1.4, 0.4);
+      s.population = rng.bernoulli(0.8) ? Population::kHalo : Population::kThinDisk;
+      s.giant = true;
+      break;
+    case LSP:  // red giant with a long secondary period (years) on top of a short pulsation
+      s.period_days = bounded_lognormal(rng, 600, 0.3, 300, 1500);
+      s.amplitude_mag = rng.uniform(0.1, 0.6);
+      s.teff = rng.uniform(3300, 4100);
+      s.abs_mag_v = rng.uniform(-1.5, 0.5);
+      s.giant = true;
+      s.dust = rng.uniform(0.0, 0.4);
+      break;
+    case YSO:  // T Tauri star: spotted, dipping, above the main sequence, dusty disc
+      s.period_days = bounded_lognormal(rng, 4.0, 0.5, 1.0, 15.0);
+      s.amplitude_mag = rng.uniform(0.3, 1.5);
+      s.teff = rng.uniform(3500, 5200);
+      s.abs_mag_v = main_sequence_abs_mag(s.teff) - rng.uniform(1.0, 2.5);
+      s.dust = rng.uniform(1.0, 2.5);
+      break;
     case SR:
     default:
       s.period_days = bounded_lognormal(rng, 60, 0.7, 20, 400);
@@ -134,7 +172,7 @@ Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
       s.dust = rng.uniform(0.0, 0.8);
       break;
   }
-  if (s.population == Population::kThinDisk && label != RRAB && label != RRC) {
+  if (s.population == Population::kThinDisk && label != RRAB && label != RRC && label != T2CEP) {
     s.metallicity = rng.normal(-0.1, 0.25);
   }
 
@@ -142,7 +180,9 @@ Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
   s.apparent_v = 9.0 + 6.5 * std::pow(rng.uniform(), 0.6);
   s.l_deg = rng.uniform(0.0, 360.0);
   const bool halo = s.population == Population::kHalo;
-  const double z_scale = halo ? 0.0 : rng.normal(0.0, s.giant ? 400.0 : 250.0);  // pc
+  // Young stars (Cepheids, YSOs) stay close to the galactic plane.
+  const bool young = label == DCEP || label == YSO;
+  const double z_scale = halo ? 0.0 : rng.normal(0.0, young ? 70.0 : s.giant ? 400.0 : 250.0);
   const double halo_b = std::asin(rng.uniform(-1.0, 1.0)) * 180.0 / kPi;
   // Distance from the distance modulus, with extinction growing along the line of sight.
   double distance = 1000.0;
@@ -150,6 +190,10 @@ Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
     const double b_rad = halo ? halo_b * kPi / 180.0 : std::atan2(z_scale, distance);
     const double dust_path = std::min(distance, 150.0 / std::max(0.05, std::fabs(std::sin(b_rad))));
     s.extinction_v = std::min(3.0, 0.8 * dust_path / 1000.0);
+    distance = std::pow(10.0, (s.apparent_v - s.abs_mag_v - s.extinction_v + 5.0) / 5.0);
+  }
+  if (label == YSO) {  // the star-forming cloud's own dust
+    s.extinction_v = std::min(5.0, s.extinction_v + rng.uniform(0.5, 2.5));
     distance = std::pow(10.0, (s.apparent_v - s.abs_mag_v - s.extinction_v + 5.0) / 5.0);
   }
   s.distance_pc = distance;
@@ -254,7 +298,11 @@ std::array<double, data::kNumPhotoCols> catalogue_features(const Star& s, double
       lksl = rng.uniform(0.3, 1.0);
       break;
     case ROT:
+    case YSO:
       lksl = rng.uniform(0.2, 0.9);
+      break;
+    case LSP:
+      lksl = rng.uniform(0.2, 0.7);
       break;
     case M:
       lksl = rng.uniform(0.05, 0.3);
@@ -263,8 +311,9 @@ std::array<double, data::kNumPhotoCols> catalogue_features(const Star& s, double
       lksl = 0.03 + 0.5 * noise_to_signal + std::fabs(rng.normal(0.0, 0.05));
       break;
   }
-  static constexpr double kRfrMean[10] = {0.80, 0.85, 0.80, 0.95, 0.85,
-                                          0.92, 0.70, 0.95, 0.85, 0.65};
+  // The classifier score of the known class nearest in look (unseen classes: a lower one).
+  static constexpr double kRfrMean[data::kNumClasses + kNumUnseenClasses] = {
+      0.80, 0.85, 0.80, 0.95, 0.85, 0.92, 0.70, 0.95, 0.85, 0.65, 0.60, 0.55, 0.55, 0.50};
   const double rfr = clamp(rng.normal(kRfrMean[s.label], 0.08), 0.3, 1.0);
   return {amplitude, period, clamp(lksl, 0.0, 1.0), rfr};
 }

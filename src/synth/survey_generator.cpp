@@ -9,6 +9,7 @@
 #include "astrom3/common/parallel.h"
 #include "astrom3/common/rng.h"
 #include "astrom3/common/version.h"
+#include "astrom3/data/normalization.h"
 #include "astrom3/data/schema.h"
 #include "astrom3/data/splits.h"
 #include "astrom3/synth/lightcurve_model.h"
@@ -17,30 +18,54 @@
 
 namespace astrom3::synth {
 
-std::vector<std::int64_t> class_counts(const SynthOptions& options, std::int64_t total) {
-  std::vector<double> w(data::kNumClasses);
-  for (int k = 0; k < data::kNumClasses; ++k) {
-    if (options.class_weights.empty()) {
-      w[k] = data::kPaperClassTotals[k];
-    } else {
-      auto it = options.class_weights.find(data::kClassNames[k]);
-      w[k] = it == options.class_weights.end() ? 0.0 : it->second;
-    }
-  }
+namespace {
+
+// Largest-remainder rounding of `total * weight / sum(weights)`; ties go to the lower index.
+std::vector<std::int64_t> apportion(const std::vector<double>& w, std::int64_t total,
+                                    const char* key) {
   const double sum = std::accumulate(w.begin(), w.end(), 0.0);
-  if (!(sum > 0.0)) throw ConfigError("synth.class_weights: at least one weight must be > 0");
-  std::vector<std::int64_t> counts(data::kNumClasses);
+  if (!(sum > 0.0)) throw ConfigError(std::string(key) + ": at least one weight must be > 0");
+  std::vector<std::int64_t> counts(w.size());
   std::vector<std::pair<double, int>> remainders;
   std::int64_t assigned = 0;
-  for (int k = 0; k < data::kNumClasses; ++k) {
+  for (std::size_t k = 0; k < w.size(); ++k) {
     const double exact = total * w[k] / sum;
     counts[k] = static_cast<std::int64_t>(std::floor(exact));
     assigned += counts[k];
-    remainders.push_back({exact - counts[k], -k});
+    remainders.push_back({exact - counts[k], -static_cast<int>(k)});
   }
   std::sort(remainders.rbegin(), remainders.rend());
   for (std::int64_t i = 0; i < total - assigned; ++i) counts[-remainders[i].second] += 1;
   return counts;
+}
+
+// Weights by name; `defaults` when `named` is empty, else 0 for the names it lacks.
+std::vector<double> weights_of(const std::map<std::string, double>& named,
+                               const std::vector<std::string>& names,
+                               const std::vector<double>& defaults) {
+  if (named.empty()) return defaults;
+  std::vector<double> w;
+  for (const auto& name : names) {
+    const auto it = named.find(name);
+    w.push_back(it == named.end() ? 0.0 : it->second);
+  }
+  return w;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> class_counts(const SynthOptions& options, std::int64_t total) {
+  return apportion(
+      weights_of(options.class_weights, {data::kClassNames.begin(), data::kClassNames.end()},
+                 {data::kPaperClassTotals.begin(), data::kPaperClassTotals.end()}),
+      total, "synth.class_weights");
+}
+
+std::vector<std::int64_t> unseen_class_counts(const SynthOptions& options, std::int64_t total) {
+  return apportion(
+      weights_of(options.unseen_class_weights, {kUnseenClassNames.begin(), kUnseenClassNames.end()},
+                 std::vector<double>(kNumUnseenClasses, 1.0)),
+      total, "synth.unseen_class_weights");
 }
 
 namespace {
@@ -91,7 +116,9 @@ data::Survey generate_survey(const SynthOptions& options, int threads,
   if (data::class_index(options.oddball_class) < 0) {
     throw ConfigError("synth.oddball_class: '" + options.oddball_class + "' is not a class");
   }
-  const std::int64_t total = options.objects + options.unlabeled;
+  if (options.unseen < 0) throw ConfigError("synth.unseen must be non-negative");
+  const std::int64_t known = options.objects + options.unlabeled;
+  const std::int64_t total = known + options.unseen;
   // Labels: exact class counts, in an order shuffled by the seed. Unlabelled objects draw
   // their hidden class from the same mix.
   std::vector<int> labels;
@@ -104,12 +131,21 @@ data::Survey generate_survey(const SynthOptions& options, int threads,
   std::vector<int> unlabelled_part(labels.begin() + options.objects, labels.end());
   order_rng.shuffle(labelled_part);
   order_rng.shuffle(unlabelled_part);
+  // Unseen objects come last, so that adding them changes no other object.
+  std::vector<int> unseen_part;
+  const auto unseen = unseen_class_counts(options, options.unseen);
+  for (int k = 0; k < kNumUnseenClasses; ++k) {
+    unseen_part.insert(unseen_part.end(), unseen[k], data::kNumClasses + k);
+  }
+  Rng(derive_seed(options.seed, {0x0053E7})).shuffle(unseen_part);
 
   std::vector<data::SurveyBuilder::Object> objects(static_cast<std::size_t>(total));
   std::vector<PlantedTruth> planted(static_cast<std::size_t>(total));
   parallel_for(total, threads, [&](int, std::int64_t i) {
     const bool labelled = i < options.objects;
-    const int label = labelled ? labelled_part[i] : unlabelled_part[i - options.objects];
+    const int label = labelled    ? labelled_part[i]
+                      : i < known ? unlabelled_part[i - options.objects]
+                                  : unseen_part[i - known];
     objects[i] = make_object(i, label, labelled, options, planted[i]);
   });
 
@@ -120,6 +156,19 @@ data::Survey generate_survey(const SynthOptions& options, int threads,
   }
   data::Survey survey = builder.finish();
   survey.split_sets = data::make_standard_split_sets(survey);
+  if (options.unseen > 0) {
+    // Unseen objects are unlabelled, so the standard sets list them as such: move them to
+    // `unseen`, out of pre-training's reach and out of the normalization statistics.
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(options.unseen));
+    std::iota(rows.begin(), rows.end(), known);
+    for (auto& [name, set] : survey.split_sets) {
+      set.unlabeled.erase(std::remove_if(set.unlabeled.begin(), set.unlabeled.end(),
+                                         [&](std::int64_t r) { return r >= known; }),
+                          set.unlabeled.end());
+      set.unseen = rows;
+      set.normalization = data::fit_split_normalization(survey, set);
+    }
+  }
   survey.provenance["generator"] = std::string("astrom3 synth ") + kVersion;
   survey.provenance["seed"] = std::to_string(options.seed);
   if (truth) *truth = std::move(planted);

@@ -79,6 +79,7 @@ json to_json(const CheckpointManifest& m) {
           {"metrics", m.metrics},
           {"init", m.init},
           {"calibration", m.calibration ? eval::to_json(*m.calibration) : json(nullptr)},
+          {"open_set", m.open_set ? eval::to_json(*m.open_set) : json(nullptr)},
           {"config", m.config}};
 }
 
@@ -117,6 +118,9 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     m.init = doc.value("init", json::object());
     if (doc.contains("calibration") && !doc.at("calibration").is_null()) {
       m.calibration = eval::calibration_from_json(doc.at("calibration"), source);
+    }
+    if (doc.contains("open_set") && !doc.at("open_set").is_null()) {
+      m.open_set = eval::open_set_from_json(doc.at("open_set"), source);
     }
     m.config = doc.at("config");
     return m;

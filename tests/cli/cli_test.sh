@@ -23,7 +23,8 @@ python3 - "$WORK/a.json" <<'PY' || fail "inspect --json output is wrong"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["objects"] == 320 and d["labelled"] == 300, d["objects"]
-assert d["split_sets"]["full_42"]["sizes"] == {"train": 240, "val": 30, "test": 30, "unlabeled": 20}
+assert d["split_sets"]["full_42"]["sizes"] == {"train": 240, "val": 30, "test": 30, "unlabeled": 20,
+                                              "unseen": 0}
 assert len(d["split_sets"]) == 20
 assert [c["column"] for c in d["split_sets"]["full_42"]["normalization"]][:2] == ["amplitude", "period"]
 PY

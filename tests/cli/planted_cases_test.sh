@@ -43,7 +43,7 @@ LIMIT_BEST_SUBPOPULATION_ARI=0.75
 
 # Equal class weights (EA triple) so that every class, Miras included, has ~165 objects.
 weights='{"DSCT":1,"EA":3,"EB":1,"EW":1,"HADS":1,"M":1,"ROT":1,"RRAB":1,"RRC":1,"SR":1}'
-expect 0 "planted 28 mislabels and 20 EA oddballs" -- "$BIN" synth --objects 2000 --seed 4 \
+expect 0 "planted 28 mislabels, 20 EA oddballs and 0 unseen-class objects" -- "$BIN" synth --objects 2000 --seed 4 \
   --set "synth.class_weights=$weights" --set synth.mislabel_fraction=0.01 \
   --set synth.oddball_fraction=0.04 --set synth.carbon_mira_fraction=0.5 --out "$WORK/s.h5"
 [[ -f "$WORK/s.truth.csv" ]] || fail "synth wrote no truth file"

@@ -2,7 +2,7 @@
 # End-to-end checks of astrom3 predict and of the calibration finetune fits: the temperature in
 # the manifests, evaluate's NLL/ECE, predictions equal to evaluate's confusion matrix, every
 # object of every split listed (unlabelled ones, and those lacking the classifier's modality
-# with their reason), shards merged to the single-run file in both formats, the README's
+# with their reason), the unknown-class detector (threshold, scores, evaluate on unseen objects), shards merged to the single-run file in both formats, the README's
 # "Classify your own stars" path, and the exit codes of bad input with no output left behind.
 # Files are read back with Debian's python3-h5py, independently of the C++ writer.
 # Usage: predict_test.sh PATH/TO/astrom3 SOURCE_DIR
@@ -105,6 +105,49 @@ with h5py.File(f"{w}/p.h5") as a, h5py.File(f"{w}/m.h5") as b, h5py.File(f"{w}/s
     assert np.allclose(p.sum(1), 1, atol=1e-5) and (a["predicted"][:] == p.argmax(1)).all()
 rows = list(csv.DictReader(open(f"{w}/p.csv")))
 assert [r["id"] for r in rows] == list(ids)
+PY
+
+# Unknown classes: the detector is fitted with the calibration; its threshold keeps 95 % of the
+# val objects (29 of 30); predict writes the score and the flag. The same survey with 40
+# unseen-class objects added (the other objects, splits and statistics are unchanged) lets
+# evaluate score the detection on them.
+"$BIN" synth --out "$WORK/u.h5" --objects 300 --unlabeled 20 --unseen 40 --seed 5 2>/dev/null ||
+  fail "synth --unseen failed"
+[[ -f "$WORK/u.truth.csv" ]] || fail "synth --unseen wrote no truth file"
+expect 0 "unknown classes: 30 known objects of this split vs 40 unseen-class objects; threshold" -- \
+  "$BIN" evaluate --checkpoint "$WORK/ph/best" --data "$WORK/u.h5" --out "$WORK/ev-u"
+expect 0 "wrote .*: 30 objects.*; [0-9]+ flagged unknown \(mahalanobis score above" -- "$BIN" predict \
+  --checkpoint "$WORK/ph/best" --data "$WORK/u.h5" --split val --out "$WORK/val.h5"
+expect 0 "classifying 40 objects of .*\(split set full_42, unseen\)" -- "$BIN" predict \
+  --checkpoint "$WORK/all/best" --data "$WORK/u.h5" --split unseen --out "$WORK/unseen.csv"
+$PY - "$WORK" <<'PY' || fail "unknown-class scores are wrong"
+import csv, json, sys
+import h5py, numpy as np
+w = sys.argv[1]
+for link in ("latest", "best"):
+    detector = json.load(open(f"{w}/ph/{link}/manifest.json"))["open_set"]
+    assert detector["score"] == "mahalanobis" and detector["threshold_objects"] == 30, detector
+    assert detector["fit_objects"] == 240 and detector["known_recall"] == 0.95
+    assert len(detector["means"]) == 10 and len(detector["precision"][0]) == 10
+with h5py.File(f"{w}/val.h5") as f:
+    score, flag = f["unknown_score"][:], f["unknown"][:]
+    assert f.attrs["unknown_score_method"] == "mahalanobis"
+    t = f.attrs["unknown_threshold"]
+    assert t == detector["threshold"]
+    assert np.array_equal(flag, (score > t).astype(np.uint8))
+    # ceil(0.95 * 30) = 29 val objects at or below the threshold, halfway to the 30th.
+    s = np.sort(score)
+    assert (score <= t).sum() == 29 and np.isclose(t, (s[28] + s[29]) / 2), (score, t)
+m = json.load(open(f"{w}/ev-u/metrics.json"))["open_set"]
+assert m["score"] == "mahalanobis" and set(m["scores"]) == {"mahalanobis", "energy", "max_softmax"}
+for name, q in m["scores"].items():
+    assert q["known"] == 30 and q["unseen"] == 40 and 0 <= q["auroc"] <= 1, (name, q)
+    assert 0 <= q["fpr_at_95"] <= 1
+truth = {r["id"]: r for r in csv.DictReader(open(f"{w}/u.truth.csv"))}
+rows = list(csv.DictReader(open(f"{w}/unseen.csv")))
+assert len(rows) == 40 and all(r["split"] == "unseen" and r["label"] == "" for r in rows)
+assert {truth[r["id"]]["true_label"] for r in rows} == {"DCEP", "T2CEP", "LSP", "YSO"}
+assert all(r["unknown_score"] != "" and r["unknown"] in ("0", "1") for r in rows)
 PY
 
 # The README's "Classify your own stars": the example catalogue, two light curves removed.

@@ -12,16 +12,17 @@ source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 
 # synth direct and in the raw layout, then prepare: the same survey.
-expect 0 "raw layout" -- "$BIN" synth --objects 180 --unlabeled 12 --seed 9 \
+expect 0 "raw layout" -- "$BIN" synth --objects 180 --unlabeled 12 --unseen 8 --seed 9 \
   --out "$WORK/direct.h5" --raw-layout "$WORK/raw"
-for f in photometry.zip splits/full/42/train.csv splits/sub10/123/info.json splits/full/42/unlabeled.csv; do
+for f in photometry.zip splits/full/42/train.csv splits/sub10/123/info.json splits/full/42/unlabeled.csv \
+  splits/sub10/0/unseen.csv; do
   [[ -f "$WORK/raw/$f" ]] || fail "raw layout lacks $f"
 done
 expect 2 "exists and is not empty" -- "$BIN" synth --objects 10 --raw-layout "$WORK/raw"
 # Built aside and renamed into place, also when the directory is given with a trailing slash.
 expect 0 "raw layout" -- "$BIN" synth --objects 10 --raw-layout "$WORK/small/"
 [[ -f "$WORK/small/photometry.zip" && ! -e "$WORK/small.partial" ]] || fail "raw layout not renamed into place"
-expect 0 "192 objects seen: 192 imported \(0 partial\), 0 rejected" -- \
+expect 0 "200 objects seen: 200 imported \(0 partial\), 0 rejected" -- \
   "$BIN" --threads 2 prepare astrom3 --root "$WORK/raw" --out "$WORK/prepared.h5"
 expect 0 "valid astrom3 survey file" -- "$BIN" inspect "$WORK/prepared.h5"
 [[ -f "$WORK/prepared.import-report.json" ]] || fail "no import report next to the output"
@@ -42,7 +43,7 @@ for attr in ("class_names", "modalities", "format_version"):
 prov = json.loads(b.attrs["provenance"])
 assert prov["source"] == "MeriDK/AstroM3Dataset raw layout", prov
 r = json.load(open(sys.argv[3]))
-assert r["summary"]["imported"] == 192 and r["rejected"] == [] and r["partial"] == [], r["summary"]
+assert r["summary"]["imported"] == 200 and r["rejected"] == [] and r["partial"] == [], r["summary"]
 print(f"{len(names)} datasets identical")
 PY
 
@@ -50,7 +51,7 @@ PY
 # network and is not run here).
 expect 0 "photometry.zip: [0-9]+ bytes, sha256 [0-9a-f]{64}" -- bash "$SRC/scripts/download_astrom3.sh" --summarize "$WORK/raw"
 (cd "$WORK/raw" && sha256sum -c --quiet astrom3-download.sha256) || fail "checksum list does not verify"
-expect 0 "spectra/: 192 files" -- bash "$SRC/scripts/download_astrom3.sh" --summarize "$WORK/raw"
+expect 0 "spectra/: 200 files" -- bash "$SRC/scripts/download_astrom3.sh" --summarize "$WORK/raw"
 expect 2 "method must be hf or git" -- bash "$SRC/scripts/download_astrom3.sh" "$WORK/dl" ftp
 
 # --hjd-float32 quantises times to 0.25 d.
@@ -66,7 +67,7 @@ expect 3 "no splits/ directory" -- "$BIN" prepare astrom3 --root "$WORK" --out "
 expect 3 "not a directory" -- "$BIN" prepare astrom3 --root "$WORK/none" --out "$WORK/x.h5"
 cp -r "$WORK/raw" "$WORK/raw2"
 printf 'broken\n' > "$WORK/raw2/spectra/$(ls "$WORK/raw2/spectra" | head -1)/$(ls "$WORK/raw2/spectra/$(ls "$WORK/raw2/spectra" | head -1)" | head -1)"
-expect 0 "191 imported \(0 partial\), 1 rejected" -- \
+expect 0 "199 imported \(0 partial\), 1 rejected" -- \
   "$BIN" prepare astrom3 --root "$WORK/raw2" --out "$WORK/b.h5"
 expect 0 "rejected SYN-.*not a readable FITS file" -- \
   "$BIN" prepare astrom3 --root "$WORK/raw2" --out "$WORK/b.h5"

@@ -148,6 +148,15 @@ TEST_F(BadInput, LabelsIdsAndSplitsAreChecked) {
                    "more than one split", "/splits/full_66", "row index 100000 out of range"});
 }
 
+TEST_F(BadInput, UnseenObjectsMustBeUnlabelledAndInNoOtherSplit) {
+  Survey s = survey_;
+  auto& set = s.split_sets.at("full_42");
+  set.unseen = {set.train.front(), set.test.front()};  // labelled, and already in a split
+  const auto p = write(s, "u.h5");
+  expect_error(p, {"/splits/full_42", "unseen", "more than one split",
+                   "an unseen-class object has a label of the vocabulary"});
+}
+
 TEST_F(BadInput, UnsupportedFormatVersion) {
   const hid_t f = open_copy("v.h5");
   ASSERT_GE(H5Adelete(f, "format_version"), 0);

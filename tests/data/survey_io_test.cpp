@@ -15,7 +15,7 @@ TEST(SurveyIo, RoundTripIsExact) {
   test::expect_same_survey(s, read_survey(dir / "s.h5"));
 }
 
-TEST(SurveyIo, RoundTripKeepsAbsentModalitiesAndUnlabelledObjects) {
+TEST(SurveyIo, RoundTripKeepsAbsentModalitiesUnlabelledAndUnseenObjects) {
   SurveyBuilder b({"A", "B"});
   SurveyBuilder::Object o;
   o.id = "with-all";
@@ -34,11 +34,15 @@ TEST(SurveyIo, RoundTripKeepsAbsentModalitiesAndUnlabelledObjects) {
   bare.flux = {1.0f};
   bare.flux_err = {0.5f};
   b.add(bare);
+  SurveyBuilder::Object unseen = bare;
+  unseen.id = "an-unseen-class";
+  b.add(unseen);
   Survey s = b.finish();
   SplitSet set;
   set.subset = "custom";
   set.train = {0};
   set.unlabeled = {1};
+  set.unseen = {2};
   set.normalization.mean.assign(38, 0.0);
   set.normalization.std.assign(38, 1.0);
   s.split_sets["custom_1"] = set;
@@ -48,6 +52,7 @@ TEST(SurveyIo, RoundTripKeepsAbsentModalitiesAndUnlabelledObjects) {
   test::expect_same_survey(s, back);
   EXPECT_EQ(back.spectra.present[1], 0);
   EXPECT_EQ(back.labels[1], -1);
+  EXPECT_EQ(back.split_sets.at("custom_1").unseen, std::vector<std::int64_t>{2});
 }
 
 TEST(SurveyIo, UnknownSplitSetNamesTheAvailableOnes) {

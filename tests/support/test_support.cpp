@@ -89,6 +89,7 @@ void expect_same_survey(const data::Survey& a, const data::Survey& b, bool prove
     EXPECT_EQ(set.val, other.val);
     EXPECT_EQ(set.test, other.test);
     EXPECT_EQ(set.unlabeled, other.unlabeled);
+    EXPECT_EQ(set.unseen, other.unseen);
     EXPECT_EQ(set.normalization.mean, other.normalization.mean);
     EXPECT_EQ(set.normalization.std, other.normalization.std);
   }

@@ -136,5 +136,89 @@ TEST(SurveyGenerator, ShapesAreClassSpecific) {
             0.075 * ew.amplitude_mag + 1e-12);
 }
 
+TEST(SurveyGenerator, UnseenClassObjectsAreHeldOutOfEveryListButUnseen) {
+  SynthOptions o;
+  o.objects = 100;
+  o.unlabeled = 10;
+  o.seed = 5;
+  const auto plain = generate_survey(o, 2);
+  o.unseen = 41;
+  std::vector<PlantedTruth> truth;
+  const auto s = generate_survey(o, 2, &truth);
+  ASSERT_EQ(s.size(), 151);
+  // The other objects are unchanged, in the same rows.
+  for (std::int64_t i = 0; i < 110; ++i) {
+    ASSERT_EQ(s.ids[i], plain.ids[i]);
+    ASSERT_EQ(s.labels[i], plain.labels[i]);
+  }
+  EXPECT_EQ(std::vector<float>(s.photometry.flux.begin(),
+                               s.photometry.flux.begin() + plain.photometry.flux.size()),
+            plain.photometry.flux);
+  // 41 over four classes: 11, 10, 10, 10 (largest remainder, ties to the first).
+  std::vector<int> per_class(kNumUnseenClasses, 0);
+  for (std::int64_t i = 110; i < 151; ++i) {
+    EXPECT_EQ(s.labels[i], -1);
+    const int k = truth[i].true_label - data::kNumClasses;
+    ASSERT_GE(k, 0);
+    ASSERT_LT(k, kNumUnseenClasses);
+    ++per_class[k];
+  }
+  EXPECT_EQ(per_class, (std::vector<int>{11, 10, 10, 10}));
+  EXPECT_EQ(star_class_names()[truth[110].true_label],
+            kUnseenClassNames[truth[110].true_label - data::kNumClasses]);
+  for (const auto& [name, set] : s.split_sets) {
+    ASSERT_EQ(set.unseen.size(), 41u) << name;
+    EXPECT_EQ(set.unseen.front(), 110) << name;
+    for (const auto* rows : {&set.train, &set.val, &set.test, &set.unlabeled}) {
+      EXPECT_TRUE(std::none_of(rows->begin(), rows->end(), [](auto r) { return r >= 110; }))
+          << name;
+    }
+    // Normalization is fitted on train only: unchanged by the unseen objects.
+    EXPECT_EQ(set.normalization.mean, plain.split_sets.at(name).normalization.mean) << name;
+  }
+  EXPECT_EQ(s.split_sets.at("full_42").unlabeled.size(), 10u);
+  // The weights select classes.
+  o.unseen_class_weights = {{"YSO", 1.0}};
+  EXPECT_EQ(unseen_class_counts(o, 7), (std::vector<std::int64_t>{0, 0, 0, 7}));
+}
+
+TEST(SurveyGenerator, UnseenClassesFollowTheirPhysics) {
+  Rng rng(17);
+  for (int i = 0; i < 300; ++i) {
+    const auto dcep = draw_star(star_class::DCEP, rng);
+    EXPECT_GE(dcep.period_days, 1.5);
+    EXPECT_LE(dcep.period_days, 60.0);
+    // Leavitt law M_V = -2.43 (log P - 1) - 4.05, scatter 0.2 mag.
+    EXPECT_NEAR(dcep.abs_mag_v, -2.43 * (std::log10(dcep.period_days) - 1) - 4.05, 1.2);
+    const auto t2 = draw_star(star_class::T2CEP, rng);
+    EXPECT_GT(t2.abs_mag_v, dcep.abs_mag_v - 6.0);
+    const auto lsp = draw_star(star_class::LSP, rng);
+    EXPECT_GE(lsp.period_days, 300.0);
+    EXPECT_TRUE(lsp.giant);
+    EXPECT_LT(lsp.teff, 4200.0);
+    const auto yso = draw_star(star_class::YSO, rng);
+    EXPECT_LT(yso.abs_mag_v, main_sequence_abs_mag(yso.teff) - 0.99);  // above the main sequence
+    EXPECT_GE(yso.dust, 1.0);
+    EXPECT_GE(yso.extinction_v, 0.5);
+  }
+  // At the same period a type II Cepheid is fainter than a classical one (Soszynski et al.).
+  double dcep_mag = 0, t2_mag = 0;
+  for (int i = 0; i < 400; ++i) {
+    auto a = draw_star(star_class::DCEP, rng), b = draw_star(star_class::T2CEP, rng);
+    dcep_mag += a.abs_mag_v + 2.43 * std::log10(a.period_days);
+    t2_mag += b.abs_mag_v + 2.43 * std::log10(b.period_days);
+  }
+  EXPECT_GT(t2_mag / 400, dcep_mag / 400 + 1.0);
+  // YSO light curves dip aperiodically: not a function of phase alone.
+  Star yso = draw_star(star_class::YSO, rng);
+  yso.shape = {0.2, 0.3, 0.9, 0.4, 0.5, 0.6};
+  double spread = 0;
+  for (int cycle = 0; cycle < 40; ++cycle) {
+    spread = std::max(spread, std::fabs(model_delta_mag(yso, cycle * yso.period_days, 0.0) -
+                                        model_delta_mag(yso, 0.0, 0.0)));
+  }
+  EXPECT_GT(spread, 0.2 * yso.amplitude_mag);
+}
+
 }  // namespace
 }  // namespace astrom3::synth

@@ -56,6 +56,10 @@ struct SplitSet {
   std::vector<std::int64_t> train, val, test;
   /// Objects without a label that pre-training may use alongside train (never val/test).
   std::vector<std::int64_t> unlabeled;
+  /// Unlabelled objects of classes outside the label vocabulary, held out from every other list
+  /// for open-set evaluation: `evaluate` scores how well the classifier's unknown-class score
+  /// separates them from the test split (docs/predictions.md). Empty in most surveys.
+  std::vector<std::int64_t> unseen;
   NormalizationStats normalization;
 };
 

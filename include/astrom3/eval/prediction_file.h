@@ -7,14 +7,17 @@
 //   HDF5: /modalities_used/<m> uint8), predicted (class; empty / -1 when not usable), probability
 //   (of the predicted class), margin (top probability minus the second), p_<class> for every class
 //   (HDF5: /probabilities [N, C] float32); probabilities use the checkpoint's calibrated
-//   temperature.
-// HDF5 root attributes: format ("astrom3-predictions"), format_version, checkpoint, data,
-// split_set, class_names and modalities (JSON lists), temperature, shard_index, shard_count,
-// catalogue_objects. Files appear atomically when complete.
+//   temperature; unknown_score (eval/open_set.h; empty / NaN when not usable or the checkpoint
+//   has no detector) and unknown (1 when the score is above the detector's threshold).
+// HDF5 root attributes: format ("astrom3-predictions"), format_version (2), checkpoint, data,
+// split_set, class_names and modalities (JSON lists), temperature, unknown_score_method (""
+// without a detector), unknown_threshold, shard_index, shard_count, catalogue_objects. Files
+// appear atomically when complete.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +34,8 @@ struct PredictionFileInfo {
   std::vector<std::string> class_names;
   std::vector<std::string> modalities;  // the classifier's, in schema order
   double temperature = 1.0;
+  std::string unknown_score_method;  // eval::unknown_score_name; "" without a detector
+  double unknown_threshold = std::numeric_limits<double>::quiet_NaN();  // NaN without one
   /// Sharded prediction (--shard I/N): this file holds shard `shard_index` of `shard_count`,
   /// contiguous objects of a catalogue of `catalogue_objects`.
   int shard_index = 0;
@@ -51,8 +56,10 @@ class PredictionWriter {
   PredictionWriter& operator=(const PredictionWriter&) = delete;
 
   /// Appends the objects of `p`; `split[i]` names object i's split ("" when in none);
-  /// `p.present` says which modalities each object has.
-  void append(const ClassPredictions& p, const std::vector<std::string>& split);
+  /// `p.present` says which modalities each object has; `unknown_scores` [N] (any float type)
+  /// are their unknown-class scores, undefined without a detector.
+  void append(const ClassPredictions& p, const std::vector<std::string>& split,
+              const torch::Tensor& unknown_scores = {});
   /// Finishes the file and renames it into place; until then nothing exists at the path.
   std::int64_t commit();
 
@@ -63,8 +70,9 @@ class PredictionWriter {
 
 /// Joins the HDF5 shard files of one `predict --shard` run into `out` (CSV or HDF5 by its
 /// extension), in shard order. The shards must agree on checkpoint, survey file, split set,
-/// classes, modalities, temperature and counts, and every shard must be given once (DataError
-/// otherwise); `out` may not be one of them (ConfigError). Returns the number of objects.
+/// classes, modalities, temperature, unknown-class detector and counts, and every shard must be
+/// given once (DataError otherwise); `out` may not be one of them (ConfigError). Returns the number
+/// of objects.
 std::int64_t merge_prediction_files(const std::vector<std::filesystem::path>& shards,
                                     const std::filesystem::path& out);
 

@@ -11,6 +11,8 @@
 //   splits/<subset>/<seed>/info.json    classes, column lists and normalization mean/std
 //   splits/<subset>/<seed>/unlabeled.csv  astrom3 extension: objects without a class that
 //                                         pre-training may use (target column empty)
+//   splits/<subset>/<seed>/unseen.csv     astrom3 extension: objects of classes outside the
+//                                         vocabulary, for open-set evaluation (target empty)
 #pragma once
 
 #include <filesystem>

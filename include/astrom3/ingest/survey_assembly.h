@@ -45,14 +45,12 @@ data::Survey assemble_survey(std::vector<ImportedObject>& objects,
                              std::unordered_map<std::string, std::int64_t>& row_of);
 
 /// A split set from ids (unknown ids, i.e. rejected objects, are skipped): rows sorted
-/// ascending, normalization fitted on train.
-data::SplitSet make_split_set(const data::Survey& survey,
-                              const std::unordered_map<std::string, std::int64_t>& row_of,
-                              const std::string& subset, int seed,
-                              const std::vector<std::string>& train,
-                              const std::vector<std::string>& val,
-                              const std::vector<std::string>& test,
-                              const std::vector<std::string>& unlabeled);
+/// ascending, normalization fitted on train and unlabeled.
+data::SplitSet make_split_set(
+    const data::Survey& survey, const std::unordered_map<std::string, std::int64_t>& row_of,
+    const std::string& subset, int seed, const std::vector<std::string>& train,
+    const std::vector<std::string>& val, const std::vector<std::string>& test,
+    const std::vector<std::string>& unlabeled, const std::vector<std::string>& unseen = {});
 
 /// Records how the survey was made: provenance `generator` ("astrom3 prepare <source_kind>
 /// <version>"), `source` and `options` (JSON).

@@ -90,6 +90,9 @@ struct ClassifierOptions {
   /// With --init: init (scale inputs with the CLIP checkpoint's statistics, as in
   /// pre-training) | split (the fine-tuning split set's own, upstream's HF code).
   std::string normalization = "init";
+  /// The unknown-class score fitted when fine-tuning finishes (eval/open_set.h):
+  /// mahalanobis | energy | max_softmax.
+  std::string unknown_score = "mahalanobis";
 };
 
 }  // namespace astrom3::model

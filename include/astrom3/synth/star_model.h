@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <string>
+#include <vector>
 
 #include "astrom3/common/rng.h"
 #include "astrom3/data/schema.h"
@@ -12,8 +14,13 @@ namespace astrom3::synth {
 
 enum class Population { kThinDisk, kHalo };
 
+/// Star::label values: data::kClassNames order, then kUnseenClassNames order.
+namespace star_class {
+enum : int { DSCT, EA, EB, EW, HADS, M, ROT, RRAB, RRC, SR, DCEP, T2CEP, LSP, YSO };
+}
+
 struct Star {
-  int label = 0;               // index into data::kClassNames
+  int label = 0;               // index into star_class_names()
   double period_days = 1.0;    // fundamental period (rotation or orbit for ROT and binaries)
   double amplitude_mag = 0.1;  // V-band peak-to-peak of the light-curve model
   double teff = 5800.0;        // effective temperature [K]
@@ -32,10 +39,20 @@ struct Star {
   std::array<double, 6> shape{};
 };
 
+/// Classes outside the label vocabulary that `synth` can plant as unseen objects (open-set
+/// evaluation, docs/synthetic-survey.md): classical Cepheids, type II Cepheids, red giants with
+/// a long secondary period, young stellar objects. A Star of unseen class k has
+/// label = data::kNumClasses + k.
+inline constexpr std::array<const char*, 4> kUnseenClassNames = {"DCEP", "T2CEP", "LSP", "YSO"};
+inline constexpr int kNumUnseenClasses = static_cast<int>(kUnseenClassNames.size());
+
+/// The 10 known class names followed by the unseen ones: the names of Star::label values.
+std::vector<std::string> star_class_names();
+
 /// Share of carbon (C-type) stars among Miras.
 inline constexpr double kDefaultCarbonMiraFraction = 0.12;
 
-/// Draws a star of class `label` (index into data::kClassNames).
+/// Draws a star of class `label` (index into star_class_names()).
 Star draw_star(int label, Rng& rng, double carbon_mira_fraction = kDefaultCarbonMiraFraction);
 
 /// The 34 catalogue columns (data::kMetaCols order, raw: apparent magnitudes, degrees).

@@ -25,19 +25,27 @@ struct SynthOptions {
   double oddball_fraction = 0.0;
   std::string oddball_class = "EA";
   double carbon_mira_fraction = kDefaultCarbonMiraFraction;
+  /// Unseen objects: this many more objects of classes outside the 10 (kUnseenClassNames),
+  /// without a label, in no split but every split set's `unseen` list.
+  std::int64_t unseen = 0;
+  /// Relative weights of the unseen classes by name; absent ones weigh 0. Empty: equal.
+  std::map<std::string, double> unseen_class_weights;
 
   bool plants_cases() const {
-    return mislabel_fraction > 0 || oddball_fraction > 0 ||
+    return mislabel_fraction > 0 || oddball_fraction > 0 || unseen > 0 ||
            carbon_mira_fraction != kDefaultCarbonMiraFraction;
   }
 };
 
 /// Exact per-class counts for `total` objects (largest-remainder rounding of the weights).
 std::vector<std::int64_t> class_counts(const SynthOptions& options, std::int64_t total);
+/// The same for the unseen classes (kUnseenClassNames order).
+std::vector<std::int64_t> unseen_class_counts(const SynthOptions& options, std::int64_t total);
 
 /// Generates the survey with its split sets and normalization statistics. The result depends
-/// only on `options` (not on `threads`). `truth`, when given, receives what was planted in
-/// each object (the true class, mislabel and oddball flags, the sub-population).
+/// only on `options` (not on `threads`); adding unseen objects leaves the others unchanged.
+/// `truth`, when given, receives what was planted in each object (the true class, an index into
+/// star_class_names(); mislabel and oddball flags, the sub-population).
 data::Survey generate_survey(const SynthOptions& options, int threads,
                              std::vector<PlantedTruth>* truth = nullptr);
 

@@ -23,6 +23,7 @@
 #include "astrom3/data/split_data.h"
 #include "astrom3/data/survey.h"
 #include "astrom3/eval/calibration.h"
+#include "astrom3/eval/open_set.h"
 
 namespace astrom3::train {
 
@@ -59,6 +60,8 @@ struct CheckpointManifest {
   /// Temperature scaling fitted on the validation split when fine-tuning finished (classifier
   /// checkpoints); absent before, and in CLIP checkpoints. Scoring uses T = 1 without it.
   std::optional<eval::Calibration> calibration;
+  /// The unknown-class detector fitted with the calibration (train logits, val threshold).
+  std::optional<eval::OpenSetDetector> open_set;
   std::string astrom3_version;
   std::string libtorch_version;
 };
