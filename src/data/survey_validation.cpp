@@ -60,8 +60,12 @@ void check_offsets(Collector& c, const std::string& group, const std::vector<std
 template <typename T>
 void check_finite_ragged(Collector& c, const std::string& group, const std::string& field,
                          const std::vector<T>& v, const std::vector<std::int64_t>& off) {
-  if (off.empty() || off.back() != static_cast<std::int64_t>(v.size())) return;
+  const auto size = static_cast<std::int64_t>(v.size());
+  if (off.empty() || off.back() != size) return;
   for (std::size_t i = 0; i + 1 < off.size() && !c.full(); ++i) {
+    // An object whose range leaves the stored values is reported by check_offsets; reading
+    // along it would run off the vector.
+    if (off[i] < 0 || off[i] > off[i + 1] || off[i + 1] > size) continue;
     for (auto k = off[i]; k < off[i + 1]; ++k) {
       if (!std::isfinite(v[k])) {
         std::ostringstream m;

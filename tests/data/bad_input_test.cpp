@@ -8,6 +8,7 @@
 
 #include "astrom3/common/error.h"
 #include "astrom3/data/survey_io.h"
+#include "astrom3/data/survey_validation.h"
 #include "support/test_support.h"
 
 namespace astrom3::data {
@@ -93,6 +94,21 @@ TEST_F(BadInput, OffsetsOutOfRange) {
   Survey s = survey_;
   s.photometry.offsets[10] = static_cast<std::int64_t>(s.photometry.time.size()) + 5;
   expect_error(write(s, "o.h5"), {"o.h5", "/photometry", "field offsets", "beyond"});
+}
+
+TEST_F(BadInput, AnInteriorOffsetFarPastTheValuesIsReportedNotFollowed) {
+  // The finiteness checks once read along such a range and crashed (issue: offsets[200] = 1e9
+  // written with h5py segfaulted inspect).
+  Survey s = survey_;
+  s.photometry.offsets[20] = 1000000000;
+  s.spectra.offsets[30] = 1000000000;
+  expect_error(write(s, "far.h5"), {"/photometry", "/spectra", "offset 1000000000 beyond"});
+  // Exactly the two offset violations: following the range would read past the vectors
+  // (a crash, or garbage reported as non-finite values).
+  const auto v = validate_survey(s);
+  ASSERT_EQ(v.size(), 2u) << format_violations("far.h5", v);
+  EXPECT_EQ(v[0].group, "/photometry");
+  EXPECT_EQ(v[1].group, "/spectra");
 }
 
 TEST_F(BadInput, DecreasingOffsetsNameTheObject) {
