@@ -1,8 +1,10 @@
 #include "astrom3/common/device.h"
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <regex>
@@ -37,13 +39,30 @@ c10::Device resolve_device(const std::string& spec) {
   return device;
 }
 
+namespace {
+
+int cores() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+int capped_threads(int requested) {
+  if (requested <= cores()) return requested;
+  static std::once_flag warned;
+  std::call_once(warned, [&] {
+    spdlog::warn("runtime.threads {} exceeds the {} cores of this machine: using {}", requested,
+                 cores(), cores());
+  });
+  return cores();
+}
+
 void set_num_threads(int threads) {
-  if (threads > 0) torch::set_num_threads(threads);
+  if (threads > 0) torch::set_num_threads(capped_threads(threads));
 }
 
 int worker_threads(int configured) {
-  return configured > 0 ? configured
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return configured > 0 ? capped_threads(configured) : cores();
 }
 
 }  // namespace astrom3

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 
@@ -33,6 +36,20 @@ TEST(Device, ResolvesAgainstThisMachine) {
       EXPECT_NE(std::string(e.what()).find("no CUDA device"), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Device, ThreadCountsAreCappedAtTheCores) {
+  // --threads 100000 once spent minutes creating threads; more threads than cores only slow.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(worker_threads(100000), cores);
+  EXPECT_EQ(capped_threads(cores + 1), cores);
+  EXPECT_EQ(capped_threads(1), 1);
+  EXPECT_EQ(worker_threads(1), 1);
+  EXPECT_EQ(worker_threads(0), cores);
+  const int before = torch::get_num_threads();
+  set_num_threads(100000);
+  EXPECT_EQ(torch::get_num_threads(), cores);
+  torch::set_num_threads(before);
 }
 
 }  // namespace

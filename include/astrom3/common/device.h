@@ -14,11 +14,16 @@ bool is_valid_device_spec(const std::string& spec);
 /// available, or the index does not exist.
 c10::Device resolve_device(const std::string& spec);
 
-/// Sets the intra-op thread count; 0 keeps LibTorch's default (one per core).
+/// `requested` threads, at most the machine's cores (std::thread::hardware_concurrency): more
+/// threads than cores only slow LibTorch down (20x with 64 on 2 cores), and a mistyped count
+/// spent minutes creating threads. Warns once per process when it caps.
+int capped_threads(int requested);
+
+/// Sets the intra-op thread count (capped_threads); 0 keeps LibTorch's default (one per core).
 void set_num_threads(int threads);
 
 /// Threads for astrom3's own parallel work (data preparation, batch workers): `configured`
-/// (runtime.threads) if positive, else one per core.
+/// (runtime.threads) if positive, capped at the cores, else one per core.
 int worker_threads(int configured);
 
 }  // namespace astrom3
