@@ -68,20 +68,25 @@ model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& 
 }
 
 model::Classifier load_classifier(const CheckpointData& c, const std::string& command) {
+  return load_classifier(c, c.data.survey->class_names, command);
+}
+
+model::Classifier load_classifier(const CheckpointData& c,
+                                  const std::vector<std::string>& class_names,
+                                  const std::string& command) {
   require_kind(c, "classifier", command);
   // The output layer's rows are the checkpoint's classes: another class list would be read
   // through the wrong names (or fail on the shape) without this check.
-  if (!c.manifest.class_names.empty() && c.manifest.class_names != c.data.survey->class_names) {
+  if (!c.manifest.class_names.empty() && c.manifest.class_names != class_names) {
     const auto list = [](const std::vector<std::string>& v) {
       std::string s;
       for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
       return s;
     };
-    throw DataError(c.config.data.path + " has the classes [" + list(c.data.survey->class_names) +
-                    "], but " + c.dir.string() + " was trained on [" +
-                    list(c.manifest.class_names) + "]");
+    throw DataError(c.config.data.path + " has the classes [" + list(class_names) + "], but " +
+                    c.dir.string() + " was trained on [" + list(c.manifest.class_names) + "]");
   }
-  const auto classes = static_cast<std::int64_t>(c.data.survey->class_names.size());
+  const auto classes = static_cast<std::int64_t>(class_names.size());
   auto classifier = model::Classifier(c.model, c.config.finetune, classes);
   train::load_weights(c.dir, *classifier);
   classifier->to(resolve_device(c.config.runtime.device));

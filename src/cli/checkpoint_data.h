@@ -40,6 +40,11 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
 /// another.
 model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command);
 model::Classifier load_classifier(const CheckpointData& c, const std::string& command);
+/// The classifier of `c` for a survey whose label vocabulary is `class_names` (DataError when
+/// they are not the classes it was trained on); the overload above takes c.data.survey's.
+model::Classifier load_classifier(const CheckpointData& c,
+                                  const std::vector<std::string>& class_names,
+                                  const std::string& command);
 
 /// The softmax temperature fitted when the classifier was fine-tuned; 1 when uncalibrated.
 double calibrated_temperature(const CheckpointData& c);

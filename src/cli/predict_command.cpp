@@ -8,7 +8,7 @@
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
-#include "astrom3/data/survey_io.h"
+#include "astrom3/data/survey_reader.h"
 #include "astrom3/eval/class_predictions.h"
 #include "astrom3/eval/open_set.h"
 #include "astrom3/eval/prediction_file.h"
@@ -61,17 +61,13 @@ int merge_shards(const PredictArgs& args) {
 
 namespace {
 
-// Each survey row's split in `set` ("" for rows in none of its lists, or without a set).
-std::vector<std::string> split_names(const data::Survey& survey, const data::SplitSet* set) {
-  std::vector<std::string> names(static_cast<std::size_t>(survey.size()));
-  if (!set) return names;
-  for (const auto& [name, rows] :
-       {std::make_pair("train", &set->train), std::make_pair("val", &set->val),
-        std::make_pair("test", &set->test), std::make_pair("unlabeled", &set->unlabeled),
-        std::make_pair("unseen", &set->unseen)}) {
-    for (auto r : *rows) names[static_cast<std::size_t>(r)] = name;
+data::SplitMembership parse_split(const std::string& split) {
+  for (auto m :
+       {data::SplitMembership::train, data::SplitMembership::val, data::SplitMembership::test,
+        data::SplitMembership::unlabeled, data::SplitMembership::unseen}) {
+    if (split == data::split_membership_name(m)) return m;
   }
-  return names;
+  return data::SplitMembership::none;  // "all"
 }
 
 }  // namespace
@@ -104,19 +100,24 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   prepare_output_location(sharding.out);
   train::StopSignalScope stop_signals;
 
-  c.data.survey = std::make_shared<const data::Survey>(data::read_survey(data_path));
-  const auto& survey = *c.data.survey;
+  // The survey is read in blocks of rows (--block); only its split membership, one byte per
+  // object, is held whole.
+  data::SurveyReader reader(data_path);
   // The checkpoint's split set, when this file has one of that name: it names each row's
   // split. A survey the model never saw (a new catalogue) needs none.
-  const auto found = survey.split_sets.find(c.config.data.split_set);
-  const data::SplitSet* set = found == survey.split_sets.end() ? nullptr : &found->second;
-  c.data.split_set = set ? found->first : "";
+  const bool has_set = reader.has_split_set(c.config.data.split_set);
+  c.data.split_set = has_set ? c.config.data.split_set : "";
+  if (args.split != "all" && !has_set) {
+    throw DataError(data_path.string() + " has no split set " + c.config.data.split_set +
+                    " (the checkpoint's): --split " + args.split +
+                    " needs it; --split all classifies every object");
+  }
   // Inputs are scaled as in training: the checkpoint's statistics. Imported weights record
   // none; then the split set's.
   if (c.manifest.normalization.mean.size() == data::kNumNormCols) {
     c.data.normalization = c.manifest.normalization;
-  } else if (set) {
-    c.data.normalization = set->normalization;
+  } else if (has_set) {
+    c.data.normalization = reader.normalization(c.data.split_set);
     spdlog::warn("[predict] {} records no normalization statistics: using those of split set {}",
                  c.dir.string(), c.data.split_set);
   } else {
@@ -124,37 +125,47 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
                     data_path.string() + " has no split set " + c.config.data.split_set +
                     " to take them from");
   }
-  auto classifier = load_classifier(c, "predict");
+  auto classifier = load_classifier(c, reader.class_names(), "predict");
   const auto device = resolve_device(c.config.runtime.device);
   auto loader = c.config.loader;
   if (args.batch > 0) loader.batch_size = args.batch;
 
   // Every object of the file in file order, or those of one split; a shard is a contiguous
-  // range of them.
-  const auto splits = split_names(survey, set);
-  if (args.split != "all" && !set) {
-    throw DataError(data_path.string() + " has no split set " + c.config.data.split_set +
-                    " (the checkpoint's): --split " + args.split +
-                    " needs it; --split all "
-                    "classifies every object");
-  }
-  std::vector<std::int64_t> rows;
-  for (std::int64_t r = 0; r < survey.size(); ++r) {
-    if (args.split == "all" || splits[static_cast<std::size_t>(r)] == args.split) rows.push_back(r);
-  }
-  const auto catalogue = static_cast<std::int64_t>(rows.size());
+  // range of them, [first_row, end_row) of the file.
+  const auto membership =
+      has_set ? reader.split_membership(c.data.split_set) : std::vector<data::SplitMembership>();
+  const auto wanted = parse_split(args.split);
+  const bool all = args.split == "all";
+  const auto selected = [&](std::int64_t r) {
+    return all || membership[static_cast<std::size_t>(r)] == wanted;
+  };
+  const auto catalogue =
+      all ? reader.size()
+          : static_cast<std::int64_t>(std::count(membership.begin(), membership.end(), wanted));
   if (catalogue == 0) {
     spdlog::warn("[predict] no object of {} is in the {} split: the output has no rows",
                  data_path.string(), args.split);
   }
   const auto keep = dist::shard_range(catalogue, sharding.shard);
-  rows = std::vector<std::int64_t>(rows.begin() + keep.begin, rows.begin() + keep.end);
+  std::int64_t first_row = keep.begin, end_row = keep.end;
+  if (!all) {
+    first_row = end_row = reader.size();
+    for (std::int64_t r = 0, k = 0; r < reader.size(); ++r) {
+      if (!selected(r)) continue;
+      if (k == keep.begin) first_row = r;
+      if (++k == keep.end) {
+        end_row = r + 1;
+        break;
+      }
+    }
+    if (keep.begin == keep.end) end_row = first_row;
+  }
 
   eval::PredictionFileInfo info;
   info.checkpoint = c.dir.string();
   info.data = fs::absolute(data_path).lexically_normal().string();
   info.split_set = c.data.split_set;
-  info.class_names = survey.class_names;
+  info.class_names = reader.class_names();
   for (auto m : classifier->modalities()) info.modalities.push_back(model::modality_name(m));
   info.temperature = calibrated_temperature(c);
   if (c.manifest.open_set) {
@@ -164,10 +175,10 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   info.shard_index = sharding.shard.index;
   info.shard_count = sharding.shard.count;
   info.catalogue_objects = catalogue;
-  spdlog::info("[predict] classifying {} objects of {} ({}) with the {} classifier {}", rows.size(),
-               data_path.string(),
-               set ? "split set " + c.data.split_set + ", " + args.split
-                   : "no split set " + c.config.data.split_set + " in the file",
+  spdlog::info("[predict] classifying {} objects of {} ({}) with the {} classifier {}",
+               keep.end - keep.begin, data_path.string(),
+               has_set ? "split set " + c.data.split_set + ", " + args.split
+                       : "no split set " + c.config.data.split_set + " in the file",
                c.config.finetune.mode, c.dir.string());
   if (!c.manifest.calibration) {
     spdlog::warn(
@@ -182,18 +193,25 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   const int threads = worker_threads(c.config.runtime.threads);
   std::int64_t objects = 0, unusable = 0, unknown = 0;
   std::vector<std::int64_t> per_class(info.class_names.size(), 0);
-  for (std::size_t b = 0; b < rows.size(); b += static_cast<std::size_t>(args.block)) {
+  for (std::int64_t b = first_row; b < end_row; b += args.block) {
     if (train::stop_requested()) {
       spdlog::warn("[predict] stopped by signal {} after {} of {} objects; nothing written",
-                   train::stop_requested(), objects, rows.size());
+                   train::stop_requested(), objects, keep.end - keep.begin);
       return kExitInterrupted;
     }
-    const auto e = std::min(rows.size(), b + static_cast<std::size_t>(args.block));
-    std::vector<std::int64_t> block(rows.begin() + b, rows.begin() + e);
+    const auto e = std::min(end_row, b + args.block);
+    auto survey = std::make_shared<const data::Survey>(reader.read_rows(b, e));
+    std::vector<std::int64_t> block;
     std::vector<std::string> block_splits;
-    for (auto r : block) block_splits.push_back(splits[static_cast<std::size_t>(r)]);
+    for (std::int64_t r = b; r < e; ++r) {
+      if (!selected(r)) continue;
+      block.push_back(r - b);
+      block_splits.push_back(
+          has_set ? data::split_membership_name(membership[static_cast<std::size_t>(r)]) : "");
+    }
+    if (block.empty()) continue;
     auto store = std::make_shared<const data::SampleStore>(
-        c.data.survey, std::move(block), c.data.normalization, c.config.data, threads);
+        std::move(survey), std::move(block), c.data.normalization, c.config.data, threads);
     const auto p = eval::predict_classes(*classifier, store, loader, device, {}, info.temperature);
     torch::Tensor scores;
     if (c.manifest.open_set && !p.ids.empty()) {

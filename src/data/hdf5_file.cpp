@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "astrom3/common/error.h"
@@ -57,6 +58,14 @@ Handle dataset_create_plist(int rank, const hsize_t* dims) {
     H5Pset_deflate(plist.id, 1);
   }
   return plist;
+}
+
+// A variable-length UTF-8 string type, as written for every text dataset and attribute.
+Handle text_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.id, H5T_VARIABLE);
+  H5Tset_cset(type.id, H5T_CSET_UTF8);
+  return type;
 }
 
 }  // namespace
@@ -213,9 +222,7 @@ void Location::write_f32_rows(const std::string& name, std::uint64_t first_row, 
 }
 
 void Location::write(const std::string& name, const std::vector<std::string>& data) const {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id, H5T_VARIABLE);
-  H5Tset_cset(type.id, H5T_CSET_UTF8);
+  Handle type = text_type();
   std::vector<const char*> ptrs;
   ptrs.reserve(data.size());
   for (const auto& s : data) ptrs.push_back(s.c_str());
@@ -312,10 +319,192 @@ std::vector<std::string> Location::read_strings(const std::string& name) const {
   return out;
 }
 
+std::vector<std::uint64_t> Location::shape(const std::string& name) const {
+  if (!has(name)) fail(where(name) + ": missing dataset");
+  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (ds.id < 0) fail(where(name) + ": not a readable dataset");
+  Handle space(H5Dget_space(ds.id), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.id);
+  if (rank < 0) fail(where(name) + ": unreadable shape");
+  std::vector<hsize_t> d(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.id, d.data(), nullptr);
+  return std::vector<std::uint64_t>(d.begin(), d.end());
+}
+
+namespace {
+
+// Selects rows [first, first + count) of an open dataset's 1- or 2-dimensional file space and
+// returns the matching memory space; `values` receives count * columns.
+Handle select_rows(const std::string& where, std::uint64_t first, std::uint64_t count,
+                   Handle& file_space, std::size_t& values) {
+  const int rank = H5Sget_simple_extent_ndims(file_space.id);
+  if (rank < 1 || rank > 2) {
+    fail(where + ": expected 1 or 2 dimensions, got " + std::to_string(rank));
+  }
+  hsize_t d[2] = {0, 1};
+  H5Sget_simple_extent_dims(file_space.id, d, nullptr);
+  if (first > d[0] || count > d[0] - first) {
+    fail(where + ": rows " + std::to_string(first) + ".." + std::to_string(first + count) +
+         " outside its " + std::to_string(d[0]) + " rows");
+  }
+  hsize_t start[2] = {first, 0}, n[2] = {count, d[1]};
+  values = static_cast<std::size_t>(count * (rank == 2 ? d[1] : 1));
+  if (count > 0) H5Sselect_hyperslab(file_space.id, H5S_SELECT_SET, start, nullptr, n, nullptr);
+  return Handle(H5Screate_simple(rank, n, nullptr), H5Sclose);
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<T> Location::read_numeric_rows(const std::string& name, hid mem_type,
+                                           std::uint64_t first, std::uint64_t count) const {
+  if (!has(name)) fail(where(name) + ": missing dataset");
+  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (ds.id < 0) fail(where(name) + ": not a readable dataset");
+  Handle ftype(H5Dget_type(ds.id), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(ftype.id);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(where(name) + ": expected a numeric dataset");
+  Handle file_space(H5Dget_space(ds.id), H5Sclose);
+  std::size_t values = 0;
+  Handle mem_space = select_rows(where(name), first, count, file_space, values);
+  std::vector<T> out(values);
+  if (values > 0 &&
+      H5Dread(ds.id, mem_type, mem_space.id, file_space.id, H5P_DEFAULT, out.data()) < 0) {
+    fail(where(name) + ": read failed (corrupt or truncated file?)");
+  }
+  return out;
+}
+
+std::vector<double> Location::read_f64_rows(const std::string& n, std::uint64_t first,
+                                            std::uint64_t count) const {
+  return read_numeric_rows<double>(n, H5T_NATIVE_DOUBLE, first, count);
+}
+std::vector<float> Location::read_f32_rows(const std::string& n, std::uint64_t first,
+                                           std::uint64_t count) const {
+  return read_numeric_rows<float>(n, H5T_NATIVE_FLOAT, first, count);
+}
+std::vector<std::int64_t> Location::read_i64_rows(const std::string& n, std::uint64_t first,
+                                                  std::uint64_t count) const {
+  return read_numeric_rows<std::int64_t>(n, H5T_NATIVE_INT64, first, count);
+}
+std::vector<std::int32_t> Location::read_i32_rows(const std::string& n, std::uint64_t first,
+                                                  std::uint64_t count) const {
+  return read_numeric_rows<std::int32_t>(n, H5T_NATIVE_INT32, first, count);
+}
+std::vector<std::uint8_t> Location::read_u8_rows(const std::string& n, std::uint64_t first,
+                                                 std::uint64_t count) const {
+  return read_numeric_rows<std::uint8_t>(n, H5T_NATIVE_UINT8, first, count);
+}
+
+std::vector<std::string> Location::read_string_rows(const std::string& name, std::uint64_t first,
+                                                    std::uint64_t count) const {
+  if (!has(name)) fail(where(name) + ": missing dataset");
+  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (ds.id < 0) fail(where(name) + ": not a readable dataset");
+  Handle ftype(H5Dget_type(ds.id), H5Tclose);
+  if (H5Tget_class(ftype.id) != H5T_STRING) fail(where(name) + ": expected strings");
+  Handle file_space(H5Dget_space(ds.id), H5Sclose);
+  if (H5Sget_simple_extent_ndims(file_space.id) != 1) {
+    fail(where(name) + ": expected 1 dimension");
+  }
+  std::size_t n = 0;
+  Handle mem_space = select_rows(where(name), first, count, file_space, n);
+  std::vector<std::string> out(n);
+  if (n == 0) return out;
+  if (H5Tis_variable_str(ftype.id) > 0) {
+    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mtype.id, H5T_VARIABLE);
+    H5Tset_cset(mtype.id, H5Tget_cset(ftype.id));
+    std::vector<char*> ptrs(n, nullptr);
+    if (H5Dread(ds.id, mtype.id, mem_space.id, file_space.id, H5P_DEFAULT, ptrs.data()) < 0) {
+      fail(where(name) + ": read failed");
+    }
+    for (std::size_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
+    H5Dvlen_reclaim(mtype.id, mem_space.id, H5P_DEFAULT, ptrs.data());
+  } else {
+    const std::size_t width = H5Tget_size(ftype.id);
+    std::vector<char> buf(n * width);
+    if (H5Dread(ds.id, ftype.id, mem_space.id, file_space.id, H5P_DEFAULT, buf.data()) < 0) {
+      fail(where(name) + ": read failed");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const char* p = buf.data() + i * width;
+      out[i] = std::string(p, strnlen(p, width));
+    }
+  }
+  return out;
+}
+
+void Location::create_appendable(const std::string& name, Type type, std::uint64_t cols) const {
+  const int rank = cols == 0 ? 1 : 2;
+  hsize_t dims[2] = {0, cols}, max[2] = {H5S_UNLIMITED, cols};
+  Handle space(H5Screate_simple(rank, dims, max), H5Sclose);
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(plist.id, 0);
+  // About 64 Ki values per chunk: large enough for deflate, small enough for partial reads.
+  hsize_t chunk[2] = {std::max<hsize_t>(1, (1u << 16) / std::max<hsize_t>(1, cols)), cols};
+  if (type == Type::text) chunk[0] = 4096;
+  H5Pset_chunk(plist.id, rank, chunk);
+  if (type != Type::text) {
+    H5Pset_shuffle(plist.id);
+    H5Pset_deflate(plist.id, 1);
+  }
+  Handle text = text_type();
+  const hid_t file_type = type == Type::f32   ? H5T_IEEE_F32LE
+                          : type == Type::f64 ? H5T_IEEE_F64LE
+                          : type == Type::i32 ? H5T_STD_I32LE
+                          : type == Type::u8  ? H5T_STD_U8LE
+                                              : text.id;
+  Handle ds(H5Dcreate2(id_, name.c_str(), file_type, space.id, H5P_DEFAULT, plist.id, H5P_DEFAULT),
+            H5Dclose);
+  if (ds.id < 0) fail("cannot create dataset " + where(name));
+}
+
+void Location::append(const std::string& name, hid mem_type, const void* data,
+                      std::uint64_t rows) const {
+  if (rows == 0) return;
+  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (ds.id < 0) fail("cannot open dataset " + where(name));
+  Handle old_space(H5Dget_space(ds.id), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(old_space.id);
+  hsize_t d[2] = {0, 1};
+  H5Sget_simple_extent_dims(old_space.id, d, nullptr);
+  const hsize_t first = d[0];
+  d[0] += rows;
+  if (H5Dset_extent(ds.id, d) < 0) fail("cannot extend dataset " + where(name));
+  Handle file_space(H5Dget_space(ds.id), H5Sclose);
+  hsize_t start[2] = {first, 0}, count[2] = {rows, d[1]};
+  H5Sselect_hyperslab(file_space.id, H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Handle mem_space(H5Screate_simple(rank, count, nullptr), H5Sclose);
+  if (H5Dwrite(ds.id, mem_type, mem_space.id, file_space.id, H5P_DEFAULT, data) < 0) {
+    fail("cannot append to dataset " + where(name));
+  }
+}
+
+void Location::append_rows(const std::string& name, const float* data, std::uint64_t rows) const {
+  append(name, H5T_NATIVE_FLOAT, data, rows);
+}
+void Location::append_rows(const std::string& name, const double* data, std::uint64_t rows) const {
+  append(name, H5T_NATIVE_DOUBLE, data, rows);
+}
+void Location::append_rows(const std::string& name, const std::int32_t* data,
+                           std::uint64_t rows) const {
+  append(name, H5T_NATIVE_INT32, data, rows);
+}
+void Location::append_rows(const std::string& name, const std::uint8_t* data,
+                           std::uint64_t rows) const {
+  append(name, H5T_NATIVE_UINT8, data, rows);
+}
+void Location::append_rows(const std::string& name, const std::vector<std::string>& rows) const {
+  std::vector<const char*> ptrs;
+  ptrs.reserve(rows.size());
+  for (const auto& s : rows) ptrs.push_back(s.c_str());
+  Handle type = text_type();
+  append(name, type.id, ptrs.data(), rows.size());
+}
+
 void Location::set_attr(const std::string& name, const std::string& value) const {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id, H5T_VARIABLE);
-  H5Tset_cset(type.id, H5T_CSET_UTF8);
+  Handle type = text_type();
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr(H5Acreate2(id_, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   const char* p = value.c_str();

@@ -60,6 +60,34 @@ class Location {
                                     std::vector<std::uint64_t>* dims) const;
   std::vector<std::string> read_strings(const std::string& name) const;
 
+  /// The shape of dataset `name` (1 or 2 entries for the numeric ones this file reads).
+  std::vector<std::uint64_t> shape(const std::string& name) const;
+  /// Reads rows [first, first + count) of a 1- or 2-dimensional dataset, every column, converted
+  /// to the requested type (row-major). DataError when the range leaves the dataset.
+  std::vector<double> read_f64_rows(const std::string& name, std::uint64_t first,
+                                    std::uint64_t count) const;
+  std::vector<float> read_f32_rows(const std::string& name, std::uint64_t first,
+                                   std::uint64_t count) const;
+  std::vector<std::int64_t> read_i64_rows(const std::string& name, std::uint64_t first,
+                                          std::uint64_t count) const;
+  std::vector<std::int32_t> read_i32_rows(const std::string& name, std::uint64_t first,
+                                          std::uint64_t count) const;
+  std::vector<std::uint8_t> read_u8_rows(const std::string& name, std::uint64_t first,
+                                         std::uint64_t count) const;
+  std::vector<std::string> read_string_rows(const std::string& name, std::uint64_t first,
+                                            std::uint64_t count) const;
+
+  /// Appendable datasets, for files written in blocks of rows whose total is unknown up front:
+  /// created with 0 rows and `cols` columns (0: one-dimensional), chunked, grown by each append.
+  enum class Type { f32, f64, i32, u8, text };
+  void create_appendable(const std::string& name, Type type, std::uint64_t cols = 0) const;
+  /// Appends `rows` rows (rows * max(cols, 1) values) to an appendable dataset of that type.
+  void append_rows(const std::string& name, const float* data, std::uint64_t rows) const;
+  void append_rows(const std::string& name, const double* data, std::uint64_t rows) const;
+  void append_rows(const std::string& name, const std::int32_t* data, std::uint64_t rows) const;
+  void append_rows(const std::string& name, const std::uint8_t* data, std::uint64_t rows) const;
+  void append_rows(const std::string& name, const std::vector<std::string>& rows) const;
+
   void set_attr(const std::string& name, const std::string& value) const;
   void set_attr(const std::string& name, std::int64_t value) const;
   void set_attr(const std::string& name, double value) const;
@@ -78,6 +106,10 @@ class Location {
   template <typename T>
   std::vector<T> read_numeric(const std::string& name, hid mem_type,
                               std::vector<std::uint64_t>* dims) const;
+  template <typename T>
+  std::vector<T> read_numeric_rows(const std::string& name, hid mem_type, std::uint64_t first,
+                                   std::uint64_t count) const;
+  void append(const std::string& name, hid mem_type, const void* data, std::uint64_t rows) const;
   template <typename T>
   void write_numeric(const std::string& name, const T* data, const std::vector<std::uint64_t>& dims,
                      hid mem_type, hid file_type) const;

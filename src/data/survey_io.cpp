@@ -7,6 +7,7 @@
 #include "astrom3/data/schema.h"
 #include "astrom3/data/survey_validation.h"
 #include "data/hdf5_file.h"
+#include "data/survey_checks.h"
 
 namespace astrom3::data {
 namespace {
@@ -39,6 +40,10 @@ void write_splits(const h5::Location& root, const Survey& s) {
   }
 }
 
+}  // namespace
+
+namespace {
+
 [[noreturn]] void shape_error(const h5::Location& g, const std::string& name,
                               const std::string& expected, const Dims& got) {
   std::string shape = "[";
@@ -46,8 +51,10 @@ void write_splits(const h5::Location& root, const Survey& s) {
   throw DataError(g.where(name) + ": expected shape " + expected + ", got " + shape + "]");
 }
 
+}  // namespace
+
 void expect_rows(const h5::Location& g, const std::string& name, const Dims& dims,
-                 std::uint64_t rows, std::uint64_t cols = 0) {
+                 std::uint64_t rows, std::uint64_t cols) {
   const bool ok = cols == 0 ? (dims.size() == 1 && dims[0] == rows)
                             : (dims.size() == 2 && dims[0] == rows && dims[1] == cols);
   if (!ok) {
@@ -69,6 +76,30 @@ void expect_columns(const h5::Location& g, const std::string& attr,
                     ", expected " + Json(expected).dump());
   }
 }
+
+SurveyRoot read_survey_root(const h5::Location& root) {
+  if (!root.has_attr("format") || root.attr_string("format") != kSurveyFormatName) {
+    throw DataError(root.where() + ": not an astrom3 survey file (attribute format != \"" +
+                    std::string(kSurveyFormatName) + "\")");
+  }
+  const auto version = root.attr_int("format_version");
+  if (version < 1 || version > kSurveyFormatVersion) {
+    throw DataError(root.where() + ": format_version " + std::to_string(version) +
+                    " is not supported by this build (reads 1.." +
+                    std::to_string(kSurveyFormatVersion) + ")");
+  }
+  SurveyRoot r;
+  try {
+    r.class_names = Json::parse(root.attr_string("class_names")).get<std::vector<std::string>>();
+    r.provenance =
+        Json::parse(root.attr_string("provenance")).get<std::map<std::string, std::string>>();
+  } catch (const Json::exception&) {
+    throw DataError(root.where() + ": attribute class_names or provenance is not valid JSON");
+  }
+  return r;
+}
+
+namespace {
 
 // The writer trusts nothing: sizes that disagree would make HDF5 read past a buffer.
 void check_sizes(const Survey& s, const std::string& file) {
@@ -177,23 +208,9 @@ Survey read_survey(const std::filesystem::path& path) {
   {
     std::lock_guard<std::mutex> lock(h5::hdf5_mutex());
     auto root = h5::Location::open_file(path.string());
-    if (!root.has_attr("format") || root.attr_string("format") != kSurveyFormatName) {
-      throw DataError(root.where() + ": not an astrom3 survey file (attribute format != \"" +
-                      std::string(kSurveyFormatName) + "\")");
-    }
-    const auto version = root.attr_int("format_version");
-    if (version < 1 || version > kSurveyFormatVersion) {
-      throw DataError(root.where() + ": format_version " + std::to_string(version) +
-                      " is not supported by this build (reads 1.." +
-                      std::to_string(kSurveyFormatVersion) + ")");
-    }
-    try {
-      s.class_names = Json::parse(root.attr_string("class_names")).get<std::vector<std::string>>();
-      s.provenance =
-          Json::parse(root.attr_string("provenance")).get<std::map<std::string, std::string>>();
-    } catch (const Json::exception&) {
-      throw DataError(root.where() + ": attribute class_names or provenance is not valid JSON");
-    }
+    auto r = read_survey_root(root);
+    s.class_names = std::move(r.class_names);
+    s.provenance = std::move(r.provenance);
 
     Dims d;
     auto objects = root.open_group("objects");

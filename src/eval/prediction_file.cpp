@@ -25,7 +25,7 @@ namespace {
 constexpr const char* kFormat = "astrom3-predictions";
 constexpr std::int64_t kFormatVersion = 2;  // 2: unknown-class columns
 
-// The columns of every row, accumulated for HDF5 (written at commit) and for merging.
+// The columns of a block of rows, as written to either format.
 struct Columns {
   std::vector<std::string> ids, split, reason;
   std::vector<std::int32_t> label, predicted;
@@ -52,22 +52,153 @@ bool is_csv_output(const fs::path& path) {
   throw ConfigError(path.string() + ": the output must end in .csv, .h5 or .hdf5");
 }
 
-struct PredictionWriter::State {
-  State(const fs::path& path, const PredictionFileInfo& i)
-      : output(path), info(i), csv(is_csv_output(path)) {}
-  AtomicOutput output;
-  PredictionFileInfo info;
-  bool csv;
-  std::vector<data::Modality> modalities;  // the classifier's
-  Columns columns;
-  std::int64_t rows = 0;
+namespace {
+
+// Writes blocks of rows to a CSV or HDF5 file as they come: memory follows the block, not the
+// file. HDF5 columns are appendable datasets, created with the file's attributes up front.
+class ColumnSink {
+ public:
+  ColumnSink(const fs::path& path, const PredictionFileInfo& info, bool csv)
+      : path_(path), info_(info), csv_(csv) {
+    if (csv_) {
+      csv_out_.open(path, std::ios::binary);
+      if (!csv_out_) throw Error("cannot write " + path.string());
+      csv_out_ << csv_header(info);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+    using Type = data::h5::Location::Type;
+    h5_ = data::h5::Location::create_file(path.string());
+    auto& f = h5_;
+    f.set_attr("format", kFormat);
+    f.set_attr("format_version", kFormatVersion);
+    f.set_attr("checkpoint", info.checkpoint);
+    f.set_attr("data", info.data);
+    f.set_attr("split_set", info.split_set);
+    f.set_attr("class_names", nlohmann::json(info.class_names).dump());
+    f.set_attr("modalities", nlohmann::json(info.modalities).dump());
+    f.set_attr("temperature", info.temperature);
+    f.set_attr("unknown_score_method", info.unknown_score_method);
+    f.set_attr("unknown_threshold", info.unknown_threshold);
+    f.set_attr("shard_index", std::int64_t{info.shard_index});
+    f.set_attr("shard_count", std::int64_t{info.shard_count});
+    f.set_attr("catalogue_objects", info.catalogue_objects);
+    for (const char* name : {"ids", "split", "reason"}) f.create_appendable(name, Type::text);
+    for (const char* name : {"label", "predicted"}) f.create_appendable(name, Type::i32);
+    for (const char* name : {"usable", "unknown"}) f.create_appendable(name, Type::u8);
+    for (const char* name : {"probability", "margin"}) f.create_appendable(name, Type::f32);
+    f.create_appendable("unknown_score", Type::f64);
+    f.create_appendable("probabilities", Type::f32, info.class_names.size());
+    auto used = f.create_group("modalities_used");
+    for (const auto& m : info.modalities) used.create_appendable(m, Type::u8);
+  }
+
+  void write(const Columns& c) {
+    if (csv_) {
+      write_csv(c);
+    } else {
+      write_hdf5(c);
+    }
+    rows_ += static_cast<std::int64_t>(c.ids.size());
+  }
+
+  // Flushes and closes the file (Error when the disk refused a write).
+  void close() {
+    if (csv_) {
+      csv_out_.close();
+      if (!csv_out_) throw Error("cannot write " + path_.string());
+      return;
+    }
+    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+    h5_ = data::h5::Location();
+  }
+
+  ~ColumnSink() {
+    if (csv_) return;
+    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+    h5_ = data::h5::Location();
+  }
+
+  std::int64_t rows() const { return rows_; }
+
+ private:
+  // CSV for people: class names instead of indices, empty cells where HDF5 holds -1 or 0.
+  void write_csv(const Columns& c) {
+    const auto& info = info_;
+    const auto classes = info.class_names.size();
+    std::string text;
+    for (std::size_t i = 0; i < c.ids.size(); ++i) {
+      const bool ok = c.usable[i] != 0;
+      std::string used;
+      for (std::size_t m = 0; m < info.modalities.size(); ++m) {
+        if (c.used[m][i]) used += (used.empty() ? "" : "+") + info.modalities[m];
+      }
+      text += ingest::csv_field(c.ids[i]) + "," + c.split[i] + "," +
+              (c.label[i] >= 0 ? ingest::csv_field(info.class_names[c.label[i]]) : "") + "," +
+              (ok ? "1" : "0") + "," + c.reason[i] + "," + used + ",";
+      if (ok) {
+        text += ingest::csv_field(info.class_names[c.predicted[i]]) +
+                fmt::format(",{:.6g},{:.6g}", c.probability[i], c.margin[i]);
+        text += std::isnan(c.unknown_score[i])
+                    ? std::string(",,")
+                    : fmt::format(",{:.6g},{}", c.unknown_score[i], int{c.unknown[i]});
+        for (std::size_t k = 0; k < classes; ++k) {
+          text += fmt::format(",{:.6g}", c.probabilities[i * classes + k]);
+        }
+      } else {
+        text += ",,,," + std::string(classes, ',');
+      }
+      text += "\n";
+    }
+    csv_out_ << text;
+    if (!csv_out_) throw Error("cannot write " + path_.string());
+  }
+
+  void write_hdf5(const Columns& c) {
+    const auto n = static_cast<std::uint64_t>(c.ids.size());
+    if (n == 0) return;
+    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+    auto& f = h5_;
+    f.append_rows("ids", c.ids);
+    f.append_rows("split", c.split);
+    f.append_rows("reason", c.reason);
+    f.append_rows("label", c.label.data(), n);
+    f.append_rows("predicted", c.predicted.data(), n);
+    f.append_rows("usable", c.usable.data(), n);
+    f.append_rows("unknown", c.unknown.data(), n);
+    f.append_rows("probability", c.probability.data(), n);
+    f.append_rows("margin", c.margin.data(), n);
+    f.append_rows("unknown_score", c.unknown_score.data(), n);
+    f.append_rows("probabilities", c.probabilities.data(), n);
+    auto used = f.open_group("modalities_used");
+    for (std::size_t m = 0; m < info_.modalities.size(); ++m) {
+      used.append_rows(info_.modalities[m], c.used[m].data(), n);
+    }
+  }
+
+  fs::path path_;
+  PredictionFileInfo info_;
+  bool csv_;
+  std::ofstream csv_out_;
+  data::h5::Location h5_;
+  std::int64_t rows_ = 0;
 };
 
-PredictionWriter::PredictionWriter(const fs::path& path, const PredictionFileInfo& info)
-    : state_(std::make_unique<State>(path, info)) {
-  auto& s = *state_;
-  s.modalities = model::parse_modalities(info.modalities);
-  s.columns.used.resize(s.modalities.size());
+}  // namespace
+
+struct PredictionWriter::State {
+  State(const fs::path& path, const PredictionFileInfo& i)
+      : output(path), info(i), sink(output.temp_path(), i, is_csv_output(path)) {}
+  AtomicOutput output;
+  PredictionFileInfo info;
+  ColumnSink sink;
+  std::vector<data::Modality> modalities;  // the classifier's
+};
+
+PredictionWriter::PredictionWriter(const fs::path& path, const PredictionFileInfo& info) {
+  is_csv_output(path);  // an unknown extension is refused before anything is created
+  state_ = std::make_unique<State>(path, info);
+  state_->modalities = model::parse_modalities(info.modalities);
 }
 
 PredictionWriter::~PredictionWriter() = default;
@@ -106,13 +237,14 @@ void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::
     none += (m == 0 ? "no " : m + 1 == s.modalities.size() ? " or " : ", ");
     none += model::modality_name(s.modalities[m]);
   }
+  Columns col;
+  col.used.resize(s.modalities.size());
   for (std::int64_t i = 0; i < n; ++i) {
     const bool ok = usable.data_ptr<bool>()[i];
     const auto label = labels.data_ptr<std::int64_t>()[i];
     const std::int64_t predicted = ok ? top_i.data_ptr<std::int64_t>()[i * top_i.size(1)] : -1;
     const float best = ok ? top_p.data_ptr<float>()[i * top_p.size(1)] : 0.0f;
     const float second = ok && classes > 1 ? top_p.data_ptr<float>()[i * top_p.size(1) + 1] : 0.0f;
-    auto& col = s.columns;
     for (std::size_t m = 0; m < s.modalities.size(); ++m) {
       const bool has = ok && present.data_ptr<bool>()[i * present.size(1) + s.modalities[m]];
       col.used[m].push_back(has ? 1 : 0);
@@ -131,106 +263,34 @@ void PredictionWriter::append(const ClassPredictions& p, const std::vector<std::
     col.unknown_score.push_back(score);
     col.unknown.push_back(score > s.info.unknown_threshold ? 1 : 0);  // false for NaN
   }
-  s.rows += n;
+  s.sink.write(col);
 }
-
-namespace {
-
-// CSV for people: class names instead of indices, empty cells where HDF5 holds -1 or 0.
-void write_csv(const fs::path& path, const PredictionFileInfo& info, const Columns& c) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot write " + path.string());
-  f << csv_header(info);
-  const auto classes = info.class_names.size();
-  for (std::size_t i = 0; i < c.ids.size(); ++i) {
-    const bool ok = c.usable[i] != 0;
-    std::string used;
-    for (std::size_t m = 0; m < info.modalities.size(); ++m) {
-      if (c.used[m][i]) used += (used.empty() ? "" : "+") + info.modalities[m];
-    }
-    std::string line = ingest::csv_field(c.ids[i]) + "," + c.split[i] + "," +
-                       (c.label[i] >= 0 ? ingest::csv_field(info.class_names[c.label[i]]) : "") +
-                       "," + (ok ? "1" : "0") + "," + c.reason[i] + "," + used + ",";
-    if (ok) {
-      line += ingest::csv_field(info.class_names[c.predicted[i]]) +
-              fmt::format(",{:.6g},{:.6g}", c.probability[i], c.margin[i]);
-      line += std::isnan(c.unknown_score[i])
-                  ? std::string(",,")
-                  : fmt::format(",{:.6g},{}", c.unknown_score[i], int{c.unknown[i]});
-      for (std::size_t k = 0; k < classes; ++k) {
-        line += fmt::format(",{:.6g}", c.probabilities[i * classes + k]);
-      }
-    } else {
-      line += ",,,," + std::string(classes, ',');
-    }
-    f << line << "\n";
-  }
-  f.close();
-  if (!f) throw Error("cannot write " + path.string());
-}
-
-void write_hdf5(const fs::path& path, const PredictionFileInfo& info, const Columns& c) {
-  std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
-  auto f = data::h5::Location::create_file(path.string());
-  f.set_attr("format", kFormat);
-  f.set_attr("format_version", kFormatVersion);
-  f.set_attr("checkpoint", info.checkpoint);
-  f.set_attr("data", info.data);
-  f.set_attr("split_set", info.split_set);
-  f.set_attr("class_names", nlohmann::json(info.class_names).dump());
-  f.set_attr("modalities", nlohmann::json(info.modalities).dump());
-  f.set_attr("temperature", info.temperature);
-  f.set_attr("unknown_score_method", info.unknown_score_method);
-  f.set_attr("unknown_threshold", info.unknown_threshold);
-  f.set_attr("shard_index", std::int64_t{info.shard_index});
-  f.set_attr("shard_count", std::int64_t{info.shard_count});
-  f.set_attr("catalogue_objects", info.catalogue_objects);
-  const auto n = static_cast<std::uint64_t>(c.ids.size());
-  const auto classes = static_cast<std::uint64_t>(info.class_names.size());
-  f.write("ids", c.ids);
-  f.write("split", c.split);
-  f.write("label", c.label);
-  f.write("usable", c.usable);
-  f.write("reason", c.reason);
-  f.write("predicted", c.predicted);
-  f.write("probability", c.probability, {n});
-  f.write("margin", c.margin, {n});
-  f.write("unknown_score", c.unknown_score, {n});
-  f.write("unknown", c.unknown);
-  f.create_f32("probabilities", n, classes);
-  if (n > 0) f.write_f32_rows("probabilities", 0, c.probabilities.data(), n, classes);
-  auto used = f.create_group("modalities_used");
-  for (std::size_t m = 0; m < info.modalities.size(); ++m)
-    used.write(info.modalities[m], c.used[m]);
-}
-
-}  // namespace
 
 std::int64_t PredictionWriter::commit() {
   auto& s = *state_;
-  if (s.csv) {
-    write_csv(s.output.temp_path(), s.info, s.columns);
-  } else {
-    write_hdf5(s.output.temp_path(), s.info, s.columns);
-  }
+  s.sink.close();
   s.output.commit();
-  return s.rows;
+  return s.sink.rows();
 }
 
 namespace {
 
-struct Shard {
-  PredictionFileInfo info;
-  Columns columns;
-};
+// Shards are read this many rows at a time when merged.
+constexpr std::uint64_t kMergeBlock = 1 << 16;
 
 [[noreturn]] void differs(const fs::path& path, const fs::path& first, const std::string& what) {
   throw DataError(path.string() + ": " + what + " differs from " + first.string() +
                   "; the shards come from different runs");
 }
 
-Shard read_hdf5_shard(const fs::path& path) {
-  Shard s;
+// A shard's attributes and its number of rows; the columns are read later, block by block.
+struct ShardHeader {
+  PredictionFileInfo info;
+  std::uint64_t rows = 0;
+};
+
+ShardHeader read_shard_header(const fs::path& path) {
+  ShardHeader h;
   std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
   auto f = data::h5::Location::open_file(path.string());
   if (!f.has_attr("format") || f.attr_string("format") != kFormat) {
@@ -241,7 +301,7 @@ Shard read_hdf5_shard(const fs::path& path) {
                     std::to_string(f.attr_int("format_version")) + "; this astrom3 merges " +
                     std::to_string(kFormatVersion) + " (rerun predict --shard)");
   }
-  auto& i = s.info;
+  auto& i = h.info;
   i.checkpoint = f.attr_string("checkpoint");
   i.data = f.attr_string("data");
   i.split_set = f.attr_string("split_set");
@@ -259,22 +319,35 @@ Shard read_hdf5_shard(const fs::path& path) {
   i.shard_index = static_cast<int>(f.attr_int("shard_index"));
   i.shard_count = static_cast<int>(f.attr_int("shard_count"));
   i.catalogue_objects = f.attr_int("catalogue_objects");
-  auto& c = s.columns;
-  std::vector<std::uint64_t> dims;
-  c.ids = f.read_strings("ids");
-  c.split = f.read_strings("split");
-  c.reason = f.read_strings("reason");
-  c.label = f.read_i32("label", &dims);
-  c.predicted = f.read_i32("predicted", &dims);
-  c.usable = f.read_u8("usable", &dims);
-  c.probability = f.read_f32("probability", &dims);
-  c.margin = f.read_f32("margin", &dims);
-  c.unknown_score = f.read_f64("unknown_score", &dims);
-  c.unknown = f.read_u8("unknown", &dims);
-  c.probabilities = f.read_f32("probabilities", &dims);
+  const auto ids = f.shape("ids");
+  h.rows = ids.empty() ? 0 : ids[0];
+  return h;
+}
+
+// Rows [first, first + count) of a shard's columns; DataError when a column is shorter.
+Columns read_shard_rows(const fs::path& path, const PredictionFileInfo& info, std::uint64_t first,
+                        std::uint64_t count) {
+  Columns c;
+  std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+  auto f = data::h5::Location::open_file(path.string());
+  c.ids = f.read_string_rows("ids", first, count);
+  c.split = f.read_string_rows("split", first, count);
+  c.reason = f.read_string_rows("reason", first, count);
+  c.label = f.read_i32_rows("label", first, count);
+  c.predicted = f.read_i32_rows("predicted", first, count);
+  c.usable = f.read_u8_rows("usable", first, count);
+  c.probability = f.read_f32_rows("probability", first, count);
+  c.margin = f.read_f32_rows("margin", first, count);
+  c.unknown_score = f.read_f64_rows("unknown_score", first, count);
+  c.unknown = f.read_u8_rows("unknown", first, count);
+  c.probabilities = f.read_f32_rows("probabilities", first, count);
+  if (c.probabilities.size() != count * info.class_names.size()) {
+    throw DataError(f.where("probabilities") + ": expected " +
+                    std::to_string(info.class_names.size()) + " columns");
+  }
   const auto used = f.open_group("modalities_used");
-  for (const auto& m : i.modalities) c.used.push_back(used.read_u8(m, &dims));
-  return s;
+  for (const auto& m : info.modalities) c.used.push_back(used.read_u8_rows(m, first, count));
+  return c;
 }
 
 }  // namespace
@@ -282,7 +355,8 @@ Shard read_hdf5_shard(const fs::path& path) {
 std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const fs::path& out) {
   if (shards.empty()) throw ConfigError("predict --merge: no shard files given");
   const bool csv = is_csv_output(out);
-  std::map<int, std::pair<fs::path, Shard>> by_index;
+  std::map<int, std::pair<fs::path, ShardHeader>> by_index;
+  std::uint64_t rows = 0;
   for (const auto& path : shards) {
     if (is_csv_output(path)) {
       throw ConfigError(path.string() +
@@ -293,7 +367,7 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
     if (fs::equivalent(path, out, ignored)) {
       throw ConfigError("predict --merge: --out " + out.string() + " is one of the shards");
     }
-    auto s = read_hdf5_shard(path);
+    auto s = read_shard_header(path);
     if (!by_index.empty()) {
       const auto& [first, f] = by_index.begin()->second;
       const auto& a = f.info;
@@ -318,34 +392,14 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
       throw DataError(path.string() + ": shard " + std::to_string(index) + " is also given as " +
                       by_index.at(index).first.string());
     }
+    rows += s.rows;
     by_index.emplace(index, std::make_pair(path, std::move(s)));
   }
   const auto& info = by_index.begin()->second.second.info;
   std::vector<int> given;
   for (const auto& entry : by_index) given.push_back(entry.first);
   dist::require_all_shards("predict --merge", given, info.shard_count);
-  Columns all;
-  all.used.resize(info.modalities.size());
-  const auto append = [](auto& to, const auto& from) {
-    to.insert(to.end(), from.begin(), from.end());
-  };
-  for (const auto& [k, entry] : by_index) {
-    const auto& c = entry.second.columns;
-    append(all.ids, c.ids);
-    append(all.split, c.split);
-    append(all.reason, c.reason);
-    append(all.label, c.label);
-    append(all.predicted, c.predicted);
-    append(all.usable, c.usable);
-    append(all.probability, c.probability);
-    append(all.margin, c.margin);
-    append(all.probabilities, c.probabilities);
-    append(all.unknown_score, c.unknown_score);
-    append(all.unknown, c.unknown);
-    for (std::size_t m = 0; m < all.used.size(); ++m) append(all.used[m], c.used[m]);
-  }
-  const auto rows = static_cast<std::int64_t>(all.ids.size());
-  if (rows != info.catalogue_objects) {
+  if (static_cast<std::int64_t>(rows) != info.catalogue_objects) {
     throw DataError("predict --merge: the shards hold " + std::to_string(rows) +
                     " objects, but their run predicted " + std::to_string(info.catalogue_objects));
   }
@@ -354,13 +408,18 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
   merged.shard_count = 1;
   prepare_output_location(out);
   AtomicOutput output(out);
-  if (csv) {
-    write_csv(output.temp_path(), merged, all);
-  } else {
-    write_hdf5(output.temp_path(), merged, all);
+  {
+    ColumnSink sink(output.temp_path(), merged, csv);
+    for (const auto& [k, entry] : by_index) {
+      const auto& [path, header] = entry;
+      for (std::uint64_t first = 0; first < header.rows; first += kMergeBlock) {
+        sink.write(read_shard_rows(path, info, first, std::min(kMergeBlock, header.rows - first)));
+      }
+    }
+    sink.close();
   }
   output.commit();
-  return rows;
+  return static_cast<std::int64_t>(rows);
 }
 
 }  // namespace astrom3::eval

@@ -61,6 +61,23 @@ expected = [[int(v) for v in row[1:]] for row in conf[1:1 + len(names)]]
 assert counts == expected, (counts, expected)
 PY
 
+# One split in small blocks of file rows, sharded: the shards hold the split's objects only and
+# join to the single-run file (a block may hold none of them).
+for i in 0 1; do
+  expect 0 "shard $i of 2" -- "$BIN" predict --checkpoint "$WORK/ph/best" --split test --block 7 \
+    --out "$WORK/tb.h5" --shard "$i/2"
+done
+expect 0 "merged 2 shards .*30 objects" -- "$BIN" predict --merge --out "$WORK/tb.csv" \
+  "$WORK"/tb.shard-*-of-00002.h5
+$PY - "$WORK/test.csv" "$WORK/tb.csv" <<'PY' || fail "blocked, sharded predictions differ"
+import csv, sys
+a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:])
+assert [r["id"] for r in a] == [r["id"] for r in b] and len(a) == 30
+for x, y in zip(a, b):
+    assert x["split"] == y["split"] == "test"
+    assert all(abs(float(x[k]) - float(y[k])) < 1e-5 for k in x if k.startswith("p_")), (x, y)
+PY
+
 # Every object of the split set, unlabelled ones included; shards merge to the single-run file.
 expect 0 "wrote .*: 320 objects" -- "$BIN" predict --checkpoint "$WORK/all/best" --out "$WORK/p.csv"
 expect 0 "wrote" -- "$BIN" predict --checkpoint "$WORK/all/best" --out "$WORK/p.h5" --batch 7 --block 50

@@ -11,8 +11,9 @@
 //   has no detector) and unknown (1 when the score is above the detector's threshold).
 // HDF5 root attributes: format ("astrom3-predictions"), format_version (2), checkpoint, data,
 // split_set, class_names and modalities (JSON lists), temperature, unknown_score_method (""
-// without a detector), unknown_threshold, shard_index, shard_count, catalogue_objects. Files
-// appear atomically when complete.
+// without a detector), unknown_threshold, shard_index, shard_count, catalogue_objects. Rows are
+// written as they are appended (memory follows the block, not the file); files appear
+// atomically when complete.
 #pragma once
 
 #include <cstdint>
@@ -71,8 +72,8 @@ class PredictionWriter {
 /// Joins the HDF5 shard files of one `predict --shard` run into `out` (CSV or HDF5 by its
 /// extension), in shard order. The shards must agree on checkpoint, survey file, split set,
 /// classes, modalities, temperature, unknown-class detector and counts, and every shard must be
-/// given once (DataError otherwise); `out` may not be one of them (ConfigError). Returns the number
-/// of objects.
+/// given once (DataError otherwise); `out` may not be one of them (ConfigError). Shards are read
+/// in blocks of rows, so memory does not grow with them. Returns the number of objects.
 std::int64_t merge_prediction_files(const std::vector<std::filesystem::path>& shards,
                                     const std::filesystem::path& out);
 
