@@ -2,18 +2,23 @@
 """Makes a large survey file by repeating a small one, for scale benchmarks (scripts/bench_predict.sh).
 
 `astrom3 synth` draws every object (about 2 ms each on 2 cores), so 10^6 objects would take
-over half an hour; repeating a few thousand drawn objects gives a file of the same format and
-the same per-object sizes in minutes. Copy k of object ID is named ID~k; labels, light curves,
-spectra and metadata are the base's. Each split set of the base is repeated too (copy k's rows
-are the base's rows + k * n), so `embed` and `predict --split` work on the result; the
-normalization statistics are the base's. The file is written in the layout astrom3 writes
-(docs/data-format.md: chunked, shuffle + deflate level 1), copy by copy, so memory stays at the
-size of the base.
+over half an hour and 28 GB. This script repeats a few thousand drawn objects instead: copy k
+of object ID is named ID~k, and its label, light curve, spectrum and metadata are the base's.
+Each split set is repeated too (copy k's rows are the base's rows + k * n), so `embed` and
+`predict --split` work on the result; the normalization statistics are the base's.
+
+By default the value arrays are HDF5 virtual datasets that map the base file's arrays once per
+copy (the base must stay where it is): the result is a valid survey of any size, made in
+seconds, whose per-object reads decompress the base's chunks as a real file's would, but come
+from the page cache rather than the disk. With --copy the values are written out, compressed
+as astrom3 writes its surveys (chunked, shuffle + deflate level 1), at about 1,000 objects per
+second and 28 kB per object. Memory stays at the size of the base either way.
 
 Run with Debian's interpreter, which has h5py and numpy (scripts/setup.sh installs them):
-    /usr/bin/python3 scripts/replicate_survey.py BASE.h5 OUT.h5 OBJECTS
+    /usr/bin/python3 scripts/replicate_survey.py [--copy] BASE.h5 OUT.h5 OBJECTS
 """
 import json
+import os
 import sys
 
 import h5py
@@ -40,9 +45,11 @@ def append(ds, values):
 
 
 def main():
-    if len(sys.argv) != 4:
+    args = [a for a in sys.argv[1:] if a != "--copy"]
+    plain = "--copy" in sys.argv[1:]
+    if len(args) != 3:
         sys.exit(__doc__)
-    base_path, out_path, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    base_path, out_path, total = args[0], args[1], int(args[2])
     with h5py.File(base_path, "r") as base:
         if base.attrs.get("format") != "astrom3-survey":
             sys.exit(f"{base_path}: not an astrom3 survey file")
@@ -64,7 +71,7 @@ def main():
             out.attrs["provenance"] = json.dumps(provenance)
             ds = {}
             for g in ("objects", "photometry", "spectra", "metadata"):
-                og = out.create_group(g, track_times=False)
+                og = out.create_group(g)
                 for k, v in base[g].attrs.items():
                     og.attrs[k] = v
             ds["objects/id"] = create(out["objects"], "id", base["objects/id"])
@@ -75,33 +82,40 @@ def main():
                 ds[key] = create(out[g], name, v, v.shape[1:])
             for g in ("photometry", "spectra"):
                 out[g].create_dataset("offsets", shape=(total + 1,), dtype=np.int64,
-                                      chunks=(1 << 16,), shuffle=True, compression="gzip",
+                                      chunks=(min(total + 1, 1 << 16),), shuffle=True, compression="gzip",
                                       compression_opts=1, track_times=False)
                 out[f"{g}/offsets"][0] = 0
-            written, copy, ends = 0, 0, {"photometry": 0, "spectra": 0}
-            while written < total:
-                m = min(n, total - written)
-                append(ds["objects/id"], [f"{i}~{copy}" for i in ids[:m]])
-                for key, v in col.items():
-                    g, name = key.split("/")
-                    if name == "offsets":
-                        continue
-                    if g in ends and v.ndim == 1 and name not in ("present",):
-                        stop = col[f"{g}/offsets"][m]
-                        append(ds[key], v[:stop])
-                    else:
-                        append(ds[key], v[:m])
-                for g in ends:
-                    off = col[f"{g}/offsets"]
-                    out[f"{g}/offsets"][written + 1:written + m + 1] = off[1:m + 1] + ends[g]
-                    ends[g] += int(off[m])
-                written += m
-                copy += 1
-                print(f"\r{written} of {total} objects", end="", file=sys.stderr, flush=True)
-            print(file=sys.stderr)
-            splits = out.create_group("splits", track_times=False)
+            copies = [(k * n, min(n, total - k * n)) for k in range(-(-total // n))]
+            copy = len(copies)
+            for first, m in copies:
+                append(ds["objects/id"], [f"{i}~{first // n}" for i in ids[:m]])
+            for g in ("photometry", "spectra"):
+                off = col[f"{g}/offsets"]
+                whole = np.concatenate([[0]] + [off[1:m + 1] + k * off[n]
+                                                for k, (_, m) in enumerate(copies)])
+                out[f"{g}/offsets"][:] = whole
+            for key, v in col.items():
+                g, name = key.split("/")
+                if name == "offsets":
+                    continue
+                ragged = g in ("photometry", "spectra") and v.ndim == 1 and name != "present"
+                # Rows of copy k: the base's first m rows, or their values for a ragged column.
+                counts = [int(col[f"{g}/offsets"][m]) if ragged else m for _, m in copies]
+                if plain:
+                    for c in counts:
+                        append(ds[key], v[:c])
+                    continue
+                del out[key]
+                layout = h5py.VirtualLayout(shape=(sum(counts),) + v.shape[1:], dtype=v.dtype)
+                source = h5py.VirtualSource(os.path.abspath(base_path), key, shape=v.shape)
+                at = 0
+                for c in counts:
+                    layout[at:at + c] = source[:c]
+                    at += c
+                out.create_virtual_dataset(key, layout)
+            splits = out.create_group("splits")
             for name, s in base["splits"].items():
-                g = splits.create_group(name, track_times=False)
+                g = splits.create_group(name)
                 for k, v in s.attrs.items():
                     g.attrs[k] = v
                 for lst in ("train", "val", "test", "unlabeled", "unseen"):
@@ -111,7 +125,7 @@ def main():
                     rows = np.concatenate([rows + k * n for k in range(copy)] or [rows[:0]])
                     g.create_dataset(lst, data=rows[rows < total].astype(np.int64),
                                      track_times=False)
-                norm = g.create_group("normalization", track_times=False)
+                norm = g.create_group("normalization")
                 for k, v in s["normalization"].attrs.items():
                     norm.attrs[k] = v
                 for k in ("mean", "std"):

@@ -238,87 +238,6 @@ void Location::write(const std::string& name, const std::vector<std::string>& da
   }
 }
 
-template <typename T>
-std::vector<T> Location::read_numeric(const std::string& name, hid mem_type,
-                                      std::vector<std::uint64_t>* dims) const {
-  if (!has(name)) fail(where(name) + ": missing dataset");
-  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (ds.id < 0) fail(where(name) + ": not a readable dataset");
-  Handle ftype(H5Dget_type(ds.id), H5Tclose);
-  const H5T_class_t cls = H5Tget_class(ftype.id);
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(where(name) + ": expected a numeric dataset");
-  Handle space(H5Dget_space(ds.id), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space.id);
-  if (rank < 1 || rank > 2) {
-    fail(where(name) + ": expected 1 or 2 dimensions, got " + std::to_string(rank));
-  }
-  hsize_t d[2] = {0, 1};
-  H5Sget_simple_extent_dims(space.id, d, nullptr);
-  std::vector<T> out(static_cast<std::size_t>(d[0] * (rank == 2 ? d[1] : 1)));
-  if (!out.empty() && H5Dread(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
-    fail(where(name) + ": read failed (corrupt or truncated file?)");
-  }
-  if (dims) {
-    dims->assign(d, d + rank);
-  }
-  return out;
-}
-
-std::vector<double> Location::read_f64(const std::string& n, std::vector<std::uint64_t>* d) const {
-  return read_numeric<double>(n, H5T_NATIVE_DOUBLE, d);
-}
-std::vector<float> Location::read_f32(const std::string& n, std::vector<std::uint64_t>* d) const {
-  return read_numeric<float>(n, H5T_NATIVE_FLOAT, d);
-}
-std::vector<std::int64_t> Location::read_i64(const std::string& n,
-                                             std::vector<std::uint64_t>* d) const {
-  return read_numeric<std::int64_t>(n, H5T_NATIVE_INT64, d);
-}
-std::vector<std::int32_t> Location::read_i32(const std::string& n,
-                                             std::vector<std::uint64_t>* d) const {
-  return read_numeric<std::int32_t>(n, H5T_NATIVE_INT32, d);
-}
-std::vector<std::uint8_t> Location::read_u8(const std::string& n,
-                                            std::vector<std::uint64_t>* d) const {
-  return read_numeric<std::uint8_t>(n, H5T_NATIVE_UINT8, d);
-}
-
-std::vector<std::string> Location::read_strings(const std::string& name) const {
-  if (!has(name)) fail(where(name) + ": missing dataset");
-  Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (ds.id < 0) fail(where(name) + ": not a readable dataset");
-  Handle ftype(H5Dget_type(ds.id), H5Tclose);
-  if (H5Tget_class(ftype.id) != H5T_STRING) fail(where(name) + ": expected strings");
-  Handle space(H5Dget_space(ds.id), H5Sclose);
-  if (H5Sget_simple_extent_ndims(space.id) != 1) fail(where(name) + ": expected 1 dimension");
-  hsize_t n = 0;
-  H5Sget_simple_extent_dims(space.id, &n, nullptr);
-  std::vector<std::string> out(static_cast<std::size_t>(n));
-  if (n == 0) return out;
-  if (H5Tis_variable_str(ftype.id) > 0) {
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.id, H5T_VARIABLE);
-    H5Tset_cset(mtype.id, H5Tget_cset(ftype.id));
-    std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-    if (H5Dread(ds.id, mtype.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) {
-      fail(where(name) + ": read failed");
-    }
-    for (hsize_t i = 0; i < n; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
-    H5Dvlen_reclaim(mtype.id, space.id, H5P_DEFAULT, ptrs.data());
-  } else {
-    const std::size_t width = H5Tget_size(ftype.id);
-    std::vector<char> buf(static_cast<std::size_t>(n) * width);
-    if (H5Dread(ds.id, ftype.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) {
-      fail(where(name) + ": read failed");
-    }
-    for (hsize_t i = 0; i < n; ++i) {
-      const char* p = buf.data() + i * width;
-      out[i] = std::string(p, strnlen(p, width));
-    }
-  }
-  return out;
-}
-
 std::vector<std::uint64_t> Location::shape(const std::string& name) const {
   if (!has(name)) fail(where(name) + ": missing dataset");
   Handle ds(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), H5Dclose);
@@ -433,6 +352,40 @@ std::vector<std::string> Location::read_string_rows(const std::string& name, std
     }
   }
   return out;
+}
+
+template <typename T>
+std::vector<T> Location::read_numeric(const std::string& name, hid mem_type,
+                                      std::vector<std::uint64_t>* dims) const {
+  const auto d = shape(name);
+  auto out = read_numeric_rows<T>(name, mem_type, 0, d.empty() ? 0 : d[0]);
+  if (dims) *dims = d;
+  return out;
+}
+
+std::vector<double> Location::read_f64(const std::string& n, std::vector<std::uint64_t>* d) const {
+  return read_numeric<double>(n, H5T_NATIVE_DOUBLE, d);
+}
+std::vector<float> Location::read_f32(const std::string& n, std::vector<std::uint64_t>* d) const {
+  return read_numeric<float>(n, H5T_NATIVE_FLOAT, d);
+}
+std::vector<std::int64_t> Location::read_i64(const std::string& n,
+                                             std::vector<std::uint64_t>* d) const {
+  return read_numeric<std::int64_t>(n, H5T_NATIVE_INT64, d);
+}
+std::vector<std::int32_t> Location::read_i32(const std::string& n,
+                                             std::vector<std::uint64_t>* d) const {
+  return read_numeric<std::int32_t>(n, H5T_NATIVE_INT32, d);
+}
+std::vector<std::uint8_t> Location::read_u8(const std::string& n,
+                                            std::vector<std::uint64_t>* d) const {
+  return read_numeric<std::uint8_t>(n, H5T_NATIVE_UINT8, d);
+}
+
+std::vector<std::string> Location::read_strings(const std::string& name) const {
+  const auto d = shape(name);
+  if (d.size() != 1) fail(where(name) + ": expected 1 dimension");
+  return read_string_rows(name, 0, d[0]);
 }
 
 void Location::create_appendable(const std::string& name, Type type, std::uint64_t cols) const {
