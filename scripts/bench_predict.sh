@@ -9,7 +9,8 @@
 # Usage: scripts/bench_predict.sh [OUT_DIR (default results/bench_predict)]
 # Environment: ASTROM3 (binary, default build/astrom3), SIZES (default "100000 1000000"),
 # EMBED_MAX (largest size embed is run at, default 100000: embed holds the whole survey in
-# memory), KEEP=1 keeps the large survey files (several GB each).
+# memory), KEEP=1 keeps the large survey files (virtual datasets over
+# OUT/demo.h5: a few MB each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${ASTROM3:-build/astrom3}"

@@ -70,6 +70,37 @@ data::SplitMembership parse_split(const std::string& split) {
   return data::SplitMembership::none;  // "all"
 }
 
+// The objects one run classifies: every row of the file, or the rows whose membership is
+// `wanted`, in file order; a shard takes a contiguous range of them, which lies in the file
+// rows [first_row, end_row).
+struct Selection {
+  std::int64_t catalogue = 0;  // objects of all shards
+  std::int64_t objects = 0;    // of this shard
+  std::int64_t first_row = 0, end_row = 0;
+};
+
+Selection select_objects(std::int64_t rows, const std::vector<data::SplitMembership>& membership,
+                         bool all, data::SplitMembership wanted, const dist::Shard& shard) {
+  Selection s;
+  s.catalogue =
+      all ? rows
+          : static_cast<std::int64_t>(std::count(membership.begin(), membership.end(), wanted));
+  const auto keep = dist::shard_range(s.catalogue, shard);
+  s.objects = keep.end - keep.begin;
+  if (all) {
+    s.first_row = keep.begin;
+    s.end_row = keep.end;
+    return s;
+  }
+  for (std::int64_t r = 0, k = 0; r < rows && k < keep.end; ++r) {
+    if (membership[static_cast<std::size_t>(r)] != wanted) continue;
+    if (k == keep.begin) s.first_row = r;
+    if (++k == keep.end) s.end_row = r + 1;
+  }
+  if (s.objects == 0) s.first_row = s.end_row = 0;
+  return s;
+}
+
 }  // namespace
 
 int run_predict(const PredictArgs& args, const GlobalFlags& global) {
@@ -130,41 +161,21 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   auto loader = c.config.loader;
   if (args.batch > 0) loader.batch_size = args.batch;
 
-  // Every object of the file in file order, or those of one split; a shard is a contiguous
-  // range of them, [first_row, end_row) of the file.
   const auto membership =
       has_set ? reader.split_membership(c.data.split_set) : std::vector<data::SplitMembership>();
   const auto wanted = parse_split(args.split);
   const bool all = args.split == "all";
-  const auto selected = [&](std::int64_t r) {
-    return all || membership[static_cast<std::size_t>(r)] == wanted;
-  };
-  const auto catalogue =
-      all ? reader.size()
-          : static_cast<std::int64_t>(std::count(membership.begin(), membership.end(), wanted));
-  if (catalogue == 0) {
+  const auto selection = select_objects(reader.size(), membership, all, wanted, sharding.shard);
+  if (selection.catalogue == 0) {
     spdlog::warn("[predict] no object of {} is in the {} split: the output has no rows",
                  data_path.string(), args.split);
-  }
-  const auto keep = dist::shard_range(catalogue, sharding.shard);
-  std::int64_t first_row = keep.begin, end_row = keep.end;
-  if (!all) {
-    first_row = end_row = reader.size();
-    for (std::int64_t r = 0, k = 0; r < reader.size(); ++r) {
-      if (!selected(r)) continue;
-      if (k == keep.begin) first_row = r;
-      if (++k == keep.end) {
-        end_row = r + 1;
-        break;
-      }
-    }
-    if (keep.begin == keep.end) end_row = first_row;
   }
 
   eval::PredictionFileInfo info;
   info.checkpoint = c.dir.string();
   info.data = fs::absolute(data_path).lexically_normal().string();
   info.split_set = c.data.split_set;
+  info.selection = args.split;
   info.class_names = reader.class_names();
   for (auto m : classifier->modalities()) info.modalities.push_back(model::modality_name(m));
   info.temperature = calibrated_temperature(c);
@@ -174,9 +185,9 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   }
   info.shard_index = sharding.shard.index;
   info.shard_count = sharding.shard.count;
-  info.catalogue_objects = catalogue;
+  info.catalogue_objects = selection.catalogue;
   spdlog::info("[predict] classifying {} objects of {} ({}) with the {} classifier {}",
-               keep.end - keep.begin, data_path.string(),
+               selection.objects, data_path.string(),
                has_set ? "split set " + c.data.split_set + ", " + args.split
                        : "no split set " + c.config.data.split_set + " in the file",
                c.config.finetune.mode, c.dir.string());
@@ -193,18 +204,18 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   const int threads = worker_threads(c.config.runtime.threads);
   std::int64_t objects = 0, unusable = 0, unknown = 0;
   std::vector<std::int64_t> per_class(info.class_names.size(), 0);
-  for (std::int64_t b = first_row; b < end_row; b += args.block) {
+  for (std::int64_t b = selection.first_row, e = b; b < selection.end_row; b = e) {
+    e = b + std::min(selection.end_row - b, args.block);  // a huge --block must not overflow
     if (train::stop_requested()) {
       spdlog::warn("[predict] stopped by signal {} after {} of {} objects; nothing written",
-                   train::stop_requested(), objects, keep.end - keep.begin);
+                   train::stop_requested(), objects, selection.objects);
       return kExitInterrupted;
     }
-    const auto e = std::min(end_row, b + args.block);
     auto survey = std::make_shared<const data::Survey>(reader.read_rows(b, e));
     std::vector<std::int64_t> block;
     std::vector<std::string> block_splits;
     for (std::int64_t r = b; r < e; ++r) {
-      if (!selected(r)) continue;
+      if (!all && membership[static_cast<std::size_t>(r)] != wanted) continue;
       block.push_back(r - b);
       block_splits.push_back(
           has_set ? data::split_membership_name(membership[static_cast<std::size_t>(r)]) : "");

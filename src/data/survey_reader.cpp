@@ -49,7 +49,11 @@ RaggedRows read_ragged_rows(const h5::Location& g, const std::vector<std::string
     throw DataError(g.where("offsets") + ": offsets[0] must be 0");
   }
   for (std::size_t i = 0; i + 1 < off.size(); ++i) {
-    if (off[i] < 0 || off[i + 1] < off[i] || off[i + 1] > values) {
+    if (off[i + 1] < off[i]) {
+      throw DataError(g.where("offsets") + ": object " + ids[i] + ": offsets decrease (" +
+                      std::to_string(off[i]) + " then " + std::to_string(off[i + 1]) + ")");
+    }
+    if (off[i] < 0 || off[i + 1] > values) {
       throw DataError(g.where("offsets") + ": object " + ids[i] + " has the value range " +
                       std::to_string(off[i]) + ".." + std::to_string(off[i + 1]) +
                       ", not inside the " + std::to_string(values) + " stored values");

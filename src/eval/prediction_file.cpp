@@ -75,6 +75,7 @@ class ColumnSink {
     f.set_attr("checkpoint", info.checkpoint);
     f.set_attr("data", info.data);
     f.set_attr("split_set", info.split_set);
+    f.set_attr("selection", info.selection);
     f.set_attr("class_names", nlohmann::json(info.class_names).dump());
     f.set_attr("modalities", nlohmann::json(info.modalities).dump());
     f.set_attr("temperature", info.temperature);
@@ -135,7 +136,7 @@ class ColumnSink {
       }
       text += ingest::csv_field(c.ids[i]) + "," + c.split[i] + "," +
               (c.label[i] >= 0 ? ingest::csv_field(info.class_names[c.label[i]]) : "") + "," +
-              (ok ? "1" : "0") + "," + c.reason[i] + "," + used + ",";
+              (ok ? "1" : "0") + "," + ingest::csv_field(c.reason[i]) + "," + used + ",";
       if (ok) {
         text += ingest::csv_field(info.class_names[c.predicted[i]]) +
                 fmt::format(",{:.6g},{:.6g}", c.probability[i], c.margin[i]);
@@ -305,6 +306,8 @@ ShardHeader read_shard_header(const fs::path& path) {
   i.checkpoint = f.attr_string("checkpoint");
   i.data = f.attr_string("data");
   i.split_set = f.attr_string("split_set");
+  // Absent from the first version-2 files: they merge only with each other.
+  i.selection = f.has_attr("selection") ? f.attr_string("selection") : "";
   try {
     i.class_names =
         nlohmann::json::parse(f.attr_string("class_names")).get<std::vector<std::string>>();
@@ -347,6 +350,17 @@ Columns read_shard_rows(const fs::path& path, const PredictionFileInfo& info, st
   }
   const auto used = f.open_group("modalities_used");
   for (const auto& m : info.modalities) c.used.push_back(used.read_u8_rows(m, first, count));
+  // Class indices name columns of class_names: one outside them would be read past its end.
+  const auto classes = static_cast<std::int32_t>(info.class_names.size());
+  for (std::size_t i = 0; i < c.ids.size(); ++i) {
+    for (const auto& [column, value] :
+         {std::make_pair("label", c.label[i]), std::make_pair("predicted", c.predicted[i])}) {
+      if (value < -1 || value >= classes) {
+        throw DataError(f.where(column) + ": row " + std::to_string(first + i) + " has class " +
+                        std::to_string(value) + ", outside -1.." + std::to_string(classes - 1));
+      }
+    }
+  }
   return c;
 }
 
@@ -375,6 +389,7 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
       if (a.checkpoint != b.checkpoint) differs(path, first, "checkpoint");
       if (a.data != b.data) differs(path, first, "the survey file");
       if (a.split_set != b.split_set) differs(path, first, "split_set");
+      if (a.selection != b.selection) differs(path, first, "the selected split (--split)");
       if (a.class_names != b.class_names) differs(path, first, "class_names");
       if (a.modalities != b.modalities) differs(path, first, "modalities");
       if (a.temperature != b.temperature) differs(path, first, "temperature");

@@ -69,6 +69,11 @@ for i in 0 1; do
 done
 expect 0 "merged 2 shards .*30 objects" -- "$BIN" predict --merge --out "$WORK/tb.csv" \
   "$WORK"/tb.shard-*-of-00002.h5
+# Shards of another --split do not join, even when the counts happen to agree.
+expect 0 "shard 1 of 2" -- "$BIN" predict --checkpoint "$WORK/ph/best" --split val \
+  --out "$WORK/vb.h5" --shard 1/2
+expect 3 "the selected split \(--split\) differs" -- "$BIN" predict --merge --out "$WORK/vt.csv" \
+  "$WORK/tb.shard-00000-of-00002.h5" "$WORK/vb.shard-00001-of-00002.h5"
 $PY - "$WORK/test.csv" "$WORK/tb.csv" <<'PY' || fail "blocked, sharded predictions differ"
 import csv, sys
 a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:])
@@ -137,6 +142,9 @@ expect 0 "wrote .*: 30 objects.*; [0-9]+ flagged unknown \(mahalanobis score abo
   --checkpoint "$WORK/ph/best" --data "$WORK/u.h5" --split val --out "$WORK/val.h5"
 expect 0 "classifying 40 objects of .*\(split set full_42, unseen\)" -- "$BIN" predict \
   --checkpoint "$WORK/all/best" --data "$WORK/u.h5" --split unseen --out "$WORK/unseen.csv"
+# A --block larger than any file reads it in one block (no overflow past the last row).
+expect 0 "wrote .*: 40 objects" -- "$BIN" predict --checkpoint "$WORK/all/best" --data "$WORK/u.h5" \
+  --split unseen --block 9223372036854775807 --out "$WORK/unseen-one-block.csv"
 $PY - "$WORK" <<'PY' || fail "unknown-class scores are wrong"
 import csv, json, sys
 import h5py, numpy as np

@@ -144,6 +144,7 @@ TEST_F(SurveyReaderTest, ABadObjectFailsOnlyTheBlockThatHoldsIt) {
   auto s = survey_;
   s.photometry.offsets[50] = 1000000000;  // object 49's range leaves the stored values
   s.metadata.values[90 * kNumMetaCols + 3] = INFINITY;
+  s.spectra.offsets[111] = s.spectra.offsets[110] - 1;  // object 110's offsets decrease
   auto& [name, set] = *s.split_sets.begin();
   set.test.push_back(set.train.front());  // one row in two lists
   write_survey(s, dir_ / "bad.h5");
@@ -152,6 +153,8 @@ TEST_F(SurveyReaderTest, ABadObjectFailsOnlyTheBlockThatHoldsIt) {
                           {"/photometry/offsets", "object " + s.ids[49], "1000000000"});
   test::expect_data_error([&] { reader.read_rows(80, 100); },
                           {"rows 80..100", "object " + s.ids[90], "is not finite"});
+  test::expect_data_error([&] { reader.read_rows(100, 120); },
+                          {"/spectra/offsets", "object " + s.ids[110], "offsets decrease"});
   test::expect_same_survey(reader.read_rows(0, 40), expected_rows(survey_, 0, 40), false);
   test::expect_data_error([&] { reader.split_membership(name); }, "is also in");
 }

@@ -1,6 +1,7 @@
 #include "astrom3/eval/prediction_file.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <torch/torch.h>
 
 #include "astrom3/common/error.h"
@@ -130,6 +131,7 @@ TEST(PredictionFile, HdfShardsMergeToTheWholeFileInEitherFormat) {
   for (const auto& [field, value] :
        {std::make_pair(&PredictionFileInfo::checkpoint, "other/best"),
         std::make_pair(&PredictionFileInfo::data, "/other.h5"),
+        std::make_pair(&PredictionFileInfo::selection, "val"),
         std::make_pair(&PredictionFileInfo::unknown_score_method, "energy")}) {
     auto other = info(1, 2);
     other.*field = value;
@@ -139,8 +141,36 @@ TEST(PredictionFile, HdfShardsMergeToTheWholeFileInEitherFormat) {
     w.commit();
     test::expect_data_error([&] { merge_prediction_files({s0, o}, dir / "m.h5"); }, "differs");
   }
+  // A class index outside the class list (a damaged shard) is refused, not read past the list.
+  {
+    const hid_t f = H5Fopen(s1.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hid_t ds = H5Dopen2(f, "predicted", H5P_DEFAULT);
+    const std::int32_t bad[2] = {1000000, 0};
+    ASSERT_GE(H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, bad), 0);
+    H5Dclose(ds);
+    H5Fclose(f);
+  }
+  test::expect_data_error(
+      [&] {
+        merge_prediction_files({s0, s1}, dir / "m.csv");
+      },
+      {"predicted", "row 0 has class 1000000, outside -1..2"});
   EXPECT_FALSE(fs::exists(dir / "m.h5"));
   EXPECT_FALSE(fs::exists(dir / "m.csv"));
+}
+
+TEST(PredictionFile, CsvQuotesReasonsThatHoldCommas) {
+  test::TempDir dir;
+  auto i = info();
+  i.modalities = {"photometry", "spectra", "metadata"};
+  PredictionWriter w(dir / "p.csv", i);
+  auto p = three(2, 1);  // not usable
+  w.append(p, {""}, scores(2, 1));
+  w.commit();
+  const auto text = ingest::read_file_bytes(dir / "p.csv");
+  EXPECT_EQ(text.substr(text.find('\n') + 1),
+            "s3,,A,0,\"no photometry, spectra or metadata\",,,,,,,,,\n");
 }
 
 }  // namespace

@@ -10,8 +10,9 @@
 //   temperature; unknown_score (eval/open_set.h; empty / NaN when not usable or the checkpoint
 //   has no detector) and unknown (1 when the score is above the detector's threshold).
 // HDF5 root attributes: format ("astrom3-predictions"), format_version (2), checkpoint, data,
-// split_set, class_names and modalities (JSON lists), temperature, unknown_score_method (""
-// without a detector), unknown_threshold, shard_index, shard_count, catalogue_objects. Rows are
+// split_set, selection (predict's --split), class_names and modalities (JSON lists),
+// temperature, unknown_score_method ("" without a detector), unknown_threshold, shard_index,
+// shard_count, catalogue_objects. Rows are
 // written as they are appended (memory follows the block, not the file); files appear
 // atomically when complete.
 #pragma once
@@ -32,6 +33,7 @@ struct PredictionFileInfo {
   std::string checkpoint;
   std::string data;  // the survey file classified
   std::string split_set;
+  std::string selection;  // the objects classified: all, train, val, test, unlabeled, unseen
   std::vector<std::string> class_names;
   std::vector<std::string> modalities;  // the classifier's, in schema order
   double temperature = 1.0;
