@@ -229,7 +229,7 @@ Json parse_json_file(const std::filesystem::path& path) {
   if (!in) throw ConfigError("cannot open config file " + path.string());
   try {
     return Json::parse(in, nullptr, true, /*ignore_comments=*/true);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // syntax, or a number beyond a double (1e400)
     throw ConfigError(path.string() + ": invalid JSON: " + e.what());
   }
 }
@@ -274,6 +274,8 @@ void apply_assignment(Json& doc, const std::string& assignment) {
     value = Json::parse(text);
   } catch (const Json::parse_error&) {
     value = text;  // not a JSON literal: a bare string such as cuda:0 or data/x.h5
+  } catch (const Json::out_of_range&) {
+    throw ConfigError("--set " + path + ": " + text + " is out of the range of a number");
   }
   *node = value;
 }

@@ -122,6 +122,26 @@ TEST(RunConfig, InvalidJsonSyntaxIsAConfigError) {
   EXPECT_THROW(load_run_config(s), ConfigError);
 }
 
+TEST(RunConfig, NumbersBeyondADoubleAreConfigErrors) {
+  // nlohmann's out_of_range once escaped as an unexpected error (exit 1 instead of 2).
+  ConfigSources s;
+  s.assignments = {"train.lr=1e400"};
+  try {
+    load_run_config(s);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--set train.lr: 1e400 is out of the range of a number"),
+              std::string::npos)
+        << e.what();
+  }
+  test::TempDir dir;
+  const auto file = dir / "huge.json";
+  std::ofstream(file) << R"({"train": {"lr": 1e400}})";
+  ConfigSources f;
+  f.files = {file};
+  EXPECT_THROW(load_run_config(f), ConfigError);
+}
+
 TEST(RunConfig, EveryShippedConfigLoads) {
   int n = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(
