@@ -65,19 +65,6 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
     data::write_survey(survey, args.out);
     spdlog::info("[synth] wrote {} ({} objects, {} split sets)", args.out, survey.size(),
                  survey.split_sets.size());
-    if (config.synth.plants_cases()) {
-      const auto path = synth::truth_path_for(args.out);
-      synth::write_truth_csv(path, survey.ids, survey.labels, truth, synth::star_class_names());
-      std::int64_t mislabelled = 0, oddballs = 0;
-      for (const auto& t : truth) {
-        mislabelled += t.mislabelled;
-        oddballs += t.oddball;
-      }
-      spdlog::info(
-          "[synth] planted {} mislabels, {} {} oddballs and {} unseen-class objects; "
-          "truth in {}",
-          mislabelled, oddballs, config.synth.oddball_class, config.synth.unseen, path.string());
-    }
   }
   if (!args.raw_layout.empty()) {
     const auto raw = ingest::write_astrom3_layout(survey, args.raw_layout,
@@ -87,6 +74,22 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
         "spectra ({} image layout, {} COADD table, {} gzip), {} split directories",
         args.raw_layout, raw.lightcurves, raw.spectra_image + raw.spectra_table, raw.spectra_image,
         raw.spectra_table, raw.spectra_gzip, raw.split_sets);
+  }
+  // The planted cases' truth goes next to the survey file, or into the raw layout's directory
+  // when only that is written (it is not part of the ASTROM3 layout itself).
+  if (config.synth.plants_cases()) {
+    const auto path = args.out.empty() ? std::filesystem::path(args.raw_layout) / "truth.csv"
+                                       : synth::truth_path_for(args.out);
+    synth::write_truth_csv(path, survey.ids, survey.labels, truth, synth::star_class_names());
+    std::int64_t mislabelled = 0, oddballs = 0;
+    for (const auto& t : truth) {
+      mislabelled += t.mislabelled;
+      oddballs += t.oddball;
+    }
+    spdlog::info(
+        "[synth] planted {} mislabels, {} {} oddballs and {} unseen-class objects; "
+        "truth in {}",
+        mislabelled, oddballs, config.synth.oddball_class, config.synth.unseen, path.string());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -22,6 +22,12 @@ expect 2 "exists and is not empty" -- "$BIN" synth --objects 10 --raw-layout "$W
 # Built aside and renamed into place, also when the directory is given with a trailing slash.
 expect 0 "raw layout" -- "$BIN" synth --objects 10 --raw-layout "$WORK/small/"
 [[ -f "$WORK/small/photometry.zip" && ! -e "$WORK/small.partial" ]] || fail "raw layout not renamed into place"
+# Planted cases with only a raw layout: the truth goes into its directory, which still imports.
+expect 0 "truth in .*rawonly/truth.csv" -- "$BIN" synth --objects 30 --unseen 5 --seed 3 \
+  --raw-layout "$WORK/rawonly"
+[[ $(wc -l < "$WORK/rawonly/truth.csv") -eq 36 ]] || fail "truth.csv lacks objects"
+expect 0 "35 objects seen: 35 imported" -- "$BIN" prepare astrom3 --root "$WORK/rawonly" \
+  --out "$WORK/rawonly.h5"
 expect 0 "200 objects seen: 200 imported \(0 partial\), 0 rejected" -- \
   "$BIN" --threads 2 prepare astrom3 --root "$WORK/raw" --out "$WORK/prepared.h5"
 expect 0 "valid astrom3 survey file" -- "$BIN" inspect "$WORK/prepared.h5"
