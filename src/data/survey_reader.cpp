@@ -28,22 +28,21 @@ void check_ragged_shapes(const h5::Location& g, std::uint64_t n,
   }
 }
 
-// Reads rows [begin, end) of a ragged group: its presence flags, its offsets rebased to 0, and
-// the range of values they cover (checked against the stored values before reading).
-struct RaggedRows {
-  std::vector<std::uint8_t> present;
-  std::vector<std::int64_t> offsets;
-  std::uint64_t first = 0, count = 0;  // the values of these rows
+// Reads rows [begin, end) of a ragged group's presence flags and offsets into `present` and
+// `offsets` (rebased to 0), and returns the range of values they cover, checked against the
+// values stored in `column` before anything is read from it.
+struct ValueRange {
+  std::uint64_t first = 0, count = 0;
 };
 
-RaggedRows read_ragged_rows(const h5::Location& g, const std::vector<std::string>& ids,
-                            std::uint64_t begin, std::uint64_t end, bool last,
-                            const std::string& column) {
-  RaggedRows r;
-  r.present = g.read_u8_rows("present", begin, end - begin);
-  r.offsets = g.read_i64_rows("offsets", begin, end - begin + 1);
+ValueRange read_ragged_index(const h5::Location& g, const std::vector<std::string>& ids,
+                             std::uint64_t begin, std::uint64_t end, bool last,
+                             const std::string& column, std::vector<std::uint8_t>& present,
+                             std::vector<std::int64_t>& offsets) {
+  present = g.read_u8_rows("present", begin, end - begin);
+  offsets = g.read_i64_rows("offsets", begin, end - begin + 1);
   const auto values = static_cast<std::int64_t>(g.shape(column)[0]);
-  const auto& off = r.offsets;
+  const auto& off = offsets;
   // read_survey reports these through validate_survey; a block must find them before it reads.
   if (begin == 0 && off.front() != 0) {
     throw DataError(g.where("offsets") + ": offsets[0] must be 0");
@@ -63,30 +62,18 @@ RaggedRows read_ragged_rows(const h5::Location& g, const std::vector<std::string
     throw DataError(g.where("offsets") + ": last offset " + std::to_string(off.back()) +
                     " != number of values " + std::to_string(values));
   }
-  r.first = static_cast<std::uint64_t>(off.front());
-  r.count = static_cast<std::uint64_t>(off.back() - off.front());
-  for (auto& o : r.offsets) o -= static_cast<std::int64_t>(r.first);
+  const ValueRange r{static_cast<std::uint64_t>(off.front()),
+                     static_cast<std::uint64_t>(off.back() - off.front())};
+  for (auto& o : offsets) o -= static_cast<std::int64_t>(r.first);
   return r;
 }
 
 }  // namespace
 
 const char* split_membership_name(SplitMembership m) {
-  switch (m) {
-    case SplitMembership::train:
-      return "train";
-    case SplitMembership::val:
-      return "val";
-    case SplitMembership::test:
-      return "test";
-    case SplitMembership::unlabeled:
-      return "unlabeled";
-    case SplitMembership::unseen:
-      return "unseen";
-    case SplitMembership::none:
-      break;
-  }
-  return "";
+  // Indexed by the enum's values, in declaration order.
+  static constexpr const char* kNames[] = {"", "train", "val", "test", "unlabeled", "unseen"};
+  return kNames[static_cast<std::size_t>(m)];
 }
 
 struct SurveyReader::State {
@@ -214,22 +201,21 @@ Survey SurveyReader::read_rows(std::int64_t begin, std::int64_t end) const {
     s.ids = objects.read_string_rows("id", b, e - b);
     s.labels = objects.read_i32_rows("label", b, e - b);
 
+    const bool last = end == st.size;
+    auto& p = s.photometry;
     const auto phot = st.root.open_group("photometry");
-    auto p = read_ragged_rows(phot, s.ids, b, e, end == st.size, "time");
-    s.photometry.present = std::move(p.present);
-    s.photometry.offsets = std::move(p.offsets);
-    s.photometry.time = phot.read_f64_rows("time", p.first, p.count);
-    s.photometry.flux = phot.read_f32_rows("flux", p.first, p.count);
-    s.photometry.flux_err = phot.read_f32_rows("flux_err", p.first, p.count);
-    s.photometry.features = phot.read_f64_rows("features", b, e - b);
+    const auto pv = read_ragged_index(phot, s.ids, b, e, last, "time", p.present, p.offsets);
+    p.time = phot.read_f64_rows("time", pv.first, pv.count);
+    p.flux = phot.read_f32_rows("flux", pv.first, pv.count);
+    p.flux_err = phot.read_f32_rows("flux_err", pv.first, pv.count);
+    p.features = phot.read_f64_rows("features", b, e - b);
 
+    auto& q = s.spectra;
     const auto spec = st.root.open_group("spectra");
-    auto q = read_ragged_rows(spec, s.ids, b, e, end == st.size, "wavelength");
-    s.spectra.present = std::move(q.present);
-    s.spectra.offsets = std::move(q.offsets);
-    s.spectra.wavelength = spec.read_f32_rows("wavelength", q.first, q.count);
-    s.spectra.flux = spec.read_f32_rows("flux", q.first, q.count);
-    s.spectra.ivar = spec.read_f32_rows("ivar", q.first, q.count);
+    const auto qv = read_ragged_index(spec, s.ids, b, e, last, "wavelength", q.present, q.offsets);
+    q.wavelength = spec.read_f32_rows("wavelength", qv.first, qv.count);
+    q.flux = spec.read_f32_rows("flux", qv.first, qv.count);
+    q.ivar = spec.read_f32_rows("ivar", qv.first, qv.count);
 
     const auto meta = st.root.open_group("metadata");
     s.metadata.present = meta.read_u8_rows("present", b, e - b);

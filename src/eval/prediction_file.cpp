@@ -110,14 +110,11 @@ class ColumnSink {
       if (!csv_out_) throw Error("cannot write " + path_.string());
       return;
     }
-    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
-    h5_ = data::h5::Location();
+    close_hdf5();
   }
 
   ~ColumnSink() {
-    if (csv_) return;
-    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
-    h5_ = data::h5::Location();
+    if (!csv_) close_hdf5();
   }
 
   std::int64_t rows() const { return rows_; }
@@ -177,6 +174,11 @@ class ColumnSink {
     }
   }
 
+  void close_hdf5() {
+    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+    h5_ = data::h5::Location();
+  }
+
   fs::path path_;
   PredictionFileInfo info_;
   bool csv_;
@@ -197,7 +199,8 @@ struct PredictionWriter::State {
 };
 
 PredictionWriter::PredictionWriter(const fs::path& path, const PredictionFileInfo& info) {
-  is_csv_output(path);  // an unknown extension is refused before anything is created
+  // Refused before AtomicOutput prepares the output's directory.
+  is_csv_output(path);
   state_ = std::make_unique<State>(path, info);
   state_->modalities = model::parse_modalities(info.modalities);
 }
