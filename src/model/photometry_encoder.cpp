@@ -35,7 +35,10 @@ DataEmbeddingImpl::DataEmbeddingImpl(const PhotometryEncoderOptions& options) {
   auto value = group(*this, "value_embedding");
   auto conv =
       torch::nn::Conv1dOptions(options.input_channels, options.d_model, 3).padding(1).bias(false);
-  if (options.token_padding == "circular") conv.padding_mode(torch::kCircular);
+  if (options.token_padding == "circular") {
+    conv.padding_mode(torch::kCircular);
+    token_padding_ = ConvPadding::kCircular;
+  }
   token_conv_ = value->register_module("tokenConv", torch::nn::Conv1d(conv));
   // Upstream initialises the token convolution with Kaiming-normal (fan_in, leaky_relu).
   torch::NoGradGuard no_grad;
@@ -46,7 +49,10 @@ DataEmbeddingImpl::DataEmbeddingImpl(const PhotometryEncoderOptions& options) {
 }
 
 torch::Tensor DataEmbeddingImpl::forward(const torch::Tensor& x) {
-  const auto tokens = token_conv_(x.transpose(1, 2)).transpose(1, 2);
+  // The module holds the weights (upstream's keys and initialisation); conv1d.h says why the
+  // product is not token_conv_->forward.
+  const auto tokens =
+      conv1d_gemm(x.transpose(1, 2), token_conv_->weight, {}, 1, token_padding_).transpose(1, 2);
   using torch::indexing::Slice;
   return dropout_(tokens + pe_.index({Slice(), Slice(0, x.size(1))}));
 }

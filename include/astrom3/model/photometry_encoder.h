@@ -12,6 +12,7 @@
 #include "astrom3/model/dropout.h"
 
 #include "astrom3/model/attention.h"
+#include "astrom3/model/conv1d.h"
 #include "astrom3/model/modality_encoder.h"
 #include "astrom3/model/model_options.h"
 
@@ -26,7 +27,8 @@ class DataEmbeddingImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  torch::nn::Conv1d token_conv_{nullptr};
+  torch::nn::Conv1d token_conv_{nullptr};  // holds the weights; the product is conv1d_gemm
+  ConvPadding token_padding_ = ConvPadding::kZeros;
   torch::Tensor pe_;
   FastDropout dropout_{nullptr};
 };
