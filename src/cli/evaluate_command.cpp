@@ -22,6 +22,7 @@
 #include "astrom3/model/modality_encoder.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 namespace fs = std::filesystem;
@@ -268,7 +269,7 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args) {
   cmd->add_option("--out,-o", args.out,
                   "output directory (default: eval-<checkpoint>-<split> in the run directory)");
   cmd->add_option("--neighbours", args.neighbours, "k of the k-nearest-neighbour probe (CLIP)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--drop-modality", args.drop_modality,
                   "fused classifiers: also evaluate with this modality removed from every object, "
                   "one row each (repeatable or comma-separated)")

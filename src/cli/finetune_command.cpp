@@ -14,6 +14,7 @@
 #include "astrom3/io/safetensors.h"
 #include "astrom3/model/classifier.h"
 #include "astrom3/train/classifier_objective.h"
+#include "astrom3/train/stop_signal.h"
 #include "cli/exit_codes.h"
 #include "cli/training_run.h"
 
@@ -207,8 +208,10 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
     }
     check_leakage(init_manifest, init_dir, config.data.split_set, args.allow_split_mismatch);
   }
+  // From here on SIGTERM/SIGINT end the command with exit 75 (train_run), not 143.
+  train::StopSignalScope stop_signals;
   const auto context = start_distributed(config);
-  prepare_run_dir(plan);
+  const auto lock = prepare_run_dir(plan, context);
   const auto data = data::load_split_data(config.data, worker_threads(config.runtime.threads),
                                           normalization_for(config, plan, init_manifest, init_dir));
   const auto num_classes = static_cast<std::int64_t>(data.survey->class_names.size());
@@ -225,7 +228,7 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
   auto classifier = model::Classifier(model_options, config.finetune, num_classes);
   auto manifest = train::make_manifest("classifier", config, model_options, &data);
   if (!init_dir.empty()) {
-    const auto weights = init_dir / "model.safetensors";
+    const auto weights = train::verified_file(init_dir, train::kWeightsFile);
     const auto copied =
         classifier->load_clip_weights(io::read_safetensors(weights).tensors, weights.string());
     spdlog::info("[finetune] initialised {} tensors from {} ({} mode{})", copied, init_dir.string(),

@@ -1,5 +1,7 @@
 #include "cli/index_flags.h"
 
+#include "cli/validators.h"
+
 namespace astrom3::cli {
 
 void add_index_flags(CLI::App* cmd, IndexFlags& flags) {
@@ -8,10 +10,10 @@ void add_index_flags(CLI::App* cmd, IndexFlags& flags) {
                   "inverted-file index, for 10^6 objects and more)")
       ->check(CLI::IsMember({"exact", "ivf"}));
   cmd->add_option("--lists", flags.lists, "ivf: cells of the index (default: sqrt(objects))")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--probes", flags.probes,
                   "ivf: cells searched per query; more is slower and closer to exact")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--index-seed", flags.seed, "ivf: seed of the index's k-means");
 }
 

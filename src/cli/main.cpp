@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include <c10/util/Exception.h>
 
 #include "astrom3/common/error.h"
@@ -62,6 +64,10 @@ int main(int argc, char** argv) {
   auto* export_cmd = add_export_command(app, export_args);
   auto* import_cmd = add_import_command(app, import_args);
 
+  if (const auto message = unknown_command_message(app, argc, argv); !message.empty()) {
+    std::cerr << message << "\nRun with --help for more information.\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

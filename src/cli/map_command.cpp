@@ -19,6 +19,7 @@
 #include "astrom3/eval/embedding_map.h"
 #include "astrom3/ingest/text_table.h"
 #include "astrom3/io/scatter_png.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 namespace fs = std::filesystem;
@@ -114,7 +115,7 @@ CLI::App* add_map_command(CLI::App& app, MapArgs& args) {
                   "spectral (k-NN graph, the default) or kmeans (spherical)")
       ->check(CLI::IsMember({"spectral", "kmeans"}));
   cmd->add_option("--neighbours", args.neighbours, "k of the spectral method's k-NN graph")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--data", args.data, "survey file: report each cluster's mean catalogue values");
   cmd->add_option("--seed", args.seed, "clustering seed");
   return cmd;

@@ -16,6 +16,7 @@
 #include "astrom3/eval/label_evidence.h"
 #include "astrom3/ingest/text_table.h"
 #include "cli/checkpoint_data.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 namespace {
@@ -79,10 +80,9 @@ CLI::App* add_misclassified_command(CLI::App& app, MisclassifiedArgs& args) {
                   "fine-tuned classifier (checkpoint or run directory) whose predictions join "
                   "the evidence");
   cmd->add_option("--data", args.data, "survey file for --checkpoint (default: the checkpoint's)");
-  cmd->add_option("--k", args.k, "neighbours of the k-NN vote")->check(CLI::PositiveNumber);
+  cmd->add_option("--k", args.k, "neighbours of the k-NN vote")->check(positive());
   add_index_flags(cmd, args.index);
-  cmd->add_option("--show", args.show, "rows of the terminal summary")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--show", args.show, "rows of the terminal summary")->check(non_negative());
   cmd->add_option("--out,-o", args.out, "CSV of every labelled object, most suspicious first");
   return cmd;
 }

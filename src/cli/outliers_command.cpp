@@ -15,6 +15,7 @@
 #include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/embedding_outliers.h"
 #include "astrom3/ingest/text_table.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 
@@ -29,10 +30,9 @@ CLI::App* add_outliers_command(CLI::App& app, OutliersArgs& args) {
                   "outlier")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--knn", args.knn, "neighbours of the label-free k-NN distance score")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   add_index_flags(cmd, args.index);
-  cmd->add_option("--show", args.show, "rows of the terminal summary")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--show", args.show, "rows of the terminal summary")->check(non_negative());
   cmd->add_option("--out,-o", args.out, "CSV with one row per labelled object");
   return cmd;
 }

@@ -18,6 +18,7 @@
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
 #include "cli/shard_flags.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 namespace fs = std::filesystem;
@@ -37,10 +38,10 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
                   "classify only shard I of N (0-based) of the objects, into the HDF5 file "
                   "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
   cmd->add_option("--batch", args.batch, "objects per forward pass (default: the checkpoint's)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--block", args.block,
                   "objects preprocessed at a time; bounds the memory of the prepared inputs")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_flag("--merge", args.merge, "join the shard files given as arguments into --out");
   cmd->add_option("shards", args.inputs, "shard files to join (with --merge)");
   return cmd;

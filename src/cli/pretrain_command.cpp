@@ -7,6 +7,7 @@
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/parameter_summary.h"
 #include "astrom3/train/clip_objective.h"
+#include "astrom3/train/stop_signal.h"
 #include "cli/exit_codes.h"
 #include "cli/training_run.h"
 
@@ -38,8 +39,10 @@ int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
     std::cout << "trainable parameters: " << model::trainable_parameters(*model) << std::endl;
     return kExitSuccess;
   }
+  // From here on SIGTERM/SIGINT end the command with exit 75 (train_run), not 143.
+  train::StopSignalScope stop_signals;
   const auto context = start_distributed(plan.config);
-  prepare_run_dir(plan);
+  const auto lock = prepare_run_dir(plan, context);
   data::SplitLoadOptions load;
   load.with_unlabeled = plan.config.data.pretrain_unlabeled;
   const auto data =

@@ -13,6 +13,7 @@
 #include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/neighbour_report.h"
 #include "astrom3/eval/neighbour_search.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 namespace {
@@ -56,7 +57,7 @@ CLI::App* add_search_command(CLI::App& app, SearchArgs& args) {
                   "alike first");
   cmd->add_option("--candidates", args.candidates, "candidates from: any, train, val or test")
       ->check(CLI::IsMember({"any", "train", "val", "test"}));
-  cmd->add_option("--k", args.k, "neighbours per query")->check(CLI::PositiveNumber);
+  cmd->add_option("--k", args.k, "neighbours per query")->check(positive());
   add_index_flags(cmd, args.index);
   cmd->add_option("--out,-o", args.out, "output .csv or .h5 (required with --all)");
   return cmd;

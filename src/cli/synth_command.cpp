@@ -11,6 +11,7 @@
 #include "astrom3/data/survey_io.h"
 #include "astrom3/ingest/astrom3_export.h"
 #include "astrom3/synth/survey_generator.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 
@@ -21,13 +22,13 @@ CLI::App* add_synth_command(CLI::App& app, SynthArgs& args) {
                   "also write the published AstroM3 raw layout (photometry.zip, FITS spectra, "
                   "split CSVs) into this new directory");
   cmd->add_option("--objects", args.objects, "labelled objects (synth.objects)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--unlabeled", args.unlabeled, "extra unlabelled objects (synth.unlabeled)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--unseen", args.unseen,
                   "extra objects of classes outside the 10 (DCEP, T2CEP, LSP, YSO), held out "
                   "for open-set evaluation (synth.unseen)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--seed", args.seed, "random seed (synth.seed)");
   add_config_flags(*cmd, args.config);
   return cmd;

@@ -5,12 +5,15 @@
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/common/fault_point.h"
 #include "astrom3/common/logging.h"
 #include "astrom3/common/rng.h"
 #include "astrom3/data/batch_loader.h"
 #include "astrom3/model/parameter_summary.h"
+#include "astrom3/train/stop_signal.h"
 #include "astrom3/train/trainer.h"
 #include "cli/exit_codes.h"
+#include "cli/validators.h"
 
 namespace astrom3::cli {
 namespace fs = std::filesystem;
@@ -30,7 +33,7 @@ void add_dist_flags(CLI::App& command, DistFlags& flags) {
       .add_option("--dist-timeout", flags.timeout_s,
                   "seconds a rank waits for the others in the rendezvous and in each collective "
                   "before it fails (dist.timeout_s)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
 }
 
 std::vector<std::pair<std::string, nlohmann::json>> typed_flags(const DistFlags& flags) {
@@ -74,17 +77,36 @@ RunPlan plan_run(const std::string& kind, const std::string& out, const std::str
   return plan;
 }
 
-void prepare_run_dir(const RunPlan& plan) {
+std::unique_ptr<train::RunLock> prepare_run_dir(const RunPlan& plan, const DistContext& context) {
+  // Locked before the `latest` check, so two fresh runs started together cannot both pass it.
+  auto lock = context.comm->rank() == 0 ? std::make_unique<train::RunLock>(plan.run_dir) : nullptr;
+  if (lock) {
+    for (const auto& path : train::remove_crash_leftovers(plan.run_dir)) {
+      spdlog::warn("removed {}, left by an interrupted write of an earlier run", path.string());
+    }
+  }
   if (plan.checkpoint.empty() && fs::exists(plan.run_dir / "latest")) {
     throw ConfigError(plan.run_dir.string() + " already holds a run; continue it with --resume " +
                       plan.run_dir.string() + " or choose another --out");
   }
   prepare_output_location(plan.run_dir / "config.json");
+  return lock;
 }
 
 int train_run(const std::string& command, const RunPlan& plan, const data::SplitData& data,
               train::Objective& objective, const train::CheckpointManifest& manifest,
               const DistContext& context) {
+  // The command's StopSignalScope has been open since start-up: a signal during data loading
+  // ends the run here, with the exit code a batch script requeues on.
+  fault_point("data_loaded");
+  if (const int signal = train::stop_requested()) {
+    spdlog::warn(
+        "[{}] stopped by signal {} before training began; nothing was trained, so "
+        "running the same command again starts (or resumes) the run",
+        command, signal);
+    return kExitInterrupted;
+  }
+  if (plan.resumed) train::check_resume_data(*plan.resumed, data, plan.checkpoint.string());
   const auto& config = plan.config;
   const auto& device = context.device;
   const auto& comm = *context.comm;

@@ -17,6 +17,7 @@
 #include "astrom3/dist/launch.h"
 #include "astrom3/train/checkpoint.h"
 #include "astrom3/train/objective.h"
+#include "astrom3/train/run_lock.h"
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
@@ -55,9 +56,11 @@ RunPlan plan_run(const std::string& kind, const std::string& out, const std::str
                  const ConfigFlags& flags, const GlobalFlags& global,
                  const std::string& default_out, const DistFlags& dist_flags);
 
-/// Refuses a fresh run in a directory that already holds one (ConfigError) and checks that the
-/// run directory is writable, before any expensive work.
-void prepare_run_dir(const RunPlan& plan);
+/// Takes the run directory's lock on rank 0 (train/run_lock.h: a second run in the same
+/// directory is a ConfigError), refuses a fresh run in a directory that already holds one
+/// (ConfigError) and checks that the run directory is writable, before any expensive work. The
+/// caller keeps the returned lock (null on other ranks) for the life of the run.
+std::unique_ptr<train::RunLock> prepare_run_dir(const RunPlan& plan, const DistContext& context);
 
 /// Derived seeds shared by the training commands.
 std::uint64_t init_seed(const config::RunConfig& config);

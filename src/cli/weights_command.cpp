@@ -62,6 +62,13 @@ int run_import(const ImportArgs& args, const GlobalFlags& global) {
     print_config(config);
     return kExitSuccess;
   }
+  // import creates a checkpoint; replacing whatever --out names would delete a user's files.
+  std::error_code ignored;
+  if (std::filesystem::exists(std::filesystem::symlink_status(args.out, ignored))) {
+    throw ConfigError("--out " + args.out +
+                      " already exists; import writes a new checkpoint directory and never "
+                      "replaces one: choose another --out");
+  }
   const auto options = config::resolved_model_options(config);
   auto model = model::AstroM3Model(options);
   io::load_state_dict(*model, io::read_safetensors(args.weights).tensors, args.weights);

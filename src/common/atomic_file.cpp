@@ -1,9 +1,12 @@
 #include "astrom3/common/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <atomic>
-#include <fstream>
 
 #include "astrom3/common/error.h"
 
@@ -42,7 +45,40 @@ AtomicOutput::~AtomicOutput() {
   }
 }
 
+void sync_to_disk(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot open " + path.string() + " to sync it: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0 && error != EINVAL) {
+    throw Error("cannot sync " + path.string() + " to disk: " + std::strerror(error));
+  }
+}
+
+void write_file_synced(const fs::path& path, const std::string& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      throw Error("cannot write " + path.string() + ": " + std::strerror(error));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  if (::close(fd) != 0 || rc != 0) {
+    throw Error("cannot write " + path.string() + ": " + std::strerror(rc != 0 ? error : errno));
+  }
+}
+
 void AtomicOutput::commit() {
+  sync_to_disk(temp_);
   std::error_code ec;
   fs::rename(temp_, target_, ec);
   if (ec) {
@@ -50,16 +86,12 @@ void AtomicOutput::commit() {
                 ec.message());
   }
   committed_ = true;
+  sync_to_disk(target_.has_parent_path() ? target_.parent_path() : fs::path("."));
 }
 
 void write_text_file_atomic(const fs::path& path, const std::string& text) {
   AtomicOutput out(path);
-  {
-    std::ofstream f(out.temp_path(), std::ios::binary);
-    f << text;
-    f.close();
-    if (!f) throw Error("cannot write " + out.temp_path().string());
-  }
+  write_file_synced(out.temp_path(), text);
   out.commit();
 }
 

@@ -208,6 +208,40 @@ RunConfig run_config_from_json(const Json& doc) {
   return config;
 }
 
+namespace {
+
+// Relations between keys that no single field's check sees; without them a bad combination
+// passed --dry-run and failed at the first step with a raw LibTorch error (exit 1).
+void check_cross_fields(const RunConfig& c) {
+  Violations v;
+  const auto& p = c.model.photometry;
+  if (p.d_model % p.heads != 0) {
+    v.add("model.photometry.heads: " + std::to_string(p.heads) +
+          " does not divide model.photometry.d_model (" + std::to_string(p.d_model) + ")");
+  }
+  if (p.input_channels != data::kPhotometryChannels) {
+    v.add("model.photometry.input_channels: must be " + std::to_string(data::kPhotometryChannels) +
+          ", the channels of a preprocessed light curve (time, flux, flux_err, 4 catalogue "
+          "features, log10 MAD, delta t), got " +
+          std::to_string(p.input_channels));
+  }
+  if (c.model.metadata.input_dim != data::kNumMetaCols) {
+    v.add("model.metadata.input_dim: must be " + std::to_string(data::kNumMetaCols) +
+          ", the catalogue columns of a survey file (docs/data-format.md), got " +
+          std::to_string(c.model.metadata.input_dim));
+  }
+  if (!c.model.spectra.channels.empty() &&
+      c.model.spectra.channels.front() != data::kSpectrumChannels) {
+    v.add("model.spectra.channels[0]: must be " + std::to_string(data::kSpectrumChannels) +
+          ", the channels of a preprocessed spectrum (scaled flux, scaled inverse variance, log10 "
+          "scale), got " +
+          std::to_string(c.model.spectra.channels.front()));
+  }
+  v.throw_if_any();
+}
+
+}  // namespace
+
 RunConfig load_run_config(const ConfigSources& sources) {
   Json doc = to_json(RunConfig{});
   if (!sources.base.is_null()) merge(doc, to_json(run_config_from_json(sources.base)));
@@ -225,7 +259,9 @@ RunConfig load_run_config(const ConfigSources& sources) {
   for (const auto& [key, value] : sources.flags) {
     apply_assignment(doc, key + "=" + value.dump());
   }
-  return run_config_from_json(doc);
+  auto config = run_config_from_json(doc);
+  check_cross_fields(config);
+  return config;
 }
 
 }  // namespace astrom3::config

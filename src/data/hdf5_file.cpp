@@ -3,7 +3,10 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <type_traits>
 
 #include "astrom3/common/error.h"
 
@@ -19,6 +22,11 @@ namespace {
 // HDF5 prints its error stack to stderr by default; astrom3 reports errors itself.
 void silence_hdf5() {
   static const bool done = [] {
+    // No library shutdown at exit: after a write failed (a full disk), the file's close fails
+    // too, and HDF5's exit handler closing it again crashed the process (exit 139) after the
+    // error had been reported. Every handle astrom3 opens is closed by RAII; this must precede
+    // any other HDF5 call to take effect.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -104,6 +112,16 @@ void Location::close() {
   id_ = -1;
 }
 
+void Location::finish() {
+  if (id_ >= 0 && is_file_ && H5Fflush(id_, H5F_SCOPE_GLOBAL) < 0) {
+    const int error = errno;
+    close();
+    fail("cannot write " + file_ + ": HDF5 could not write its data (" + std::strerror(error) +
+         ")");
+  }
+  close();
+}
+
 std::string Location::where(const std::string& name) const {
   std::string p = path_;
   if (!name.empty()) p = (p == "/" ? "/" : p + "/") + name;
@@ -119,8 +137,11 @@ Location Location::create_file(const std::string& path) {
 
 Location Location::open_file(const std::string& path) {
   silence_hdf5();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail(path + ": no such file");
+  if (std::filesystem::is_directory(path, ec)) fail(path + ": a directory, not an HDF5 file");
   if (H5Fis_hdf5(path.c_str()) <= 0) {
-    fail(path + ": not an HDF5 file (missing, truncated or another format)");
+    fail(path + ": not an HDF5 file (truncated, unreadable or another format)");
   }
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) fail("cannot open HDF5 file " + path + " (corrupt or truncated?)");
@@ -283,6 +304,13 @@ std::vector<T> Location::read_numeric_rows(const std::string& name, hid mem_type
   Handle ftype(H5Dget_type(ds.id), H5Tclose);
   const H5T_class_t cls = H5Tget_class(ftype.id);
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(where(name) + ": expected a numeric dataset");
+  // HDF5 would convert either way; a float label or an integer flux is a writer's mistake.
+  if (std::is_floating_point_v<T> != (cls == H5T_FLOAT)) {
+    fail(where(name) + (std::is_floating_point_v<T> ? ": expected floating-point values, found "
+                                                      "integers"
+                                                    : ": expected integers, found "
+                                                      "floating-point values"));
+  }
   Handle file_space(H5Dget_space(ds.id), H5Sclose);
   std::size_t values = 0;
   Handle mem_space = select_rows(where(name), first, count, file_space, values);

@@ -27,6 +27,11 @@ class Location {
 
   static Location create_file(const std::string& path);
   static Location open_file(const std::string& path);
+  /// Flushes a file to disk and closes it; throws Error naming the file when HDF5 could not
+  /// write everything (a full disk). close() and the destructor ignore such failures, and
+  /// HDF5 keeps small datasets in its cache until the file is flushed, so a writer must call
+  /// this before it commits the file.
+  void finish();
 
   Location create_group(const std::string& name) const;
   Location open_group(const std::string& name) const;

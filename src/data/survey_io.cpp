@@ -199,6 +199,7 @@ void write_survey(const Survey& s, const std::filesystem::path& path) {
     meta.set_attr("columns", json_names(kMetaCols));
 
     write_splits(root, s);
+    root.finish();
   }
   out.commit();
 }

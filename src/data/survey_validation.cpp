@@ -36,6 +36,10 @@ void check_offsets(Collector& c, const std::string& group, const std::vector<std
     return;
   }
   for (std::size_t i = 0; i + 1 < off.size() && !c.full(); ++i) {
+    if (i < present.size() && present[i] > 1) {
+      c.add(group, static_cast<std::int64_t>(i), "present",
+            "must be 0 or 1, got " + std::to_string(present[i]));
+    }
     if (off[i + 1] < off[i]) {
       c.add(group, static_cast<std::int64_t>(i), "offsets", "offsets decrease");
     } else if (off[i + 1] > static_cast<std::int64_t>(values)) {
@@ -57,9 +61,11 @@ void check_offsets(Collector& c, const std::string& group, const std::vector<std
   }
 }
 
+// Every value finite and, with `non_negative` (uncertainties, inverse variances), >= 0.
 template <typename T>
-void check_finite_ragged(Collector& c, const std::string& group, const std::string& field,
-                         const std::vector<T>& v, const std::vector<std::int64_t>& off) {
+void check_ragged_values(Collector& c, const std::string& group, const std::string& field,
+                         const std::vector<T>& v, const std::vector<std::int64_t>& off,
+                         bool non_negative = false) {
   const auto size = static_cast<std::int64_t>(v.size());
   if (off.empty() || off.back() != size) return;
   for (std::size_t i = 0; i + 1 < off.size() && !c.full(); ++i) {
@@ -67,9 +73,11 @@ void check_finite_ragged(Collector& c, const std::string& group, const std::stri
     // along it would run off the vector.
     if (off[i] < 0 || off[i] > off[i + 1] || off[i + 1] > size) continue;
     for (auto k = off[i]; k < off[i + 1]; ++k) {
-      if (!std::isfinite(v[k])) {
+      const bool infinite = !std::isfinite(v[k]);
+      if (infinite || (non_negative && v[k] < 0)) {
         std::ostringstream m;
-        m << "non-finite value " << v[k] << " at element " << (k - off[i]);
+        m << (infinite ? "non-finite value " : "negative value ") << v[k] << " at element "
+          << (k - off[i]);
         c.add(group, static_cast<std::int64_t>(i), field, m.str());
         break;
       }
@@ -110,9 +118,9 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
 
   const auto& p = s.photometry;
   check_offsets(c, "/photometry", p.offsets, p.time.size(), p.present, "epoch");
-  check_finite_ragged(c, "/photometry", "time", p.time, p.offsets);
-  check_finite_ragged(c, "/photometry", "flux", p.flux, p.offsets);
-  check_finite_ragged(c, "/photometry", "flux_err", p.flux_err, p.offsets);
+  check_ragged_values(c, "/photometry", "time", p.time, p.offsets);
+  check_ragged_values(c, "/photometry", "flux", p.flux, p.offsets);
+  check_ragged_values(c, "/photometry", "flux_err", p.flux_err, p.offsets, /*non_negative=*/true);
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
     for (int k = 0; k < kNumPhotoCols; ++k) {
       // NaN marks a missing catalogue value (imputed at normalization); infinities are errors.
@@ -125,11 +133,15 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
 
   const auto& sp = s.spectra;
   check_offsets(c, "/spectra", sp.offsets, sp.wavelength.size(), sp.present, "pixel");
-  check_finite_ragged(c, "/spectra", "wavelength", sp.wavelength, sp.offsets);
-  check_finite_ragged(c, "/spectra", "flux", sp.flux, sp.offsets);
-  check_finite_ragged(c, "/spectra", "ivar", sp.ivar, sp.offsets);
+  check_ragged_values(c, "/spectra", "wavelength", sp.wavelength, sp.offsets);
+  check_ragged_values(c, "/spectra", "flux", sp.flux, sp.offsets);
+  check_ragged_values(c, "/spectra", "ivar", sp.ivar, sp.offsets, /*non_negative=*/true);
 
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
+    if (s.metadata.present[i] > 1) {
+      c.add("/metadata", i, "present",
+            "must be 0 or 1, got " + std::to_string(s.metadata.present[i]));
+    }
     if (!s.metadata.present[i]) continue;
     for (int k = 0; k < kNumMetaCols; ++k) {
       if (std::isinf(s.meta_values(i)[k])) {

@@ -99,7 +99,7 @@ void EmbeddingFileWriter::commit() {
     }
     present = {};
     s.embeddings = {};
-    s.file = {};
+    s.file.finish();
   }
   s.output.commit();
 }

@@ -110,7 +110,8 @@ class ColumnSink {
       if (!csv_out_) throw Error("cannot write " + path_.string());
       return;
     }
-    close_hdf5();
+    std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
+    h5_.finish();
   }
 
   ~ColumnSink() {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -73,7 +74,8 @@ void write_safetensors(const std::filesystem::path& path, const TensorMap& tenso
               static_cast<std::streamsize>(t.numel() * t.element_size()));
     }
     f.close();
-    if (!f) throw Error("cannot write " + out.temp_path().string());
+    // errno still holds the failed write's reason, e.g. "No space left on device".
+    if (!f) throw Error("cannot write " + out.temp_path().string() + ": " + std::strerror(errno));
   }
   out.commit();
 }

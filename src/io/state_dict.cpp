@@ -55,6 +55,24 @@ void load_state_dict(torch::nn::Module& module, const TensorMap& tensors,
     for (const auto& p : problems) message += "\n  " + p;
     throw DataError(message);
   }
+  // NaN or infinite weights would load and then give NaN embeddings and metrics with exit 0.
+  std::vector<std::string> non_finite;
+  for (const auto& [key, target] : live) {
+    const auto& t = tensors.at(key);
+    if (!t.is_floating_point()) continue;
+    const auto bad = t.numel() - torch::isfinite(t).sum().item<std::int64_t>();
+    if (bad > 0) {
+      non_finite.push_back(key + " (" + std::to_string(bad) + " of " + std::to_string(t.numel()) +
+                           " values)");
+    }
+  }
+  if (!non_finite.empty()) {
+    std::string message = source +
+                          ": non-finite weights (NaN or infinite), so the file is "
+                          "damaged or comes from a diverged run:";
+    for (const auto& p : non_finite) message += "\n  " + p;
+    throw DataError(message);
+  }
   torch::NoGradGuard no_grad;
   for (const auto& [key, target] : live) {
     auto t = target;  // shares storage with the module's tensor

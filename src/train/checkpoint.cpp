@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/error.h"
 #include "astrom3/common/rng.h"
+#include "astrom3/common/sha256.h"
 #include "astrom3/common/torch_compat.h"
 #include "astrom3/common/version.h"
 #include "astrom3/data/schema.h"
@@ -21,10 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kWeightsFile = "model.safetensors";
-constexpr const char* kOptimizerFile = "optimizer.pt";
-constexpr const char* kManifestFile = "manifest.json";
 
 // A sibling name that no checkpoint uses, unique per process and call.
 fs::path temporary_sibling(const fs::path& path) {
@@ -80,6 +78,7 @@ json to_json(const CheckpointManifest& m) {
           {"init", m.init},
           {"calibration", m.calibration ? eval::to_json(*m.calibration) : json(nullptr)},
           {"open_set", m.open_set ? eval::to_json(*m.open_set) : json(nullptr)},
+          {"sha256", m.sha256},
           {"config", m.config}};
 }
 
@@ -122,6 +121,8 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     if (doc.contains("open_set") && !doc.at("open_set").is_null()) {
       m.open_set = eval::open_set_from_json(doc.at("open_set"), source);
     }
+    if (doc.contains("sha256"))
+      m.sha256 = doc.at("sha256").get<std::map<std::string, std::string>>();
     m.config = doc.at("config");
     return m;
   } catch (const json::exception& e) {
@@ -141,8 +142,20 @@ void save_checkpoint(const fs::path& dir, const CheckpointManifest& manifest,
     m.libtorch_version = libtorch_version();
     io::write_safetensors(temp / kWeightsFile, io::state_dict(model),
                           {{"format", "pt"}, {"producer", std::string("astrom3 ") + kVersion}});
-    if (optimizer) torch::save(*optimizer, (temp / kOptimizerFile).string());
+    m.sha256[kWeightsFile] = sha256_file(temp / kWeightsFile);
+    if (optimizer) {
+      // Serialised in memory first: LibTorch's file writer throws from its destructor when the
+      // disk fills, which terminates the process instead of reporting the error.
+      std::ostringstream archive;
+      torch::save(*optimizer, archive);
+      const std::string bytes = archive.str();
+      write_file_synced(temp / kOptimizerFile, bytes);
+      Sha256 digest;
+      digest.update(bytes.data(), bytes.size());
+      m.sha256[kOptimizerFile] = digest.hex_digest();
+    }
     write_text_file_atomic(temp / kManifestFile, to_json(m).dump(2) + "\n");
+    sync_to_disk(temp);
     // Replace an existing checkpoint of the same name only once the new one is complete.
     if (fs::exists(dir)) {
       const fs::path old = temporary_sibling(dir);
@@ -152,6 +165,7 @@ void save_checkpoint(const fs::path& dir, const CheckpointManifest& manifest,
     } else {
       fs::rename(temp, dir);
     }
+    sync_to_disk(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(temp, ignored);
@@ -162,6 +176,25 @@ void save_checkpoint(const fs::path& dir, const CheckpointManifest& manifest,
 fs::path resolve_checkpoint(const fs::path& path) {
   if (fs::exists(path / kManifestFile)) return fs::canonical(path);
   if (fs::exists(path / "latest" / kManifestFile)) return fs::canonical(path / "latest");
+  std::error_code ec;
+  if (fs::is_symlink(path / "latest", ec)) {
+    // A dangling `latest` (its checkpoint deleted or damaged): point at what can be resumed.
+    std::string newest;
+    if (fs::is_directory(path / "checkpoints", ec)) {
+      for (const auto& entry : fs::directory_iterator(path / "checkpoints", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.rfind("epoch-", 0) == 0 && fs::exists(entry.path() / kManifestFile) &&
+            name > newest) {
+          newest = name;
+        }
+      }
+    }
+    throw DataError((path / "latest").string() + " points to " +
+                    fs::read_symlink(path / "latest", ec).string() + ", which holds no checkpoint" +
+                    (newest.empty() ? std::string("; no other checkpoint of the run is intact")
+                                    : "; the newest intact one can be resumed: --resume " +
+                                          (path / "checkpoints" / newest).string()));
+  }
   throw DataError(path.string() + ": not a checkpoint directory (no " + kManifestFile +
                   ") nor a run directory with a `latest` checkpoint");
 }
@@ -186,8 +219,26 @@ void rewrite_manifest(const fs::path& dir, const CheckpointManifest& manifest) {
   write_text_file_atomic(dir / kManifestFile, to_json(manifest).dump(2) + "\n");
 }
 
+fs::path verified_file(const fs::path& dir, const std::string& name) {
+  const fs::path file = dir / name;
+  const auto manifest = read_manifest(dir);
+  const auto recorded = manifest.sha256.find(name);
+  if (recorded == manifest.sha256.end()) return file;
+  if (!fs::exists(file)) {
+    throw DataError(file.string() + ": missing, though " + (dir / kManifestFile).string() +
+                    " lists it");
+  }
+  const auto actual = sha256_file(file);
+  if (actual != recorded->second) {
+    throw DataError(file.string() + ": its SHA-256 " + actual + " differs from the " +
+                    recorded->second + " recorded in " + (dir / kManifestFile).string() +
+                    ": the file was damaged or changed after the checkpoint was written");
+  }
+  return file;
+}
+
 void load_weights(const fs::path& dir, torch::nn::Module& model) {
-  const fs::path file = dir / kWeightsFile;
+  const fs::path file = verified_file(dir, kWeightsFile);
   io::load_state_dict(model, io::read_safetensors(file).tensors, file.string());
 }
 
@@ -198,7 +249,24 @@ void load_optimizer(const fs::path& dir, torch::optim::Optimizer& optimizer,
     throw DataError(dir.string() + ": no optimizer state (" + kOptimizerFile +
                     "); weights-only checkpoints cannot be resumed");
   }
-  torch::load(optimizer, file.string(), device);
+  verified_file(dir, kOptimizerFile);
+  try {
+    torch::load(optimizer, file.string(), device);
+  } catch (const c10::Error& e) {
+    throw DataError(file.string() +
+                    ": not a readable optimiser state: " + e.what_without_backtrace());
+  }
+}
+
+void check_resume_data(const CheckpointManifest& resumed, const data::SplitData& data,
+                       const std::string& source) {
+  if (resumed.split_set == data.split_set && resumed.split_hash == data.split_hash) return;
+  throw ConfigError("--resume " + source + ": the checkpoint was trained on split set " +
+                    resumed.split_set + " (membership hash " + resumed.split_hash +
+                    "), the data now give split set " + data.split_set + " (membership hash " +
+                    data.split_hash +
+                    "); resuming would continue another experiment. Resume with the run's "
+                    "data.path and data.split_set, or start a new run with --out");
 }
 
 void point_link(const fs::path& link, const fs::path& target) {
@@ -206,6 +274,7 @@ void point_link(const fs::path& link, const fs::path& target) {
   fs::remove(temp);
   fs::create_directory_symlink(target, temp);
   fs::rename(temp, link);  // rename(2) replaces an existing link atomically
+  sync_to_disk(link.parent_path().empty() ? fs::path(".") : link.parent_path());
 }
 
 }  // namespace astrom3::train

@@ -8,18 +8,28 @@
 
 namespace astrom3::train {
 
-MetricsLog::MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step) {
+MetricsLog::MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step,
+                       const nlohmann::json& restore) {
+  const bool restorable =
+      restore.is_object() && restore.value("type", "") == "epoch" && restore.contains("epoch");
+  bool restored = !restorable;
+  std::ostringstream kept;
   if (std::filesystem::exists(path)) {
     std::ifstream in(path);
-    std::ostringstream kept;
     std::string line;
     while (std::getline(in, line)) {
       const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (record.is_discarded()) continue;  // a line cut short by a crash
-      if (record.value("global_step", std::int64_t{0}) <= keep_until_step) kept << line << '\n';
+      if (record.value("global_step", std::int64_t{0}) > keep_until_step) continue;
+      kept << line << '\n';
+      if (restorable && record.value("type", "") == "epoch" &&
+          record.value("epoch", std::int64_t{-1}) == restore["epoch"]) {
+        restored = true;
+      }
     }
-    write_text_file_atomic(path, kept.str());
   }
+  if (!restored) kept << restore.dump() << '\n';
+  if (std::filesystem::exists(path) || !restored) write_text_file_atomic(path, kept.str());
   out_.open(path, std::ios::app);
   if (!out_) throw Error("cannot write " + path.string());
 }

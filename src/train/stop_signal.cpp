@@ -7,6 +7,7 @@ namespace astrom3::train {
 namespace {
 
 std::atomic<int> g_signal{0};
+std::atomic<int> g_depth{0};
 struct sigaction g_previous_int, g_previous_term;
 
 extern "C" void on_stop_signal(int signal) {
@@ -21,6 +22,9 @@ extern "C" void on_stop_signal(int signal) {
 }  // namespace
 
 StopSignalScope::StopSignalScope() {
+  // Scopes nest (a training command's around the trainer's): only the outermost installs the
+  // handlers, so a signal received before the inner scope opened is kept.
+  if (g_depth++ > 0) return;
   g_signal = 0;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
@@ -31,6 +35,7 @@ StopSignalScope::StopSignalScope() {
 }
 
 StopSignalScope::~StopSignalScope() {
+  if (--g_depth > 0) return;
   sigaction(SIGINT, &g_previous_int, nullptr);
   sigaction(SIGTERM, &g_previous_term, nullptr);
 }

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "astrom3/common/error.h"
+#include "astrom3/common/fault_point.h"
 #include "astrom3/common/torch_compat.h"
 #include "astrom3/train/metrics_log.h"
 #include "astrom3/train/optimizer.h"
@@ -92,6 +93,8 @@ void Trainer::resume(const fs::path& checkpoint) {
   load_weights(checkpoint, objective_.module());
   load_optimizer(checkpoint, *optimizer_, setup_.device);
   state_ = manifest.state;
+  // The epoch record the checkpoint was saved with, restored to metrics.jsonl if a crash lost it.
+  resumed_record_ = state_.step_in_epoch == 0 ? manifest.metrics : json();
   schedule_.restore(state_.schedule);
   early_stopping_.restore(state_.early_stopping);
   epoch_sums_.clear();
@@ -186,20 +189,20 @@ TrainResult Trainer::fit() {
   auto& module = objective_.module();
   const auto parameters = module.parameters();
   const bool bf16 = o.precision == "bf16" && setup_.device.is_cuda();
-  std::optional<MetricsLog> log;
-  if (rank0()) {
-    fs::create_directories(setup_.run_dir / "checkpoints");
-    log.emplace(setup_.run_dir / "metrics.jsonl", state_.global_step);
-  }
-  StopSignalScope signals;
-  TrainResult result;
-
   const auto steps_per_epoch = train_.batches_per_epoch();
   if (steps_per_epoch == 0) {
     throw ConfigError(
         "the training split has fewer objects than one batch; lower loader.batch_size or set "
         "loader.drop_last to false");
   }
+  std::optional<MetricsLog> log;
+  if (rank0()) {
+    fs::create_directories(setup_.run_dir / "checkpoints");
+    log.emplace(setup_.run_dir / "metrics.jsonl", state_.global_step, resumed_record_);
+  }
+  StopSignalScope signals;
+  TrainResult result;
+
   // Rank 0 reports progress for the job; the others draw nothing.
   ProgressLine progress((o.epochs - state_.epoch) * steps_per_epoch - state_.step_in_epoch,
                         o.log_every_steps, rank0());
@@ -234,12 +237,18 @@ TrainResult Trainer::fit() {
       const bool stop_now = step_sums.at(kStopKey) > 0;
       if (!std::isfinite(loss)) {
         progress.finish_line();
-        throw Error("training loss is " + std::to_string(loss) + " at epoch " +
-                    std::to_string(epoch + 1) + ", step " +
-                    std::to_string(state_.step_in_epoch + 1) + " (global step " +
-                    std::to_string(state_.global_step + 1) +
-                    "); training stopped and the last checkpoint in " + setup_.run_dir.string() +
-                    " is intact. Lower train.lr or set train.clip_grad_norm.");
+        // Name what exists: a failure at the first step has no checkpoint, and then the inputs
+        // (e.g. absurd but finite catalogue values) are as likely a cause as the learning rate.
+        const bool has_checkpoint = fs::exists(setup_.run_dir / "latest" / kManifestFile);
+        throw Error(
+            "training loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
+            ", step " + std::to_string(state_.step_in_epoch + 1) + " (global step " +
+            std::to_string(state_.global_step + 1) + "); training stopped. " +
+            (has_checkpoint ? "The last checkpoint in " + setup_.run_dir.string() +
+                                  " is intact. Lower train.lr or set train.clip_grad_norm."
+                            : "No checkpoint was written yet. Check the inputs (astrom3 inspect "
+                              "shows each column's range; values like 1e300 overflow), then "
+                              "lower train.lr or set train.clip_grad_norm."));
       }
       const double grad_norm =
           backward_step(out, *optimizer_, parameters, o.clip_grad_norm, reducer_.get());
@@ -317,6 +326,7 @@ TrainResult Trainer::fit() {
     result.last_checkpoint = save(name, record);
     if (improved && rank0()) point_link(setup_.run_dir / "best", fs::path("checkpoints") / name);
     prune_checkpoints();
+    fault_point("checkpoint_committed");
     if (log) log->write(record);
     result.last_epoch = record;
     spdlog::info(

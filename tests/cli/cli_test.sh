@@ -48,11 +48,19 @@ expect 2 'runtime.device' -- "$BIN" --device tpu synth --dump-config
 expect 2 'log-level' -- "$BIN" --log-level loud synth --dump-config
 expect 2 '--out FILE or --raw-layout DIR is required' -- "$BIN" synth
 expect 1 'cannot write /proc/astrom3/x.h5' -- "$BIN" synth --objects 5 --out /proc/astrom3/x.h5
+# usage errors name what is wrong (CLI11 said "A subcommand is required" and printed a
+# 309-digit range)
+expect 2 'unknown command "frobnicate"; the commands are synth, inspect' -- "$BIN" frobnicate
+expect 2 'unknown command "frobnicate"' -- "$BIN" --threads 1 frobnicate --help
+expect 2 '^--threads: expected a number >= 0, got abc$' -- "$BIN" --threads abc inspect "$WORK/a.h5"
+expect 2 'expected a number > 0, got -5' -- "$BIN" predict --checkpoint "$WORK" --block -5
+checks=$((checks + 1))
+[[ $("$BIN" --threads abc inspect "$WORK/a.h5" 2>&1 | wc -c) -lt 200 ]] || fail "--threads abc: long message"
 echo '{"loader": {"batchsize": 1}}' > "$WORK/bad.json"
 expect 2 'loader.batchsize: unknown key' -- "$BIN" synth --config "$WORK/bad.json" --dump-config
 
 # data errors: exit 3 naming the file
-expect 3 'missing.h5' -- "$BIN" inspect "$WORK/missing.h5"
+expect 3 'missing.h5: no such file' -- "$BIN" inspect "$WORK/missing.h5"
 head -c 20000 "$WORK/a.h5" > "$WORK/truncated.h5"
 expect 3 'truncated.h5' -- "$BIN" inspect "$WORK/truncated.h5"
 echo "not hdf5" > "$WORK/text.h5"

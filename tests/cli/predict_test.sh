@@ -231,7 +231,7 @@ expect 2 "\"clip\" checkpoint; predict needs a classifier" -- "$BIN" predict --c
   --out "$WORK/bad.csv"
 expect 2 "split" -- "$BIN" predict --checkpoint "$WORK/ph" --split everything --out "$WORK/bad.csv"
 expect 2 "must end in .csv, .h5 or .hdf5" -- "$BIN" predict --checkpoint "$WORK/ph" --out "$WORK/bad.txt"
-expect 3 "not an HDF5 file" -- "$BIN" predict --checkpoint "$WORK/ph" --data "$WORK/none.h5" \
+expect 3 "none.h5: no such file" -- "$BIN" predict --checkpoint "$WORK/ph" --data "$WORK/none.h5" \
   --out "$WORK/bad.csv"
 expect 0 "wrote" -- "$BIN" prepare catalog --lightcurves "$WORK/cat/lightcurves" \
   --metadata "$WORK/cat/metadata.csv" --labels "$WORK/cat/labels.csv" --classes EW,SR,EB,RRAB \

@@ -29,6 +29,19 @@ done
 [[ $(grep -c '"type":"epoch"' "$WORK/run/metrics.jsonl") -eq 2 ]] || fail "metrics.jsonl lacks 2 epoch records"
 expect 2 "already holds a run" -- "$BIN" pretrain "${Q[@]}" --out "$WORK/run"
 expect 0 "already finished" -- "$BIN" pretrain --resume "$WORK/run"
+# Resuming on other data (other objects, hence other splits) is refused: it continued silently.
+"$BIN" synth --out "$WORK/other.h5" --objects 200 --seed 9 2>/dev/null || fail "synth failed"
+expect 2 "resuming would continue another experiment" -- \
+  "$BIN" pretrain --resume "$WORK/run" --set "data.path=$WORK/other.h5" --set train.epochs=3
+# A run directory whose lock another holder has (here this shell, through flock(1)) is refused,
+# fresh or resumed: two runs sharing one --out used to both exit 0 with one run's checkpoints
+# beside the other's config and metrics.
+mkdir -p "$WORK/busy"
+exec 8>"$WORK/busy/.astrom3.lock" 9>"$WORK/run/.astrom3.lock"
+flock -n 8 && flock -n 9 || fail "could not take the test's locks"
+expect 2 "busy is in use by another astrom3 run" -- "$BIN" pretrain "${Q[@]}" --out "$WORK/busy"
+expect 2 "is in use by another astrom3 run" -- "$BIN" pretrain --resume "$WORK/run"
+exec 8>&- 9>&-
 expect 3 "not a checkpoint directory" -- "$BIN" pretrain --resume "$WORK"
 
 # SIGTERM: finish the step, write a resumable checkpoint, exit 75; the resumed run ends with
@@ -56,6 +69,26 @@ expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/cut/latest" --out "$WORK/c
 checks=$((checks + 1))
 cmp -s "$WORK/straight.safetensors" "$WORK/cut.safetensors" ||
   fail "interrupted + resumed run differs from the uninterrupted run"
+
+# Faults at exact points (ASTROM3_FAULT, common/fault_point.h). A stop signal while the data
+# loads exits 75, the code the SLURM script requeues on (it exited 143).
+expect 75 "before training began" -- env ASTROM3_FAULT=data_loaded:TERM \
+  "$BIN" --threads 1 pretrain "${Q[@]}" --set train.epochs=1 --out "$WORK/early"
+# kill -9 after the epoch-1 checkpoint is committed but before its metrics.jsonl line: the
+# resumed run restores the record from the checkpoint's manifest (it was lost for good).
+env ASTROM3_FAULT=checkpoint_committed:KILL "$BIN" --threads 1 pretrain "${Q[@]}" \
+  --set train.epochs=2 --out "$WORK/killed" > /dev/null 2>&1
+rc=$?
+checks=$((checks + 1))
+[[ $rc -eq 137 && -e "$WORK/killed/latest/manifest.json" ]] ||
+  fail "the KILL fault point did not stop the run after its checkpoint (exit $rc)"
+[[ $(grep -c '"type":"epoch"' "$WORK/killed/metrics.jsonl") -eq 0 ]] ||
+  fail "the killed run wrote its epoch record"
+expect 0 "done" -- "$BIN" --threads 1 pretrain --resume "$WORK/killed"
+checks=$((checks + 1))
+[[ $(grep '"type":"epoch"' "$WORK/killed/metrics.jsonl" | grep -c '"epoch":1,') -eq 1 &&
+   $(grep '"type":"epoch"' "$WORK/killed/metrics.jsonl" | grep -c '"epoch":2,') -eq 1 ]] ||
+  fail "resume did not restore the lost epoch record:"$'\n'"$(cat "$WORK/killed/metrics.jsonl")"
 
 # Unlabeled objects join pre-training by default (data.pretrain_unlabeled) and change what it
 # learns; val is untouched. The loss never reads labels (tests/train/trainer_test.cpp).
@@ -88,6 +121,14 @@ expect 3 "key photometry_proj.weight has shape \[16, 32\], expected \[128, 6400\
   "$BIN" import --weights "$WORK/full_masked.py.safetensors" --config "$SRC/configs/quick/clip.json" \
   --out "$WORK/bad"
 [[ ! -e "$WORK/bad" ]] || fail "failed import left a directory"
+# import never replaces what --out names (it used to delete a whole directory of runs).
+mkdir -p "$WORK/existing" && echo keep > "$WORK/existing/notes.txt"
+expect 2 "--out $WORK/existing already exists" -- "$BIN" import \
+  --weights "$WORK/full_masked.py.safetensors" --config "$GOLDEN/model_full_masked.json" \
+  --out "$WORK/existing"
+checks=$((checks + 1))
+[[ "$(cat "$WORK/existing/notes.txt")" == keep && ! -e "$WORK/existing/manifest.json" ]] ||
+  fail "import touched an existing --out"
 head -c 100 "$WORK/full_masked.py.safetensors" > "$WORK/trunc.safetensors"
 expect 3 "not a valid safetensors file" -- "$BIN" import --weights "$WORK/trunc.safetensors" \
   --config "$GOLDEN/model_full_masked.json" --out "$WORK/bad"

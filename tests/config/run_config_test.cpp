@@ -142,6 +142,32 @@ TEST(RunConfig, NumbersBeyondADoubleAreConfigErrors) {
   EXPECT_THROW(load_run_config(f), ConfigError);
 }
 
+TEST(RunConfig, KeysThatMustAgreeAreCheckedTogether) {
+  // Each of these passed --dry-run and failed at the first step with a raw LibTorch error.
+  const auto message = [](std::vector<std::string> assignments) {
+    ConfigSources s;
+    s.assignments = std::move(assignments);
+    try {
+      load_run_config(s);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(message({"model.photometry.d_model=30", "model.photometry.heads=4"}),
+            "model.photometry.heads: 4 does not divide model.photometry.d_model (30)");
+  EXPECT_NE(message({"model.photometry.input_channels=7"})
+                .find("model.photometry.input_channels: must be 9"),
+            std::string::npos);
+  EXPECT_NE(message({"model.metadata.input_dim=33"}).find("model.metadata.input_dim: must be 34"),
+            std::string::npos);
+  EXPECT_NE(
+      message({"model.spectra.channels=[1, 8, 8]"}).find("model.spectra.channels[0]: must be 3"),
+      std::string::npos);
+  // A file may set one of a pair that a later --set completes.
+  EXPECT_EQ(message({"model.photometry.d_model=30", "model.photometry.heads=5"}), "(accepted)");
+}
+
 TEST(RunConfig, EveryShippedConfigLoads) {
   int n = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(

@@ -51,7 +51,7 @@ class BadInput : public ::testing::Test {
 TEST_F(BadInput, NotAnHdf5File) {
   std::ofstream(dir_ / "x.h5") << "plain text, not HDF5";
   expect_error(dir_ / "x.h5", {"x.h5", "not an HDF5 file"});
-  expect_error(dir_ / "missing.h5", {"missing.h5", "not an HDF5 file"});
+  expect_error(dir_ / "missing.h5", {"missing.h5", "no such file"});
 }
 
 TEST_F(BadInput, TruncatedFile) {
@@ -126,6 +126,55 @@ TEST_F(BadInput, PresenceMustMatchTheOffsets) {
   const std::string empty = "object " + s.ids[5] + " field offsets: present but has no epoch";
   const std::string absent = "object " + s.ids[2] + " field present: marked absent but has";
   expect_error(p, {empty.c_str(), absent.c_str()});
+}
+
+TEST_F(BadInput, PresenceIsZeroOrOneAndUncertaintiesAreNonNegative) {
+  // present = 2 counted as absent in inspect and as present in training; negative uncertainties
+  // passed silently (issue 21 item 12).
+  Survey s = survey_;
+  s.photometry.present[4] = 2;
+  s.metadata.present[9] = 2;
+  s.photometry.flux_err[s.photometry.offsets[3] + 1] = -0.5f;
+  std::int64_t with_spectrum = 0;
+  while (!s.spectra.present[with_spectrum]) ++with_spectrum;
+  s.spectra.ivar[s.spectra.offsets[with_spectrum] + 2] = -1.0f;
+  const auto p = write(s, "q.h5");
+  const auto phot = "/photometry object " + s.ids[4] + " field present: must be 0 or 1, got 2";
+  const auto meta = "/metadata object " + s.ids[9] + " field present: must be 0 or 1, got 2";
+  const auto err = "object " + s.ids[3] + " field flux_err: negative value -0.5 at element 1";
+  const auto ivar =
+      "object " + s.ids[with_spectrum] + " field ivar: negative value -1 at element 2";
+  expect_error(p, {phot.c_str(), meta.c_str(), err.c_str(), ivar.c_str()});
+}
+
+// Replaces dataset `name` of file `f` by one of `file_type` holding `values` (as doubles).
+void replace_dataset(hid_t f, const char* name, hid_t file_type,
+                     const std::vector<double>& values) {
+  ASSERT_GE(H5Ldelete(f, name, H5P_DEFAULT), 0);
+  const hsize_t dims[1] = {values.size()};
+  const hid_t space = H5Screate_simple(1, dims, nullptr);
+  const hid_t ds = H5Dcreate2(f, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+  H5Dclose(ds);
+  H5Sclose(space);
+}
+
+TEST_F(BadInput, TheDtypeClassOfEveryColumnIsChecked) {
+  // HDF5 converts on read, so an integer flux or a float label used to be accepted.
+  {
+    const hid_t f = open_copy("int-flux.h5");
+    replace_dataset(f, "/photometry/flux", H5T_STD_I32LE,
+                    std::vector<double>(survey_.photometry.flux.size(), 3.0));
+    H5Fclose(f);
+  }
+  expect_error(dir_ / "int-flux.h5", {"flux", "expected floating-point values, found integers"});
+  {
+    const hid_t f = open_copy("float-label.h5");
+    replace_dataset(f, "/objects/label", H5T_IEEE_F32LE,
+                    std::vector<double>(survey_.labels.begin(), survey_.labels.end()));
+    H5Fclose(f);
+  }
+  expect_error(dir_ / "float-label.h5", {"label", "expected integers, found floating-point"});
 }
 
 TEST_F(BadInput, NanValuesNameObjectAndField) {

@@ -160,7 +160,8 @@ TEST_F(SurveyReaderTest, ABadObjectFailsOnlyTheBlockThatHoldsIt) {
 }
 
 TEST_F(SurveyReaderTest, FilesThatAreNotSurveysAreRefusedAtOpening) {
-  test::expect_data_error([&] { SurveyReader reader(dir_ / "missing.h5"); }, "not an HDF5 file");
+  test::expect_data_error([&] { SurveyReader reader(dir_ / "missing.h5"); },
+                          "missing.h5: no such file");
   // A metadata table one row short: refused when opened, before any block is read.
   {
     const hid_t f = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 #include "astrom3/common/error.h"
 #include "astrom3/io/safetensors.h"
@@ -109,6 +110,19 @@ TEST(StateDict, StrictLoadingNamesEveryMismatch) {
     EXPECT_NE(what.find("unexpected key extra"), std::string::npos);
     EXPECT_NE(what.find("key weight has shape [2, 4], expected [2, 3]"), std::string::npos);
   }
+}
+
+TEST(StateDict, NonFiniteWeightsAreRefusedAndTheModuleIsLeftUntouched) {
+  // NaN weights used to pass `import`; `embed` then wrote NaN embeddings with exit 0.
+  torch::nn::Linear a(3, 2), b(3, 2);
+  const auto before = b->weight.clone();
+  auto sd = state_dict(*a);
+  sd["weight"] = sd["weight"].clone();
+  sd["weight"][0][1] = std::numeric_limits<float>::quiet_NaN();
+  sd["weight"][1][2] = -std::numeric_limits<float>::infinity();
+  test::expect_data_error([&] { load_state_dict(*b, sd, "w.safetensors"); },
+                          {"w.safetensors", "non-finite", "weight (2 of 6 values)"});
+  EXPECT_TRUE(torch::equal(b->weight, before));
 }
 
 }  // namespace

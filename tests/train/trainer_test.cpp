@@ -142,6 +142,44 @@ TEST(Trainer, ResumedRunIsBitIdenticalToAStraightRun) {
   EXPECT_EQ(epochs, (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
+TEST(Trainer, AnEpochRecordLostAfterItsCheckpointIsRestoredOnResume) {
+  // kill -9 between committing a checkpoint and writing its metrics.jsonl line lost the epoch's
+  // record for good (issue 21 item 3); the manifest holds the record, so resume restores it.
+  test::TempDir dir;
+  auto config = small_config();
+  config.train.epochs = 2;
+  {
+    PretrainRun first(config, dir / "run");
+    first.trainer->fit();
+  }
+  const auto log_path = dir / "run" / "metrics.jsonl";
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(log_path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  ASSERT_EQ(nlohmann::json::parse(lines.back())["type"], "epoch");
+  const auto lost = nlohmann::json::parse(lines.back());
+  lines.pop_back();
+  {
+    std::ofstream out(log_path, std::ios::trunc);
+    for (const auto& line : lines) out << line << '\n';
+  }
+  config.train.epochs = 3;
+  PretrainRun second(config, dir / "run");
+  second.trainer->resume(resolve_checkpoint(dir / "run"));
+  second.trainer->fit();
+  std::vector<nlohmann::json> epochs;
+  std::ifstream in(log_path);
+  for (std::string line; std::getline(in, line);) {
+    const auto r = nlohmann::json::parse(line);
+    if (r["type"] == "epoch") epochs.push_back(r);
+  }
+  ASSERT_EQ(epochs.size(), 3u);
+  EXPECT_EQ(epochs[1], lost);
+  EXPECT_EQ(epochs[2]["epoch"], 3);
+}
+
 TEST(Trainer, CheckpointsRoundTripAndPointersAreMaintained) {
   test::TempDir dir;
   auto config = small_config();
@@ -235,6 +273,20 @@ TEST(Trainer, NonFiniteLossStopsWithEpochAndStepAndKeepsTheLastCheckpoint) {
     const std::string what = e.what();
     EXPECT_NE(what.find("epoch 2, step 3"), std::string::npos) << what;
     EXPECT_NE(what.find("nan"), std::string::npos) << what;
+    EXPECT_NE(what.find("The last checkpoint in"), std::string::npos) << what;
+  }
+  // At the first step there is no checkpoint to speak of, and the inputs are a likely cause.
+  PretrainRun probe_first(config, dir / "unused-first");
+  PoisonedObjective first_step(*probe_first.objective, 0);
+  PretrainRun early(config, dir / "early", &first_step);
+  try {
+    early.trainer->fit();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("No checkpoint was written yet. Check the inputs"), std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("is intact"), std::string::npos) << what;
   }
   const auto latest = resolve_checkpoint(dir / "run");
   EXPECT_EQ(latest.filename(), "epoch-0001");

@@ -2,7 +2,8 @@
 //   model.safetensors  the weights and buffers under the official PyTorch key names
 //   optimizer.pt       the optimiser state (LibTorch archive), absent in exported/imported ones
 //   manifest.json      format version, model options, class names, normalization statistics,
-//                      split set and a hash of its membership, training state, code version
+//                      split set and a hash of its membership, training state, code version,
+//                      and the SHA-256 of the other files, checked whenever they are loaded
 // A directory is written under a temporary name and renamed when complete, so a checkpoint
 // either exists whole or not at all. A run directory holds checkpoints/<name>/ and the
 // symlinks `latest` and `best`, each replaced atomically.
@@ -10,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,9 @@ namespace astrom3::train {
 
 inline constexpr const char* kCheckpointFormat = "astrom3-checkpoint";
 inline constexpr int kCheckpointFormatVersion = 1;
+inline constexpr const char* kWeightsFile = "model.safetensors";
+inline constexpr const char* kOptimizerFile = "optimizer.pt";
+inline constexpr const char* kManifestFile = "manifest.json";
 
 /// Where training stands; enough to continue exactly where it stopped.
 struct TrainingState {
@@ -64,6 +69,9 @@ struct CheckpointManifest {
   std::optional<eval::OpenSetDetector> open_set;
   std::string astrom3_version;
   std::string libtorch_version;
+  /// SHA-256 (hex, as sha256sum prints) of the checkpoint's other files by name; written by
+  /// save_checkpoint, empty in manifests written before astrom3 recorded them.
+  std::map<std::string, std::string> sha256;
 };
 
 /// The manifest of a run's checkpoints: config, model options, class names and, when `data`
@@ -86,11 +94,22 @@ std::filesystem::path resolve_checkpoint(const std::filesystem::path& path);
 CheckpointManifest read_manifest(const std::filesystem::path& dir);
 /// Replaces the manifest of an existing checkpoint atomically (the weights stay as they are).
 void rewrite_manifest(const std::filesystem::path& dir, const CheckpointManifest& manifest);
-/// Strict: a missing, unexpected or mis-shaped key is a DataError naming it.
+/// `dir / name`, after checking it against the SHA-256 its manifest records (a DataError naming
+/// the file on a mismatch, e.g. a flipped byte; files of older manifests are not checked).
+std::filesystem::path verified_file(const std::filesystem::path& dir, const std::string& name);
+/// Strict: a missing, unexpected or mis-shaped key is a DataError naming it; so are non-finite
+/// values and a checksum mismatch (verified_file).
 void load_weights(const std::filesystem::path& dir, torch::nn::Module& model);
-/// Loads the optimiser state onto `device` (where the optimiser's parameters live).
+/// Loads the optimiser state onto `device` (where the optimiser's parameters live), checked
+/// against its checksum; an unreadable archive is a DataError naming the file.
 void load_optimizer(const std::filesystem::path& dir, torch::optim::Optimizer& optimizer,
                     const c10::Device& device);
+
+/// Refuses (ConfigError) to resume the checkpoint at `source`, whose manifest is `resumed`, on
+/// `data` when its split set or that set's membership differs: the run would silently continue
+/// another experiment (other objects, splits or statistics).
+void check_resume_data(const CheckpointManifest& resumed, const data::SplitData& data,
+                       const std::string& source);
 
 /// Points the symlink `link` at `target` (relative to the link's directory), atomically.
 void point_link(const std::filesystem::path& link, const std::filesystem::path& target);

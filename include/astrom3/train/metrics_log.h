@@ -15,8 +15,11 @@ class MetricsLog {
  public:
   /// Appends to `path`. Records of steps after `keep_until_step` (left by a run that was
   /// interrupted after its last checkpoint) are dropped first, so a resumed run's log has no
-  /// duplicates.
-  MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step);
+  /// duplicates. `restore` is the epoch record of the checkpoint being resumed (its manifest's
+  /// `metrics`): it is appended when the log lacks it, as after a process killed between
+  /// committing that checkpoint and writing the record. Other records are ignored.
+  MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step,
+             const nlohmann::json& restore = nlohmann::json());
   void write(const nlohmann::json& record);
 
  private:

@@ -6,6 +6,7 @@
 namespace astrom3::train {
 
 /// Installs the handlers for the lifetime of the object and restores the previous ones after.
+/// Scopes nest: an inner scope keeps the outer one's handlers and any signal already received.
 class StopSignalScope {
  public:
   StopSignalScope();

@@ -96,6 +96,7 @@ class Trainer {
   std::shared_ptr<dist::Comm> comm_;
   std::unique_ptr<dist::GradientReducer> reducer_;
   TrainingState state_;
+  nlohmann::json resumed_record_;  // the resumed end-of-epoch checkpoint's metrics, or null
   std::map<std::string, double> epoch_sums_;
 };
 
