@@ -1,5 +1,6 @@
 #include "astrom3/common/sha256.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>

@@ -2,6 +2,7 @@
 // the 64-byte blocks and the padding boundary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
