@@ -65,6 +65,9 @@ def curves(args):
     x = [r["epoch"] for r in epochs]
     fig, axes = plt.subplots(1, 4, figsize=(20, 4.5))
     for split in ("train", "val"):
+        # An empty val split logs null metrics (docs/training.md): nothing to draw.
+        if any(r.get(split + "_loss") is None for r in epochs):
+            continue
         axes[0].plot(x, [r[split + "_loss"] for r in epochs], label=split)
         axes[1].plot(x, [r[split + "_accuracy"] for r in epochs], label=split)
     axes[2].plot(x, [r["lr"] for r in epochs])

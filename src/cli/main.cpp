@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <new>
 
 #include <c10/util/Exception.h>
 
@@ -19,6 +20,7 @@
 #include "cli/inspect_command.h"
 #include "cli/map_command.h"
 #include "cli/misclassified_command.h"
+#include "cli/out_of_memory.h"
 #include "cli/outliers_command.h"
 #include "cli/predict_command.h"
 #include "cli/prepare_command.h"
@@ -98,8 +100,12 @@ int main(int argc, char** argv) {
   } catch (const astrom3::DataError& e) {
     spdlog::error("{}", e.what());
     return kExitData;
+  } catch (const std::bad_alloc& e) {
+    spdlog::critical("{}", out_of_memory_message(e.what()));
+    return kExitFailure;
   } catch (const c10::Error& e) {
-    spdlog::critical("{}", e.what_without_backtrace());
+    const std::string what = e.what_without_backtrace();
+    spdlog::critical("{}", is_out_of_memory(what) ? out_of_memory_message(what) : what);
     return kExitFailure;
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

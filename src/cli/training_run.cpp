@@ -148,9 +148,13 @@ int train_run(const std::string& command, const RunPlan& plan, const data::Split
   }
   const auto result = trainer.fit();
   if (result.outcome == train::TrainOutcome::kInterrupted) return kExitInterrupted;
-  spdlog::info("[{}] done: best checkpoint {} ({} = {}), metrics {}", command,
-               (plan.run_dir / "best").string(), config.train.best_metric,
-               state.best.value("value", 0.0), (plan.run_dir / "metrics.jsonl").string());
+  const auto best_value = state.best.value("value", nlohmann::json());
+  spdlog::info("[{}] done: best checkpoint {} ({}), metrics {}", command,
+               (plan.run_dir / "best").string(),
+               best_value.is_null()
+                   ? std::string("the last epoch: no validation objects")
+                   : fmt::format("{} = {}", config.train.best_metric, best_value.get<double>()),
+               (plan.run_dir / "metrics.jsonl").string());
   return kExitSuccess;
 }
 

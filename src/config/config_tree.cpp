@@ -16,6 +16,10 @@ Rule<std::int64_t> positive_int() {
 Rule<std::int64_t> non_negative_int() {
   return {"a non-negative integer", [](const std::int64_t& v) { return v >= 0; }};
 }
+Rule<std::int64_t> int_in(std::int64_t lo, std::int64_t hi) {
+  return {"an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
+          [lo, hi](const std::int64_t& v) { return v >= lo && v <= hi; }};
+}
 Rule<std::int64_t> any_int() {
   return {"an integer", [](const std::int64_t&) { return true; }};
 }

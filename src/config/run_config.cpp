@@ -28,7 +28,7 @@ void visit(V& v, DataOptions& o) {
   using namespace astrom3::config;
   v.field("path", o.path, non_empty_string());
   v.field("split_set", o.split_set, non_empty_string());
-  v.field("seq_len", o.seq_len, positive_int());
+  v.field("seq_len", o.seq_len, int_in(1, 1 << 20));  // the bound of model max_len
   v.field("min_spectrum_coverage", o.min_spectrum_coverage, real_in(0.0, 1.0));
   v.field("cache_preprocessed", o.cache_preprocessed);
   v.field("pretrain_unlabeled", o.pretrain_unlabeled);
@@ -71,14 +71,21 @@ void visit(V& v, SynthOptions& o) {
 
 namespace astrom3::model {
 
+// Upper bounds of the model's sizes. They are far beyond any useful model (the paper's widths
+// are 64-512, 2-8 layers, 200 tokens) and keep a typo such as embedding_dim=1000000000 a
+// configuration error naming the key instead of an allocator failure.
+constexpr std::int64_t kMaxWidth = 65536;
+constexpr std::int64_t kMaxLayers = 256;
+constexpr std::int64_t kMaxLength = 1 << 20;
+
 template <typename V>
 void visit(V& v, PhotometryEncoderOptions& o) {
   using namespace astrom3::config;
   v.field("input_channels", o.input_channels, positive_int());
-  v.field("d_model", o.d_model, positive_int());
-  v.field("heads", o.heads, positive_int());
-  v.field("d_ff", o.d_ff, positive_int());
-  v.field("layers", o.layers, positive_int());
+  v.field("d_model", o.d_model, int_in(1, kMaxWidth));
+  v.field("heads", o.heads, int_in(1, kMaxWidth));
+  v.field("d_ff", o.d_ff, int_in(1, kMaxWidth));
+  v.field("layers", o.layers, int_in(1, kMaxLayers));
   v.field("activation", o.activation, one_of({"gelu", "relu"}));
   v.field("dropout", o.dropout, real_in(0.0, 1.0));
   v.field("embedding_dropout", o.embedding_dropout, real_in(0.0, 1.0));
@@ -87,15 +94,15 @@ void visit(V& v, PhotometryEncoderOptions& o) {
   v.field("probsparse_factor", o.probsparse_factor, positive_int());
   v.field("probsparse_official_layout", o.probsparse_official_layout);
   v.field("pooling", o.pooling, one_of({"flatten", "mean"}));
-  v.field("max_len", o.max_len, positive_int());
+  v.field("max_len", o.max_len, int_in(1, kMaxLength));
 }
 
 template <typename V>
 void visit(V& v, SpectraEncoderOptions& o) {
   using namespace astrom3::config;
-  v.field("channels", o.channels, positive_int(), 2);
-  v.field("kernel_size", o.kernel_size, positive_int());
-  v.field("pool_size", o.pool_size, positive_int());
+  v.field("channels", o.channels, int_in(1, kMaxWidth), 2);
+  v.field("kernel_size", o.kernel_size, int_in(1, kMaxWidth));
+  v.field("pool_size", o.pool_size, int_in(1, kMaxWidth));
   v.field("dropout", o.dropout, real_in(0.0, 1.0));
 }
 
@@ -103,7 +110,7 @@ template <typename V>
 void visit(V& v, MetadataEncoderOptions& o) {
   using namespace astrom3::config;
   v.field("input_dim", o.input_dim, positive_int());
-  v.field("hidden_dim", o.hidden_dim, positive_int());
+  v.field("hidden_dim", o.hidden_dim, int_in(1, kMaxWidth));
   v.field("dropout", o.dropout, real_in(0.0, 1.0));
 }
 
@@ -111,7 +118,7 @@ template <typename V>
 void visit(V& v, ModelOptions& o) {
   using namespace astrom3::config;
   v.field("modalities", o.modalities, one_of({"photometry", "spectra", "metadata"}), 2);
-  v.field("embedding_dim", o.embedding_dim, positive_int());
+  v.field("embedding_dim", o.embedding_dim, int_in(1, kMaxWidth));
   v.field("logit_scale_clamp", o.logit_scale_clamp, one_of({"exp", "log"}));
   v.field("logit_scale_init", o.logit_scale_init, real_in(1.0, 1.0e6));
   v.field("logit_scale_max", o.logit_scale_max, real_in(1.0, 1.0e6));

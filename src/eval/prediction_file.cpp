@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -62,7 +64,7 @@ class ColumnSink {
       : path_(path), info_(info), csv_(csv) {
     if (csv_) {
       csv_out_.open(path, std::ios::binary);
-      if (!csv_out_) throw Error("cannot write " + path.string());
+      if (!csv_out_) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
       csv_out_ << csv_header(info);
       return;
     }
@@ -107,7 +109,8 @@ class ColumnSink {
   void close() {
     if (csv_) {
       csv_out_.close();
-      if (!csv_out_) throw Error("cannot write " + path_.string());
+      // errno still holds the failed write's reason, e.g. "No space left on device".
+      if (!csv_out_) throw Error("cannot write " + path_.string() + ": " + std::strerror(errno));
       return;
     }
     std::lock_guard<std::mutex> lock(data::h5::hdf5_mutex());
@@ -150,7 +153,7 @@ class ColumnSink {
       text += "\n";
     }
     csv_out_ << text;
-    if (!csv_out_) throw Error("cannot write " + path_.string());
+    if (!csv_out_) throw Error("cannot write " + path_.string() + ": " + std::strerror(errno));
   }
 
   void write_hdf5(const Columns& c) {

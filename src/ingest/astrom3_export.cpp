@@ -1,7 +1,9 @@
 #include "astrom3/ingest/astrom3_export.h"
 
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "astrom3/common/error.h"
@@ -60,7 +62,8 @@ std::string lightcurve_text(const data::Survey& s, std::int64_t row) {
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
-  if (!out.flush()) throw Error(path.string() + ": cannot write");
+  // errno still holds the failed write's reason, e.g. "No space left on device".
+  if (!out.flush()) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
 }
 
 std::string split_csv(const data::Survey& s, const std::vector<std::int64_t>& rows, bool labelled) {

@@ -76,19 +76,41 @@ std::map<std::string, std::size_t> index_by_id(const CsvTable& t) {
   return out;
 }
 
+// The label vocabulary: `given` (--classes), else the paper's 10 classes when every label is
+// one of them, else the sorted distinct labels. Labels mixing paper classes with others are most
+// likely typos, so the switch away from the paper's classes is reported in `warnings`.
 std::vector<std::string> label_vocabulary(const CsvTable* labels, int column,
-                                          const std::vector<std::string>& given) {
+                                          const std::vector<std::string>& given,
+                                          std::vector<std::string>& warnings) {
   if (!given.empty()) return given;
-  std::set<std::string> distinct;
+  std::map<std::string, std::int64_t> counts;
   if (labels) {
     for (const auto& row : labels->rows) {
-      if (!row[column].empty()) distinct.insert(row[column]);
+      if (!row[column].empty()) ++counts[row[column]];
     }
   }
-  const bool paper = std::all_of(distinct.begin(), distinct.end(),
-                                 [](const std::string& c) { return data::class_index(c) >= 0; });
-  if (paper) return {data::kClassNames.begin(), data::kClassNames.end()};
-  return {distinct.begin(), distinct.end()};
+  std::string others;
+  bool any_paper = false;
+  for (const auto& [label, n] : counts) {
+    if (data::class_index(label) >= 0) {
+      any_paper = true;
+    } else {
+      others += (others.empty() ? "'" : ", '") + label + "' (" + std::to_string(n) +
+                (n == 1 ? " object)" : " objects)");
+    }
+  }
+  if (others.empty()) return {data::kClassNames.begin(), data::kClassNames.end()};
+  if (any_paper) {
+    warnings.push_back(
+        "labels " + others + " are not among the paper's 10 classes, so the vocabulary is the " +
+        std::to_string(counts.size()) +
+        " distinct labels in sorted order and checkpoints trained on the paper's classes do not "
+        "fit this survey; correct them if they are typos, or pass --classes to fix the "
+        "vocabulary (objects with other labels are then rejected)");
+  }
+  std::vector<std::string> vocabulary;
+  for (const auto& [label, n] : counts) vocabulary.push_back(label);
+  return vocabulary;
 }
 
 // The user's splits file: set name -> (train, val, test) ids.
@@ -173,8 +195,8 @@ ImportResult import_catalog(const CatalogImportOptions& options) {
     src.label_rows = index_by_id(labels);
     label_col = labels.require_column("label");
   }
-  const auto classes =
-      label_vocabulary(options.labels.empty() ? nullptr : &labels, label_col, options.classes);
+  const auto classes = label_vocabulary(options.labels.empty() ? nullptr : &labels, label_col,
+                                        options.classes, report.warnings);
 
   std::vector<std::string> ids;
   for (const auto& [id, p] : src.lightcurves) ids.push_back(id);

@@ -55,10 +55,18 @@ void load_state_dict(torch::nn::Module& module, const TensorMap& tensors,
     for (const auto& p : problems) message += "\n  " + p;
     throw DataError(message);
   }
+  check_finite(tensors, source);
+  torch::NoGradGuard no_grad;
+  for (const auto& [key, target] : live) {
+    auto t = target;  // shares storage with the module's tensor
+    t.copy_(tensors.at(key));
+  }
+}
+
+void check_finite(const TensorMap& tensors, const std::string& source) {
   // NaN or infinite weights would load and then give NaN embeddings and metrics with exit 0.
   std::vector<std::string> non_finite;
-  for (const auto& [key, target] : live) {
-    const auto& t = tensors.at(key);
+  for (const auto& [key, t] : tensors) {
     if (!t.is_floating_point()) continue;
     const auto bad = t.numel() - torch::isfinite(t).sum().item<std::int64_t>();
     if (bad > 0) {
@@ -72,11 +80,6 @@ void load_state_dict(torch::nn::Module& module, const TensorMap& tensors,
                           "damaged or comes from a diverged run:";
     for (const auto& p : non_finite) message += "\n  " + p;
     throw DataError(message);
-  }
-  torch::NoGradGuard no_grad;
-  for (const auto& [key, target] : live) {
-    auto t = target;  // shares storage with the module's tensor
-    t.copy_(tensors.at(key));
   }
 }
 

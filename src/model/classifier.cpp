@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "astrom3/common/error.h"
+#include "astrom3/io/state_dict.h"
 #include "astrom3/model/dropout.h"
 #include "astrom3/model/photometry_encoder.h"
 
@@ -103,7 +104,7 @@ std::size_t ClassifierImpl::load_clip_weights(const io::TensorMap& clip,
                                               const std::string& source) {
   torch::NoGradGuard no_grad;
   std::vector<std::string> problems;
-  std::size_t copied = 0;
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> sources;  // (target, value)
   for (const auto& p : named_parameters(/*recurse=*/true)) {
     // The heads and fusion weights are the classifier's own.
     if (p.key().rfind("fc", 0) == 0 || p.key() == "fusion_weight") continue;
@@ -116,9 +117,7 @@ std::size_t ClassifierImpl::load_clip_weights(const io::TensorMap& clip,
         << p.value().sizes();
       problems.push_back(s.str());
     } else {
-      auto target = p.value();
-      target.copy_(it->second);
-      ++copied;
+      sources.emplace_back(p.value(), it->second);
     }
   }
   if (!problems.empty()) {
@@ -126,7 +125,10 @@ std::size_t ClassifierImpl::load_clip_weights(const io::TensorMap& clip,
     for (const auto& p : problems) message += "\n  " + p;
     throw DataError(message);
   }
-  return copied;
+  // Checked before anything is copied, so a refused file leaves the classifier untouched.
+  io::check_finite(clip, source);
+  for (auto& [target, value] : sources) target.copy_(value);
+  return sources.size();
 }
 
 void ClassifierImpl::freeze_encoders() {

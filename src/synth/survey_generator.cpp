@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <numeric>
 
+#include <fmt/format.h>
+
 #include "astrom3/common/error.h"
 #include "astrom3/common/parallel.h"
+#include "astrom3/common/physical_memory.h"
 #include "astrom3/common/rng.h"
 #include "astrom3/common/version.h"
 #include "astrom3/data/normalization.h"
@@ -119,6 +122,17 @@ data::Survey generate_survey(const SynthOptions& options, int threads,
   if (options.unseen < 0) throw ConfigError("synth.unseen must be non-negative");
   const std::int64_t known = options.objects + options.unlabeled;
   const std::int64_t total = known + options.unseen;
+  // The survey is built in memory: about 112 kB per object at the peak (measured with 1,000 and
+  // 4,000 objects). Refusing what cannot fit beats an allocator failure or the OOM killer.
+  constexpr double kBytesPerObject = 115e3;
+  const double memory = static_cast<double>(physical_memory_bytes());
+  if (memory > 0 && static_cast<double>(total) * kBytesPerObject > memory) {
+    throw ConfigError(fmt::format(
+        "synth.objects + synth.unlabeled + synth.unseen = {} objects need about {:.0f} GiB of "
+        "memory (the survey is built in memory, about 115 kB per object); this machine has "
+        "{:.0f} GiB. Generate several smaller surveys with different seeds",
+        total, static_cast<double>(total) * kBytesPerObject / (1 << 30), memory / (1 << 30)));
+  }
   // Labels: exact class counts, in an order shuffled by the seed. Unlabelled objects draw
   // their hidden class from the same mix.
   std::vector<int> labels;

@@ -1,5 +1,7 @@
 #include "astrom3/train/metrics_log.h"
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 #include <string>
 
@@ -9,7 +11,8 @@
 namespace astrom3::train {
 
 MetricsLog::MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step,
-                       const nlohmann::json& restore) {
+                       const nlohmann::json& restore)
+    : path_(path) {
   const bool restorable =
       restore.is_object() && restore.value("type", "") == "epoch" && restore.contains("epoch");
   bool restored = !restorable;
@@ -31,12 +34,14 @@ MetricsLog::MetricsLog(const std::filesystem::path& path, std::int64_t keep_unti
   if (!restored) kept << restore.dump() << '\n';
   if (std::filesystem::exists(path) || !restored) write_text_file_atomic(path, kept.str());
   out_.open(path, std::ios::app);
-  if (!out_) throw Error("cannot write " + path.string());
+  if (!out_) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
 }
 
 void MetricsLog::write(const nlohmann::json& record) {
   out_ << record.dump() << '\n';
   out_.flush();
+  // errno still holds the failed write's reason, e.g. "No space left on device".
+  if (!out_) throw Error("cannot write " + path_.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace astrom3::train

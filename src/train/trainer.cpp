@@ -203,6 +203,16 @@ TrainResult Trainer::fit() {
   StopSignalScope signals;
   TrainResult result;
 
+  // An empty validation split (the sub10 split sets of small surveys have none) leaves nothing
+  // to select, stop or schedule on: those are off and `best` follows the last epoch.
+  const bool validates = val_.batches_per_epoch() > 0;
+  if (!validates && rank0()) {
+    spdlog::warn(
+        "[train] the validation split is empty: epochs report no validation metrics, early "
+        "stopping and the plateau schedule are off, and `best` is the last epoch. Use a split "
+        "set with validation objects (astrom3 inspect lists them) to select an epoch.");
+  }
+
   // Rank 0 reports progress for the job; the others draw nothing.
   ProgressLine progress((o.epochs - state_.epoch) * steps_per_epoch - state_.step_in_epoch,
                         o.log_every_steps, rank0());
@@ -299,10 +309,14 @@ TrainResult Trainer::fit() {
     const double train_seconds = seconds_since(epoch_start);
     const json train_metrics = objective_.summarize(epoch_sums_);
     const auto val_start = Clock::now();
-    const json val_metrics = evaluate(val_);
-    const double val_loss = val_metrics.at("loss").get<double>();
-    schedule_.end_epoch(epoch, val_loss);
-    const bool stop = early_stopping_.update(val_loss);
+    json val_metrics = {{"loss", nullptr}, {"accuracy", nullptr}};
+    bool stop = false;
+    if (validates) {
+      val_metrics = evaluate(val_);
+      const double val_loss = val_metrics.at("loss").get<double>();
+      schedule_.end_epoch(epoch, val_loss);
+      stop = early_stopping_.update(val_loss);
+    }
 
     json record = {{"type", "epoch"},
                    {"epoch", epoch + 1},
@@ -321,7 +335,12 @@ TrainResult Trainer::fit() {
     state_.step_in_epoch = 0;
     state_.stopped_early = stop;
     const auto name = checkpoint_name(state_.epoch, 0);
-    const bool improved = update_best(val_metrics);
+    bool improved = true;
+    if (validates) {
+      improved = update_best(val_metrics);
+    } else {
+      state_.best = {{"metric", o.best_metric}, {"value", nullptr}, {"epoch", state_.epoch}};
+    }
     record["best_" + o.best_metric] = state_.best["value"];
     result.last_checkpoint = save(name, record);
     if (improved && rank0()) point_link(setup_.run_dir / "best", fs::path("checkpoints") / name);
@@ -329,12 +348,15 @@ TrainResult Trainer::fit() {
     fault_point("checkpoint_committed");
     if (log) log->write(record);
     result.last_epoch = record;
+    const std::string val_text =
+        validates ? fmt::format("val loss {:.4f} acc {:.4f}", val_metrics["loss"].get<double>(),
+                                val_metrics["accuracy"].get<double>())
+                  : std::string("no val objects");
     spdlog::info(
-        "[train] epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
-        "lr {:.3g} | {:.0f} samples/s",
+        "[train] epoch {}/{}: train loss {:.4f} acc {:.4f} | {} | lr {:.3g} | {:.0f} samples/s",
         epoch + 1, o.epochs, train_metrics["loss"].get<double>(),
-        train_metrics["accuracy"].get<double>(), val_loss, val_metrics["accuracy"].get<double>(),
-        lr, record["samples_per_s"].get<double>());
+        train_metrics["accuracy"].get<double>(), val_text, lr,
+        record["samples_per_s"].get<double>());
     if (stop) {
       spdlog::info("[train] early stopping: no val-loss improvement for {} epochs",
                    o.early_stopping_patience);

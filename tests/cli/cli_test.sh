@@ -42,7 +42,7 @@ expect 0 '"device": "cpu"' -- "$BIN" --device cpu synth --dump-config
 expect 0 '"threads": 1' -- "$BIN" --threads 1 inspect "$WORK/a.h5" --dump-config
 
 # usage and config errors: exit 2 with the key path
-expect 2 'data.seq_len: expected a positive integer, got "200x"' -- "$BIN" synth --set data.seq_len=200x --dump-config
+expect 2 'data.seq_len: expected an integer in \[1, 1048576\], got "200x"' -- "$BIN" synth --set data.seq_len=200x --dump-config
 expect 2 'unknown key' -- "$BIN" synth --set data.seq_lenn=3 --dump-config
 expect 2 'runtime.device' -- "$BIN" --device tpu synth --dump-config
 expect 2 'log-level' -- "$BIN" --log-level loud synth --dump-config

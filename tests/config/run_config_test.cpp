@@ -34,7 +34,7 @@ TEST(RunConfig, DefaultsRoundTripThroughJson) {
 
 TEST(RunConfig, WrongTypeNamesTheFullKeyPathAndTheValue) {
   EXPECT_EQ(error_of(json::parse(R"({"data": {"seq_len": "200x"}})")),
-            "data.seq_len: expected a positive integer, got \"200x\"");
+            "data.seq_len: expected an integer in [1, 1048576], got \"200x\"");
 }
 
 TEST(RunConfig, UnknownKeysAreRejectedAtEveryLevel) {
@@ -54,7 +54,7 @@ TEST(RunConfig, OutOfRangeValuesAndBadEnumsAreRejected) {
   EXPECT_EQ(error_of(json::parse(R"({"loader": {"shuffle": 1}})")),
             "loader.shuffle: expected true or false, got 1");
   EXPECT_EQ(error_of(json::parse(R"({"data": {"seq_len": 2.5}})")),
-            "data.seq_len: expected a positive integer, got 2.5");
+            "data.seq_len: expected an integer in [1, 1048576], got 2.5");
 }
 
 TEST(RunConfig, AllViolationsAreReportedTogether) {
@@ -91,7 +91,7 @@ TEST(RunConfig, SetRequiresAnExistingPathAndValidatesTheValue) {
     load_run_config(s);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "data.seq_len: expected a positive integer, got \"200x\"");
+    EXPECT_STREQ(e.what(), "data.seq_len: expected an integer in [1, 1048576], got \"200x\"");
   }
   s.assignments = {"no_equals_sign"};
   EXPECT_THROW(load_run_config(s), ConfigError);
@@ -164,6 +164,13 @@ TEST(RunConfig, KeysThatMustAgreeAreCheckedTogether) {
   EXPECT_NE(
       message({"model.spectra.channels=[1, 8, 8]"}).find("model.spectra.channels[0]: must be 3"),
       std::string::npos);
+  // Sizes no machine holds are refused by key (embedding_dim=1e9 was an allocator failure).
+  EXPECT_NE(message({"model.embedding_dim=1000000000"})
+                .find("model.embedding_dim: expected an integer in [1, 65536]"),
+            std::string::npos)
+      << message({"model.embedding_dim=1000000000"});
+  EXPECT_NE(message({"model.photometry.layers=1000"}).find("model.photometry.layers"),
+            std::string::npos);
   // A file may set one of a pair that a later --set completes.
   EXPECT_EQ(message({"model.photometry.d_model=30", "model.photometry.heads=5"}), "(accepted)");
 }

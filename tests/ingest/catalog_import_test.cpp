@@ -179,5 +179,27 @@ TEST(CatalogImport, ExplicitClassesRejectUnknownLabelsAndUserSplitsAreKept) {
       << result.report.warnings[1];
 }
 
+TEST(CatalogImport, ALabelOutsideThePaperClassesIsNamedWhenTheVocabularySwitches) {
+  // One typo among paper labels silently switched the vocabulary from the paper's 10 classes to
+  // the sorted distinct labels, so paper-trained checkpoints no longer fitted the survey.
+  UserData u;
+  write(u.tmp / "labels.csv", "id,label\nA,EW\nB,RRab\nC,RRab\nD,EA\n");
+  const auto result = import_catalog(u.options);
+  EXPECT_EQ(result.survey.class_names, (std::vector<std::string>{"EA", "EW", "RRab"}));
+  std::string found;
+  for (const auto& w : result.report.warnings) {
+    if (w.find("not among the paper's 10 classes") != std::string::npos) found = w;
+  }
+  EXPECT_NE(found.find("labels 'RRab' (2 objects) are not"), std::string::npos) << found;
+  EXPECT_NE(found.find("--classes"), std::string::npos) << found;
+  // Only paper labels: the paper's vocabulary, without that warning.
+  write(u.tmp / "labels.csv", "id,label\nA,EW\nB,RRAB\nD,EA\n");
+  const auto paper = import_catalog(u.options);
+  EXPECT_EQ(paper.survey.class_names.size(), 10u);
+  for (const auto& w : paper.report.warnings) {
+    EXPECT_EQ(w.find("paper's 10 classes"), std::string::npos) << w;
+  }
+}
+
 }  // namespace
 }  // namespace astrom3::ingest

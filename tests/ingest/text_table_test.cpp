@@ -29,6 +29,8 @@ TEST(Csv, QuotesCrlfBomAndBlankLines) {
 TEST(Csv, StructuralErrorsNameFileAndLine) {
   test::expect_data_error([] { parse_csv("a,b\n1,2\n3\n", "f.csv"); },
                           {"f.csv:3", "expected 2 fields", "found 1"});
+  test::expect_data_error([] { parse_csv("time,flux,flux_err\n1,2,0.1\n2,3,0.1,4,5\n", "f.csv"); },
+                          {"f.csv:3", "expected 3 fields (as in the header), found 5"});
   test::expect_data_error([] { parse_csv("a,a\n", "f.csv"); }, {"f.csv:1", "'a' appears twice"});
   test::expect_data_error([] { parse_csv("a,b\n\"open,2\n", "f.csv"); },
                           {"f.csv:2", "unterminated"});

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "astrom3/common/error.h"
 #include "astrom3/io/state_dict.h"
 #include "astrom3/model/astrom3_model.h"
@@ -55,6 +57,28 @@ TEST(Classifier, ClipWeightsOfAnotherArchitectureAreRejectedByKey) {
     EXPECT_NE(std::string(e.what()).find("metadata_encoder.model.0.weight has shape [12, 34]"),
               std::string::npos)
         << e.what();
+  }
+}
+
+TEST(Classifier, NonFiniteClipWeightsAreRefusedAndNothingIsCopied) {
+  // `finetune --init` copied NaN encoder weights without a word, then trained on NaN.
+  const auto o = tiny();
+  auto clip = io::state_dict(*make_model(o, 1));
+  clip.at("spectra_encoder.layers.0.weight").view(-1)[3] = std::numeric_limits<float>::infinity();
+  ClassifierOptions c;
+  c.mode = "all";
+  auto classifier = Classifier(o, c, 10);
+  const auto before = io::state_dict(*classifier);
+  try {
+    classifier->load_clip_weights(clip, "init.safetensors");
+    FAIL();
+  } catch (const DataError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("init.safetensors: non-finite weights"), std::string::npos) << message;
+    EXPECT_NE(message.find("spectra_encoder.layers.0.weight (1 of"), std::string::npos) << message;
+  }
+  for (const auto& [key, t] : io::state_dict(*classifier)) {
+    EXPECT_TRUE(torch::equal(t, before.at(key))) << key;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "astrom3/common/error.h"
 #include "astrom3/data/schema.h"
 #include "astrom3/synth/lightcurve_model.h"
 #include "astrom3/synth/spectrum_model.h"
@@ -31,6 +32,21 @@ TEST(SurveyGenerator, SameSeedSameSurveyWhateverTheThreadCount) {
   EXPECT_EQ(a.split_sets.at("sub10_66").train, b.split_sets.at("sub10_66").train);
   o.seed = 100;
   EXPECT_NE(generate_survey(o, 2).photometry.flux, a.photometry.flux);
+}
+
+TEST(SurveyGenerator, ASurveyLargerThanTheMachinesMemoryIsRefusedBeforeAnyWork) {
+  // --unseen 1000000000000 was a raw std::bad_alloc (and 10^6 objects the OOM killer).
+  SynthOptions o;
+  o.objects = 10;
+  o.unseen = 1000000000000;
+  try {
+    generate_survey(o, 1);
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("= 1000000000010 objects need about"), std::string::npos) << message;
+    EXPECT_NE(message.find("per object); this machine has"), std::string::npos) << message;
+  }
 }
 
 TEST(SurveyGenerator, ClassCountsFollowThePaperProportionsExactly) {

@@ -43,7 +43,7 @@ config::RunConfig small_config() {
 // A pre-training run on the small test survey: the pieces `astrom3 pretrain` assembles.
 struct PretrainRun {
   explicit PretrainRun(const config::RunConfig& c, const fs::path& dir,
-                       Objective* override = nullptr)
+                       Objective* override = nullptr, bool empty_val = false)
       : config(c) {
     auto survey = test::small_survey();
     const auto& set = survey->split_set("full_42");
@@ -53,7 +53,8 @@ struct PretrainRun {
     data.normalization = set.normalization;
     data.train =
         std::make_shared<data::SampleStore>(survey, set.train, set.normalization, c.data, 1);
-    data.val = std::make_shared<data::SampleStore>(survey, set.val, set.normalization, c.data, 1);
+    data.val = std::make_shared<data::SampleStore>(
+        survey, empty_val ? std::vector<std::int64_t>{} : set.val, set.normalization, c.data, 1);
     train_loader = std::make_unique<data::BatchLoader>(data.train, c.loader, true, 9);
     val_loader = std::make_unique<data::BatchLoader>(data.val, c.loader, false, 9);
     const auto options = config::resolved_model_options(c);
@@ -229,6 +230,43 @@ TEST(Trainer, CheckpointsRoundTripAndPointersAreMaintained) {
   const auto final = nlohmann::json::parse(last);
   EXPECT_TRUE(final.contains("val_accuracy"));
   EXPECT_TRUE(final.contains("val_loss_sm"));
+}
+
+TEST(Trainer, AnEmptyValidationSplitSelectsNothingAndStopsNothing) {
+  // An empty val split scored `val loss 0 acc 0` every epoch: early stopping fired on the
+  // constant loss and `best` stayed at epoch 1. Now each epoch reports no val metrics, training
+  // runs every epoch and `best` follows the last one.
+  test::TempDir dir;
+  auto config = small_config();
+  config.train.epochs = 4;
+  config.train.early_stopping_patience = 1;
+  config.train.schedule = "plateau";
+  config.train.plateau_patience = 0;
+  PretrainRun run(config, dir / "run", nullptr, /*empty_val=*/true);
+  const auto result = run.trainer->fit();
+  EXPECT_EQ(result.outcome, TrainOutcome::kCompleted);
+  EXPECT_EQ(result.last_epoch["epoch"], 4);
+  EXPECT_TRUE(result.last_epoch.at("val_loss").is_null());
+  EXPECT_TRUE(result.last_epoch.at("val_accuracy").is_null());
+  EXPECT_TRUE(result.last_epoch.at("best_val_accuracy").is_null());
+  EXPECT_EQ(fs::read_symlink(dir / "run" / "best"), fs::read_symlink(dir / "run" / "latest"));
+  const auto manifest = read_manifest(dir / "run" / "best");
+  EXPECT_EQ(manifest.state.epoch, 4);
+  EXPECT_FALSE(manifest.state.stopped_early);
+  EXPECT_EQ(manifest.state.best.at("epoch"), 4);
+  // No plateau reduction without a val loss: every epoch after warm-up ran at train.lr.
+  std::ifstream log(dir / "run" / "metrics.jsonl");
+  std::string line;
+  int epochs = 0;
+  while (std::getline(log, line)) {
+    const auto r = nlohmann::json::parse(line);
+    if (r["type"] != "epoch") continue;
+    ++epochs;
+    if (r["epoch"].get<int>() > config.train.warmup_epochs) {
+      EXPECT_DOUBLE_EQ(r["lr"].get<double>(), config.train.lr);
+    }
+  }
+  EXPECT_EQ(epochs, 4);
 }
 
 // Turns the loss into NaN from a given global step on.

@@ -30,6 +30,7 @@ struct Rule {
 
 Rule<std::int64_t> positive_int();
 Rule<std::int64_t> non_negative_int();
+Rule<std::int64_t> int_in(std::int64_t lo, std::int64_t hi);  // lo <= v <= hi
 Rule<std::int64_t> any_int();
 Rule<double> real_in(double lo, double hi);
 Rule<double> positive_real();

@@ -15,9 +15,14 @@ namespace astrom3::io {
 TensorMap state_dict(const torch::nn::Module& module);
 
 /// Copies every tensor of `tensors` into the module. Throws DataError, naming `source` and every
-/// offending key, when a key is missing, unexpected, or has the wrong shape. Values are converted
+/// offending key, when a key is missing, unexpected, has the wrong shape or holds non-finite values
+/// (check_finite); the module is then left untouched. Values are converted
 /// to the parameter's dtype and device.
 void load_state_dict(torch::nn::Module& module, const TensorMap& tensors,
                      const std::string& source);
+
+/// Throws DataError, naming `source` and every offending key, when a floating-point tensor holds
+/// NaN or infinite values. Every path that copies weights into a module calls it first.
+void check_finite(const TensorMap& tensors, const std::string& source);
 
 }  // namespace astrom3::io

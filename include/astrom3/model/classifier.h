@@ -35,7 +35,8 @@ class ClassifierImpl : public torch::nn::Module {
 
   /// Copies the encoder (and, in `all`, projection) weights of a CLIP state dict. Every key of
   /// those modules must be present with the same shape; a DataError naming `source` and the
-  /// keys otherwise. The head stays as initialised. Returns the number of tensors copied.
+  /// keys otherwise, also for non-finite values (io::check_finite), and nothing is copied then.
+  /// The head stays as initialised. Returns the number of tensors copied.
   std::size_t load_clip_weights(const io::TensorMap& clip, const std::string& source);
 
   /// Freezes (requires_grad = false) the encoders; the head and projections stay trainable.

@@ -20,9 +20,11 @@ class MetricsLog {
   /// committing that checkpoint and writing the record. Other records are ignored.
   MetricsLog(const std::filesystem::path& path, std::int64_t keep_until_step,
              const nlohmann::json& restore = nlohmann::json());
+  /// Appends one line. Throws Error with the system's reason when the disk refuses it.
   void write(const nlohmann::json& record);
 
  private:
+  std::filesystem::path path_;
   std::ofstream out_;
 };
 
