@@ -107,6 +107,13 @@ int train_run(const std::string& command, const RunPlan& plan, const data::Split
     return kExitInterrupted;
   }
   if (plan.resumed) train::check_resume_data(*plan.resumed, data, plan.checkpoint.string());
+  if (data.train->size() == 0) {
+    // Otherwise the trainer's "fewer objects than one batch" would send the user to the batch
+    // size, which cannot help.
+    throw DataError("split set " + data.split_set + " of " + plan.config.data.path +
+                    ": the train split has no objects, so there is nothing to train on (astrom3 "
+                    "inspect lists each split set's sizes)");
+  }
   const auto& config = plan.config;
   const auto& device = context.device;
   const auto& comm = *context.comm;

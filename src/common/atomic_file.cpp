@@ -28,9 +28,34 @@ void prepare_output_location(const fs::path& target) {
   if (fs::is_directory(target, ec)) {
     throw Error("cannot write " + target.string() + ": it is a directory");
   }
+  // Renaming onto a device, FIFO or socket would replace it with a file: as root,
+  // `--out /dev/null` destroyed /dev/null.
+  const auto status = fs::status(target, ec);
+  if (!ec && fs::exists(status) && !fs::is_regular_file(status)) {
+    throw Error("cannot write " + target.string() +
+                ": it is not a regular file (a device, FIFO or socket); outputs are written to "
+                "files, replaced whole when complete");
+  }
 }
 
-AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
+namespace {
+
+// A symbolic link is written through: its target receives the content and the link stays.
+// The link is followed by hand: weakly_canonical() leaves a link to a file not yet written as it
+// is, and the rename would then replace the link.
+fs::path resolve_output(fs::path target) {
+  std::error_code ec;
+  for (int hops = 0; hops < 40 && fs::is_symlink(target, ec); ++hops) {
+    const auto next = fs::read_symlink(target, ec);
+    if (ec) break;
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  return target;
+}
+
+}  // namespace
+
+AtomicOutput::AtomicOutput(fs::path target) : target_(resolve_output(std::move(target))) {
   static std::atomic<unsigned> counter{0};
   prepare_output_location(target_);
   const auto parent = target_.has_parent_path() ? target_.parent_path() : fs::path(".");

@@ -232,6 +232,13 @@ void check_cross_fields(const RunConfig& c) {
           "features, log10 MAD, delta t), got " +
           std::to_string(p.input_channels));
   }
+  if (p.attention == "probsparse" && c.data.seq_len < 2) {
+    // ProbSparse samples about factor * ln(L) keys: none for a single token.
+    v.add(
+        "data.seq_len: probsparse attention (model.photometry.attention) needs at least 2 "
+        "tokens, got " +
+        std::to_string(c.data.seq_len) + "; use more or set the attention to full");
+  }
   if (c.model.metadata.input_dim != data::kNumMetaCols) {
     v.add("model.metadata.input_dim: must be " + std::to_string(data::kNumMetaCols) +
           ", the catalogue columns of a survey file (docs/data-format.md), got " +

@@ -1,5 +1,6 @@
 #include "astrom3/data/survey_validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <unordered_set>
@@ -85,6 +86,21 @@ void check_ragged_values(Collector& c, const std::string& group, const std::stri
   }
 }
 
+// Finite times can span more than a double holds (1e308 and -1e308): every feature derived
+// from the span, and then the predictions, would be NaN.
+void check_time_spans(Collector& c, const std::vector<double>& time,
+                      const std::vector<std::int64_t>& off) {
+  const auto size = static_cast<std::int64_t>(time.size());
+  if (off.empty() || off.back() != size) return;
+  for (std::size_t i = 0; i + 1 < off.size() && !c.full(); ++i) {
+    if (off[i] < 0 || off[i] >= off[i + 1] || off[i + 1] > size) continue;
+    const auto [lo, hi] = std::minmax_element(time.begin() + off[i], time.begin() + off[i + 1]);
+    if (std::isfinite(*lo) && std::isfinite(*hi) && !std::isfinite(*hi - *lo)) {
+      c.add("/photometry", static_cast<std::int64_t>(i), "time", "the time span overflows");
+    }
+  }
+}
+
 void check_rows(Collector& c, const std::string& group, const std::string& field,
                 const std::vector<std::int64_t>& rows, std::int64_t n,
                 std::unordered_set<std::int64_t>& seen) {
@@ -106,6 +122,15 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
   const auto n = s.size();
   const auto nclass = static_cast<std::int32_t>(s.class_names.size());
 
+  // A repeated class name makes two labels mean one class.
+  std::unordered_set<std::string> names;
+  for (const auto& name : s.class_names) {
+    if (name.empty()) c.add("/", -1, "class_names", "empty class name");
+    if (!names.insert(name).second) {
+      c.add("/", -1, "class_names", "class '" + name + "' appears twice");
+    }
+  }
+
   std::unordered_set<std::string> ids;
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {
     if (s.ids[i].empty()) c.add("/objects", i, "id", "empty id");
@@ -119,6 +144,7 @@ std::vector<Violation> validate_survey(const Survey& s, std::size_t limit) {
   const auto& p = s.photometry;
   check_offsets(c, "/photometry", p.offsets, p.time.size(), p.present, "epoch");
   check_ragged_values(c, "/photometry", "time", p.time, p.offsets);
+  check_time_spans(c, p.time, p.offsets);
   check_ragged_values(c, "/photometry", "flux", p.flux, p.offsets);
   check_ragged_values(c, "/photometry", "flux_err", p.flux_err, p.offsets, /*non_negative=*/true);
   for (std::int64_t i = 0; i < n && !c.full(); ++i) {

@@ -1,5 +1,6 @@
 #include "astrom3/ingest/lightcurve_files.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -17,6 +18,36 @@ void require_finite(double v, const std::string& where, const char* column) {
 
 void require_epochs(const LightCurveData& lc, const std::string& source, const std::string& what) {
   if (lc.time.empty()) throw DataError(source + ": empty light curve (no epochs" + what + ")");
+  // Finite times can still span more than a double holds (1e308 and -1e308), which made every
+  // derived feature, and then the predictions, NaN.
+  const auto [lo, hi] = std::minmax_element(lc.time.begin(), lc.time.end());
+  if (!std::isfinite(*hi - *lo)) {
+    throw DataError(source + ": the time span from " + format_number(*lo) + " to " +
+                    format_number(*hi) + " overflows");
+  }
+}
+
+// Appends one epoch as the survey stores it (float32 flux and error), so that an imported light
+// curve always passes the survey's validation: a value beyond the float32 range or a negative
+// uncertainty is refused with its line.
+void add_epoch(LightCurveData& lc, double time, double flux, double err, const std::string& where,
+               const char* flux_column, const char* err_column) {
+  const auto f = static_cast<float>(flux), e = static_cast<float>(err);
+  if (!std::isfinite(f)) {
+    throw DataError(where + ": column " + flux_column + ": the flux " + format_number(flux) +
+                    " mJy is beyond the float32 range the survey stores");
+  }
+  if (!std::isfinite(e)) {
+    throw DataError(where + ": column " + err_column + ": the uncertainty " + format_number(err) +
+                    " mJy is beyond the float32 range the survey stores");
+  }
+  if (e < 0) {
+    throw DataError(where + ": column " + err_column + ": negative uncertainty " +
+                    format_number(err));
+  }
+  lc.time.push_back(time);
+  lc.flux.push_back(f);
+  lc.flux_err.push_back(e);
 }
 
 }  // namespace
@@ -37,9 +68,7 @@ LightCurveData parse_asassn_lightcurve(std::string_view text, const std::string&
     require_finite(flux, where, "FLUX");
     require_finite(err, where, "FLUX_ERR");
     if (hjd_float32) hjd = static_cast<double>(static_cast<float>(hjd));
-    lc.time.push_back(hjd);
-    lc.flux.push_back(static_cast<float>(flux));
-    lc.flux_err.push_back(static_cast<float>(err));
+    add_epoch(lc, hjd, flux, err, where, "FLUX", "FLUX_ERR");
   }
   require_epochs(lc, source, "");
   return lc;
@@ -86,9 +115,8 @@ LightCurveData parse_lightcurve_csv(std::string_view text, const std::string& so
       v = ab_magnitude_to_mjy(v);
       e = magnitude_error_to_mjy(v, e);
     }
-    lc.time.push_back(tt);
-    lc.flux.push_back(static_cast<float>(v));
-    lc.flux_err.push_back(static_cast<float>(e));
+    add_epoch(lc, tt, v, e, t.where(r), has_flux ? "flux" : "mag",
+              has_flux ? "flux_err" : "mag_err");
   }
   require_epochs(lc, source, band_col >= 0 && !band.empty() ? " in band " + band : "");
   return lc;

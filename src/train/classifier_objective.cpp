@@ -49,8 +49,11 @@ StepOutput ClassifierObjective::compute(const data::Batch& batch) {
 nlohmann::json ClassifierObjective::summarize(const std::map<std::string, double>& sums) const {
   const auto get = [&](const char* key) { return sums.count(key) ? sums.at(key) : 0.0; };
   const double counted = get("counted");
+  // No scored object (an empty split, or none with the classifier's modality): no metric, rather
+  // than a loss of 0 that early stopping and `best` would take at face value.
+  if (counted == 0) return {{"loss", nullptr}, {"accuracy", nullptr}};
   return {{"loss", get("loss") / std::max(1.0, get("batches"))},
-          {"accuracy", counted > 0 ? get("correct") / counted : 0.0}};
+          {"accuracy", get("correct") / counted}};
 }
 
 std::vector<double> balanced_class_weights(const std::vector<std::int32_t>& labels,

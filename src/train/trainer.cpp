@@ -205,8 +205,9 @@ TrainResult Trainer::fit() {
 
   // An empty validation split (the sub10 split sets of small surveys have none) leaves nothing
   // to select, stop or schedule on: those are off and `best` follows the last epoch.
-  const bool validates = val_.batches_per_epoch() > 0;
-  if (!validates && rank0()) {
+  const bool has_val_objects = val_.batches_per_epoch() > 0;
+  bool warned_unscorable_val = false;
+  if (!has_val_objects && rank0()) {
     spdlog::warn(
         "[train] the validation split is empty: epochs report no validation metrics, early "
         "stopping and the plateau schedule are off, and `best` is the last epoch. Use a split "
@@ -309,10 +310,25 @@ TrainResult Trainer::fit() {
     const double train_seconds = seconds_since(epoch_start);
     const json train_metrics = objective_.summarize(epoch_sums_);
     const auto val_start = Clock::now();
+    if (train_metrics.at("loss").is_null()) {
+      throw DataError("epoch " + std::to_string(epoch + 1) +
+                      ": no object of the training split could be scored (a classifier needs "
+                      "labelled objects with its modality): nothing was trained");
+    }
+    // Null metrics: no val object the model can score (none at all, or, for a classifier, none
+    // with its modality). Nothing then selects, stops or schedules.
     json val_metrics = {{"loss", nullptr}, {"accuracy", nullptr}};
+    if (has_val_objects) val_metrics = evaluate(val_);
+    const bool validates = val_metrics.at("loss").is_number();
+    if (has_val_objects && !validates && !warned_unscorable_val && rank0()) {
+      warned_unscorable_val = true;
+      spdlog::warn(
+          "[train] no object of the validation split can be scored (none has the classifier's "
+          "modality): epochs report no validation metrics, early stopping and the plateau "
+          "schedule are off, and `best` is the last epoch");
+    }
     bool stop = false;
     if (validates) {
-      val_metrics = evaluate(val_);
       const double val_loss = val_metrics.at("loss").get<double>();
       schedule_.end_epoch(epoch, val_loss);
       stop = early_stopping_.update(val_loss);

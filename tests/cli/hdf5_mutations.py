@@ -81,6 +81,18 @@ def present_without_values(f):
     f["photometry/present"][0] = 1
 
 
+def overflowing_time_span(f):
+    i = first_present(f, "photometry")
+    off = f["photometry/offsets"][:]
+    time = f["photometry/time"][:]
+    time[off[i]], time[off[i] + 1] = 1e308, -1e308
+    f["photometry/time"][...] = time
+
+
+def duplicate_class(f):
+    f.attrs["class_names"] = '["DSCT","EA","EB","EB","HADS","M","ROT","RRAB","RRC","SR"]'
+
+
 def duplicate_id(f):
     ids = f["objects/id"].asstr()[:]
     f["objects/id"][1] = ids[0]
@@ -140,6 +152,8 @@ CASES = [
     ("NaN flux", set_value("photometry/flux", 7, np.nan), None, 3, ["field flux: non-finite value nan"]),
     ("infinite wavelength", set_value("spectra/wavelength", 9, np.inf), None, 3,
      ["field wavelength: non-finite value inf"]),
+    ("time span beyond a double", overflowing_time_span, None, 3, ["the time span overflows"]),
+    ("a class named twice", duplicate_class, None, 3, ["class 'EB' appears twice"]),
     ("infinite catalogue value", set_value("metadata/values", (2, 4), np.inf), None, 3,
      ["/metadata", "is not finite (infinite"]),
     ("integer flux", lambda f: replace(f, "photometry/flux",

@@ -171,6 +171,9 @@ TEST(RunConfig, KeysThatMustAgreeAreCheckedTogether) {
       << message({"model.embedding_dim=1000000000"});
   EXPECT_NE(message({"model.photometry.layers=1000"}).find("model.photometry.layers"),
             std::string::npos);
+  EXPECT_NE(message({"data.seq_len=1"}).find("data.seq_len: probsparse attention"),
+            std::string::npos);
+  EXPECT_EQ(message({"data.seq_len=1", "model.photometry.attention=full"}), "(accepted)");
   // A file may set one of a pair that a later --set completes.
   EXPECT_EQ(message({"model.photometry.d_model=30", "model.photometry.heads=5"}), "(accepted)");
 }

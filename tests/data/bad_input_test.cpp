@@ -2,6 +2,7 @@
 // where (file, group, object id, field).
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <fstream>
@@ -208,9 +209,11 @@ TEST_F(BadInput, LabelsIdsAndSplitsAreChecked) {
   s.ids[9] = s.ids[8];
   s.split_sets.at("full_42").val.push_back(s.split_sets.at("full_42").train.front());
   s.split_sets.at("full_66").test.push_back(100000);
+  s.class_names[3] = s.class_names[2];  // two labels would mean one class
   const auto p = write(s, "l.h5");
-  expect_error(p, {"label 17 outside -1..9", "duplicate id", "/splits/full_42",
-                   "more than one split", "/splits/full_66", "row index 100000 out of range"});
+  expect_error(p,
+               {"label 17 outside -1..9", "duplicate id", "/splits/full_42", "more than one split",
+                "/splits/full_66", "row index 100000 out of range", "class 'EB' appears twice"});
 }
 
 TEST_F(BadInput, UnseenObjectsMustBeUnlabelledAndInNoOtherSplit) {
@@ -252,6 +255,27 @@ TEST_F(BadInput, FailedWriteLeavesThePreviousFileIntactAndNoTemporary) {
   int files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_.path())) ++files;
   EXPECT_EQ(files, 1);
+}
+
+TEST_F(BadInput, OutputsRefuseDevicesAndFifosAndWriteThroughSymlinks) {
+  // Renaming the finished file onto the output replaced whatever was there: as root,
+  // `embed --out /dev/null` turned /dev/null into a regular file.
+  const auto fifo = dir_ / "pipe.h5";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  try {
+    write_survey(survey_, fifo);
+    FAIL() << "a FIFO was accepted as output";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pipe.h5: it is not a regular file"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  // A link to a file is written through: the link stays, its target receives the survey.
+  std::filesystem::create_directory(dir_ / "real");
+  std::filesystem::create_symlink("real/s.h5", dir_ / "link.h5");
+  write_survey(survey_, dir_ / "link.h5");
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_ / "link.h5"));
+  EXPECT_EQ(read_survey(dir_ / "real" / "s.h5").ids, survey_.ids);
 }
 
 }  // namespace

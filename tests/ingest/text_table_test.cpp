@@ -95,6 +95,25 @@ TEST(LightCurveFiles, AsassnKeepsHjdFluxAndError) {
                           {"n.dat:3", "FLUX", "non-finite"});
 }
 
+TEST(LightCurveFiles, EpochsTheSurveyCannotStoreAreRefusedWithTheirLine) {
+  // Each of these imported with exit 0 and gave a survey file that inspect, pretrain and predict
+  // then refused (negative error, float32 overflow) or one that predicted NaN (time span).
+  test::expect_data_error(
+      [] { parse_lightcurve_csv("time,flux,flux_err\n1,2,0.1\n2,3,-0.1\n", "e.csv", ""); },
+      {"e.csv:3", "flux_err", "negative uncertainty -0.1"});
+  test::expect_data_error(
+      [] { parse_lightcurve_csv("time,flux,flux_err\n1,1e39,0.1\n", "f.csv", ""); },
+      {"f.csv:2", "flux", "beyond the float32 range"});
+  test::expect_data_error(
+      [] { parse_lightcurve_csv("time,mag,mag_err\n1,-200,0.1\n", "m.csv", ""); },
+      {"m.csv:2", "mag", "beyond the float32 range"});
+  test::expect_data_error(
+      [] { parse_lightcurve_csv("time,flux,flux_err\n1e308,2,0.1\n-1e308,3,0.1\n", "t.csv", ""); },
+      {"t.csv", "time span", "overflows"});
+  test::expect_data_error([] { parse_asassn_lightcurve("h\nh\n1 2 3 4 -5\n", "a.dat", false); },
+                          {"a.dat:3", "FLUX_ERR", "negative uncertainty"});
+}
+
 TEST(LightCurveFiles, CsvMagnitudesBecomeMilliJansky) {
   // AB: m = 16.4 -> 3631 Jy * 10^(-6.56) = 1.00143 mJy; sigma_F = 0.4 ln10 F sigma_m.
   const auto lc = parse_lightcurve_csv("time,mag,mag_err\n10.5,16.4,0.1\n", "m.csv", "");

@@ -245,6 +245,30 @@ TEST(Classifier, ModalityDropoutHidesModalitiesInTrainingOnly) {
   EXPECT_TRUE(torch::allclose(dropped->forward(b), plain->forward(b), 1e-6, 1e-6));
 }
 
+TEST(ClassifierObjective, ASplitWithNoScorableObjectHasNoMetricsRatherThanZero) {
+  // Val objects without the classifier's modality scored `val loss 0 acc 0`: early stopping
+  // fired on it and `best` stayed at epoch 1. The trainer reads null as "nothing to validate".
+  ClassifierOptions c;
+  c.mode = "spectra";
+  auto classifier = Classifier(tiny(), c, 10);
+  train::ClassifierObjective objective(classifier, {});
+  auto b = batch(tiny(), 6);
+  b.present.index_put_({torch::indexing::Slice(), data::kSpectra}, false);
+  classifier->eval();
+  torch::NoGradGuard no_grad;
+  const auto out = objective.compute(b);
+  std::map<std::string, double> sums;
+  for (const auto& [key, value] : out.sums) sums[key] = value.item<double>();
+  EXPECT_EQ(sums.at("counted"), 0.0);
+  const auto metrics = objective.summarize(sums);
+  EXPECT_TRUE(metrics.at("loss").is_null());
+  EXPECT_TRUE(metrics.at("accuracy").is_null());
+  // With a scorable object the metrics are numbers again.
+  sums["counted"] = 2;
+  sums["correct"] = 1;
+  EXPECT_DOUBLE_EQ(objective.summarize(sums).at("accuracy").get<double>(), 0.5);
+}
+
 TEST(ClassifierObjective, BalancedWeightsAreInverseFrequencies) {
   const std::vector<std::int32_t> labels = {0, 0, 0, 1, -1, 2};
   const auto w = train::balanced_class_weights(labels, {0, 1, 2, 3, 4, 5}, 4);

@@ -9,7 +9,9 @@
 namespace astrom3 {
 
 /// Owns a temporary path next to `target`. commit() renames it onto `target`; if the object is
-/// destroyed without commit() (an exception unwound), the temporary file is removed.
+/// destroyed without commit() (an exception unwound), the temporary file is removed. A `target`
+/// that is a symbolic link is written through (the link's target is replaced, the link stays);
+/// a device, FIFO or socket is refused (prepare_output_location).
 class AtomicOutput {
  public:
   explicit AtomicOutput(std::filesystem::path target);
@@ -31,8 +33,9 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
-/// Creates the directory that will hold `target` if needed and checks that it is writable, so
-/// that a command fails before its work rather than after it. Throws Error naming the path.
+/// Creates the directory that will hold `target` if needed and checks that it is writable and
+/// that `target`, if it exists, is a regular file, so that a command fails before its work
+/// rather than after it. Throws Error naming the path.
 void prepare_output_location(const std::filesystem::path& target);
 
 /// fsync(2) of a file or directory: its data (a file) or its entries (a directory) are on disk

@@ -29,7 +29,8 @@ class Objective {
   virtual void set_step(std::uint64_t /*global_step*/) {}
   /// `batch` is on the training device.
   virtual StepOutput compute(const data::Batch& batch) = 0;
-  /// Epoch metrics from summed quantities; must contain "loss" and "accuracy".
+  /// Epoch metrics from summed quantities; must contain "loss" and "accuracy", both null when
+  /// the objective scored no object (the trainer then treats the split as empty).
   virtual nlohmann::json summarize(const std::map<std::string, double>& sums) const = 0;
   /// Extra values of step records (e.g. the logit scales).
   virtual nlohmann::json step_extras() { return nlohmann::json::object(); }
