@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "astrom3/common/error.h"
 #include "astrom3/data/survey_io.h"
@@ -48,6 +49,17 @@ class BadInput : public ::testing::Test {
   test::TempDir dir_;
   Survey survey_;
 };
+
+// EXPECTs that `fn` throws E (or a subclass) with `fragment` in its message.
+template <typename E>
+void expect_throw_containing(const std::function<void()>& fn, const std::string& fragment) {
+  try {
+    fn();
+    ADD_FAILURE() << "nothing thrown; expected '" << fragment << "'";
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
 
 TEST_F(BadInput, NotAnHdf5File) {
   std::ofstream(dir_ / "x.h5") << "plain text, not HDF5";
@@ -243,13 +255,8 @@ TEST_F(BadInput, FailedWriteLeavesThePreviousFileIntactAndNoTemporary) {
   const auto size_before = std::filesystem::file_size(p);
   Survey broken = survey_;
   broken.metadata.values.resize(10);  // inconsistent with the number of objects
-  try {
-    write_survey(broken, p);
-    FAIL() << "expected DataError";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("metadata/values has 10 values"), std::string::npos)
-        << e.what();
-  }
+  expect_throw_containing<DataError>([&] { write_survey(broken, p); },
+                                     "metadata/values has 10 values");
   EXPECT_EQ(std::filesystem::file_size(p), size_before);
   EXPECT_NO_THROW(read_survey(p));
   int files = 0;
@@ -262,13 +269,8 @@ TEST_F(BadInput, OutputsRefuseDevicesAndFifosAndWriteThroughSymlinks) {
   // `embed --out /dev/null` turned /dev/null into a regular file.
   const auto fifo = dir_ / "pipe.h5";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
-  try {
-    write_survey(survey_, fifo);
-    FAIL() << "a FIFO was accepted as output";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("pipe.h5: it is not a regular file"), std::string::npos)
-        << e.what();
-  }
+  expect_throw_containing<Error>([&] { write_survey(survey_, fifo); },
+                                 "pipe.h5: it is not a regular file");
   EXPECT_TRUE(std::filesystem::is_fifo(fifo));
   // A link to a file is written through: the link stays, its target receives the survey.
   std::filesystem::create_directory(dir_ / "real");

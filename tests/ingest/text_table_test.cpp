@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "astrom3/common/error.h"
 #include "astrom3/ingest/lightcurve_files.h"
@@ -98,18 +101,19 @@ TEST(LightCurveFiles, AsassnKeepsHjdFluxAndError) {
 TEST(LightCurveFiles, EpochsTheSurveyCannotStoreAreRefusedWithTheirLine) {
   // Each of these imported with exit 0 and gave a survey file that inspect, pretrain and predict
   // then refused (negative error, float32 overflow) or one that predicted NaN (time span).
-  test::expect_data_error(
-      [] { parse_lightcurve_csv("time,flux,flux_err\n1,2,0.1\n2,3,-0.1\n", "e.csv", ""); },
-      {"e.csv:3", "flux_err", "negative uncertainty -0.1"});
-  test::expect_data_error(
-      [] { parse_lightcurve_csv("time,flux,flux_err\n1,1e39,0.1\n", "f.csv", ""); },
-      {"f.csv:2", "flux", "beyond the float32 range"});
-  test::expect_data_error(
-      [] { parse_lightcurve_csv("time,mag,mag_err\n1,-200,0.1\n", "m.csv", ""); },
-      {"m.csv:2", "mag", "beyond the float32 range"});
-  test::expect_data_error(
-      [] { parse_lightcurve_csv("time,flux,flux_err\n1e308,2,0.1\n-1e308,3,0.1\n", "t.csv", ""); },
-      {"t.csv", "time span", "overflows"});
+  const std::vector<std::pair<std::string, std::vector<std::string>>> csv_cases = {
+      {"time,flux,flux_err\n1,2,0.1\n2,3,-0.1\n",
+       {"x.csv:3", "flux_err", "negative uncertainty -0.1"}},
+      {"time,flux,flux_err\n1,1e39,0.1\n", {"x.csv:2", "flux", "beyond the float32 range"}},
+      {"time,mag,mag_err\n1,-200,0.1\n", {"x.csv:2", "mag", "beyond the float32 range"}},
+      {"time,flux,flux_err\n1e308,2,0.1\n-1e308,3,0.1\n", {"x.csv", "time span", "overflows"}},
+  };
+  for (const auto& [text, fragments] : csv_cases) {
+    for (const auto& fragment : fragments) {
+      test::expect_data_error([&text = text] { parse_lightcurve_csv(text, "x.csv", ""); },
+                              fragment);
+    }
+  }
   test::expect_data_error([] { parse_asassn_lightcurve("h\nh\n1 2 3 4 -5\n", "a.dat", false); },
                           {"a.dat:3", "FLUX_ERR", "negative uncertainty"});
 }
