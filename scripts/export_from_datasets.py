@@ -39,7 +39,7 @@ FORMAT_VERSION = 1
 
 
 def transform(photo, meta):
-    """The AstroM3 catalogue transform (dataset.md §3) of one object -> 38 values."""
+    """The AstroM3 catalogue transform (docs/preprocessing.md) of one object -> 38 values."""
     meta = dict(zip(META_COLS, meta))
     parallax = meta["parallax"]
     p = parallax if (math.isfinite(parallax) and parallax > 0) else 1.0

@@ -3,7 +3,7 @@
 
     python3 scripts/make_configs.py
 
-Paper values: upstream's configs/*.yaml (paper.md §5.1). Values the paper does not publish and
+Paper values: upstream's configs/*.yaml (arXiv 2411.08842 Appendix A). Values the paper does not publish and
 that astrom3 chose (docs/reproduction.md):
   * CLIP-initialised runs (`*-clip.json`) reuse the from-scratch run's lr, beta1, weight decay
     and plateau factor (upstream's config-*-clip.yaml files are missing), with the dropouts of

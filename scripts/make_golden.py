@@ -5,7 +5,7 @@ Run with Debian's interpreter, which has numpy and scipy (python3-numpy, python3
 
     /usr/bin/python3 scripts/make_golden.py > tests/data/golden/preprocess.json
 
-The implementation below follows paper.md §3 (the official src/dataset.py) directly with numpy
+The implementation below follows arXiv 2411.08842 §4.1-4.2 (the official code's src/dataset.py) directly with numpy
 and scipy calls, plus astrom3's documented fallbacks for degenerate inputs
 (docs/preprocessing.md). It shares no code with the C++ implementation.
 """
@@ -221,7 +221,7 @@ def main():
     normalization = {"rows": [0, 1, 2, 3], "mean": [float(x) for x in mean],
                      "std": [float(x) for x in std]}
 
-    # Water-filling caps for the paper's full_42 counts (paper.md §1.2).
+    # Water-filling caps for the paper's full_42 counts (arXiv 2411.08842 §3).
     train = [4890, 3647, 2343, 1886, 1571, 1454, 624, 226, 216, 206]
     val = [597, 479, 272, 231, 207, 189, 93, 29, 30, 25]
     test = [681, 464, 301, 234, 198, 196, 79, 26, 22, 24]

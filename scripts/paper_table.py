@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the Markdown accuracy table of scripts/reproduce_table.sh from the runs' evaluations
 (standard library only): test accuracy and macro-F1, mean +- population std over seeds, in the
-layout of the paper's tables (paper.md §6.1-6.2), next to the paper's v1 numbers; rows of the
+layout of the paper's tables (arXiv 2411.08842 §5), next to the paper's v1 numbers; rows of the
 fused classifier evaluated without one modality (`evaluate --drop-modality`, the paper's
 ablation); and the comparisons of fusion: `all` minus the best single modality and CLIP `all`
 minus scratch `all`, as per-seed differences (mean +- population std over seeds).
@@ -15,7 +15,7 @@ from pathlib import Path
 
 MODES = ("photometry", "spectra", "metadata", "all")
 SUBSETS = (("full", "100%"), ("sub50", "50%"), ("sub25", "25%"), ("sub10", "10%"))
-# Paper v1 test accuracy (%) without / with CLIP (paper.md §6.1-6.2); None = not published.
+# Paper v1 test accuracy (%) without / with CLIP (arXiv 2411.08842 §5); None = not published.
 PAPER = {
     ("photometry", "full"): ("84.64 ± 6.32", "91.47 ± 0.45"),
     ("spectra", "full"): ("76.28 ± 0.93", "77.40 ± 0.61"),
@@ -65,7 +65,7 @@ def main(root):
     out = ["# Test accuracy: from scratch vs CLIP-initialised", "",
            "Runs: `%s`; seeds %s (mean ± population std over seeds). Subset rows use the "
            "subset's own balanced test split, as the paper does. Paper: v1 numbers of "
-           "paper.md §6.1-6.2 (– where unpublished)." % (root, ", ".join(seeds)), "",
+           "arXiv 2411.08842 §5 (– where unpublished)." % (root, ", ".join(seeds)), "",
            "| modality | labels | accuracy, scratch | accuracy, CLIP | gain | paper, scratch | "
            "paper, CLIP | macro-F1, scratch | macro-F1, CLIP |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]

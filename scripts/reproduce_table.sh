@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the paper's accuracy tables (paper.md §6.1-6.2): for every seed, one CLIP
+# Reproduces the paper's accuracy tables (arXiv 2411.08842 §5; docs/reproduction.md): for every seed, one CLIP
 # pre-training on the seed's full train split, then fine-tuning of {photometry, spectra,
 # metadata, all} x {full, sub50, sub25, sub10} x {from scratch, from CLIP}, each evaluated on
 # its split set's test split (fused `all` runs also without each modality, the paper's

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Independent PyTorch reference of the AstroM3 model and CLIP loss, written from the paper's
-description (../shared/reference/paper.md §4) with the official state-dict key names.
+description (arXiv 2411.08842 §4, docs/model.md) with the official state-dict key names.
 
 Run with Debian's interpreter (/usr/bin/python3, python3-torch 1.13, python3-numpy); the
 `python3` on the PATH of the build machines lacks these packages.
@@ -75,7 +75,7 @@ def load_safetensors(path):
 
 # ----------------------------------------------------------------------------- model
 class Photometry(nn.Module):
-    """Informer encoder as paper.md §4.1; attributes named as the official module tree."""
+    """Informer encoder as arXiv 2411.08842 §4.1; attributes named as the official module tree."""
 
     def __init__(self, o, seq_len):
         super().__init__()

@@ -69,22 +69,10 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
   std::int64_t catalogue = 0;
   const auto select = [&](std::vector<std::int64_t>& train, std::vector<std::int64_t>& val,
                           std::vector<std::int64_t>& test) {
-    std::vector<std::pair<const char*, std::vector<std::int64_t>*>> parts = {
-        {"train", &train}, {"val", &val}, {"test", &test}};
-    catalogue = 0;
-    for (auto& [name, rows] : parts) {
-      if (!wanted(name)) rows->clear();
-      catalogue += static_cast<std::int64_t>(rows->size());
-    }
-    const auto keep = dist::shard_range(catalogue, shard);
-    std::int64_t offset = 0;
-    for (auto& [name, rows] : parts) {
-      const auto n = static_cast<std::int64_t>(rows->size());
-      const auto begin = std::clamp<std::int64_t>(keep.begin - offset, 0, n);
-      const auto end = std::clamp<std::int64_t>(keep.end - offset, 0, n);
-      *rows = std::vector<std::int64_t>(rows->begin() + begin, rows->begin() + end);
-      offset += n;
-    }
+    if (!wanted("train")) train.clear();
+    if (!wanted("val")) val.clear();
+    if (!wanted("test")) test.clear();
+    catalogue = dist::keep_shard({&train, &val, &test}, shard);
   };
   const auto c = load_checkpoint_data(args.checkpoint, args.data, global, select);
   auto model = load_clip_model(c, "embed");

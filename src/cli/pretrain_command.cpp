@@ -49,7 +49,9 @@ int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
       data::load_split_data(plan.config.data, worker_threads(plan.config.runtime.threads), load);
   train::ClipObjective objective(model, context.comm);
   return train_run("pretrain", plan, data, objective,
-                   train::make_manifest("clip", plan.config, model_options, &data), context);
+                   train::make_manifest("clip", config::to_json(plan.config),
+                                        config::model_options_to_json(model_options), &data),
+                   context);
 }
 
 }  // namespace astrom3::cli

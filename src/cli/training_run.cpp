@@ -71,26 +71,12 @@ RunPlan plan_run(const std::string& kind, const std::string& out, const std::str
     base = plan.resumed->config;
   }
   plan.config = resolve_config(flags, global, typed_flags(dist_flags), base);
-  plan.run_dir = !out.empty()               ? fs::path(out)
-                 : !plan.checkpoint.empty() ? plan.checkpoint.parent_path().parent_path()
-                                            : fs::path(default_out);
+  plan.run_dir = train::choose_run_dir(out, plan.checkpoint, default_out);
   return plan;
 }
 
 std::unique_ptr<train::RunLock> prepare_run_dir(const RunPlan& plan, const DistContext& context) {
-  // Locked before the `latest` check, so two fresh runs started together cannot both pass it.
-  auto lock = context.comm->rank() == 0 ? std::make_unique<train::RunLock>(plan.run_dir) : nullptr;
-  if (lock) {
-    for (const auto& path : train::remove_crash_leftovers(plan.run_dir)) {
-      spdlog::warn("removed {}, left by an interrupted write of an earlier run", path.string());
-    }
-  }
-  if (plan.checkpoint.empty() && fs::exists(plan.run_dir / "latest")) {
-    throw ConfigError(plan.run_dir.string() + " already holds a run; continue it with --resume " +
-                      plan.run_dir.string() + " or choose another --out");
-  }
-  prepare_output_location(plan.run_dir / "config.json");
-  return lock;
+  return train::claim_run_dir(plan.run_dir, !plan.checkpoint.empty(), context.comm->rank() == 0);
 }
 
 int train_run(const std::string& command, const RunPlan& plan, const data::SplitData& data,

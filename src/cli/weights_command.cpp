@@ -4,6 +4,7 @@
 
 #include "astrom3/common/atomic_file.h"
 #include "astrom3/common/error.h"
+#include "astrom3/config/run_config.h"
 #include "astrom3/io/safetensors.h"
 #include "astrom3/io/state_dict.h"
 #include "astrom3/model/astrom3_model.h"
@@ -73,7 +74,8 @@ int run_import(const ImportArgs& args, const GlobalFlags& global) {
   auto model = model::AstroM3Model(options);
   io::load_state_dict(*model, io::read_safetensors(args.weights).tensors, args.weights);
   prepare_output_location(std::filesystem::path(args.out) / "manifest.json");
-  auto manifest = train::make_manifest("clip", config, options, nullptr);
+  auto manifest = train::make_manifest("clip", config::to_json(config),
+                                       config::model_options_to_json(options), nullptr);
   train::save_checkpoint(args.out, manifest, *model, nullptr);
   spdlog::info("[import] wrote checkpoint {} ({} trainable parameters) from {}", args.out,
                model::trainable_parameters(*model), args.weights);

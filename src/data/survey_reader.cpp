@@ -76,6 +76,28 @@ const char* split_membership_name(SplitMembership m) {
   return kNames[static_cast<std::size_t>(m)];
 }
 
+RowSelection select_rows(std::int64_t rows, const std::vector<SplitMembership>& membership,
+                         bool all, SplitMembership wanted, const dist::Shard& shard) {
+  RowSelection s;
+  s.catalogue =
+      all ? rows
+          : static_cast<std::int64_t>(std::count(membership.begin(), membership.end(), wanted));
+  const auto keep = dist::shard_range(s.catalogue, shard);
+  s.objects = keep.size();
+  if (all) {
+    s.first_row = keep.begin;
+    s.end_row = keep.end;
+    return s;
+  }
+  for (std::int64_t r = 0, k = 0; r < rows && k < keep.end; ++r) {
+    if (membership[static_cast<std::size_t>(r)] != wanted) continue;
+    if (k == keep.begin) s.first_row = r;
+    if (++k == keep.end) s.end_row = r + 1;
+  }
+  if (s.objects == 0) s.first_row = s.end_row = 0;
+  return s;
+}
+
 struct SurveyReader::State {
   std::filesystem::path path;
   h5::Location root;

@@ -6,6 +6,21 @@
 
 namespace astrom3::dist {
 
+std::int64_t keep_shard(const std::vector<std::vector<std::int64_t>*>& parts, const Shard& shard) {
+  std::int64_t total = 0;
+  for (const auto* p : parts) total += static_cast<std::int64_t>(p->size());
+  const auto keep = shard_range(total, shard);
+  std::int64_t offset = 0;
+  for (auto* p : parts) {
+    const auto n = static_cast<std::int64_t>(p->size());
+    const auto begin = std::clamp<std::int64_t>(keep.begin - offset, 0, n);
+    const auto end = std::clamp<std::int64_t>(keep.end - offset, 0, n);
+    *p = std::vector<std::int64_t>(p->begin() + begin, p->begin() + end);
+    offset += n;
+  }
+  return total;
+}
+
 Shard parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   try {

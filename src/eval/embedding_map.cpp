@@ -3,10 +3,15 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <limits>
+#include <unordered_map>
 
 #include "astrom3/common/error.h"
 #include "astrom3/common/rng.h"
+#include "astrom3/data/schema.h"
+#include "astrom3/ingest/text_table.h"
 
 namespace astrom3::eval {
 namespace {
@@ -186,6 +191,108 @@ Clustering spectral_clustering(const torch::Tensor& x, std::int64_t k, std::uint
     }
   }
   return canonical(assignment, k, u, fitted.iterations);
+}
+
+namespace {
+std::string fixed(double v, int digits = 6) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+}  // namespace
+
+void write_map_csv(std::ostream& out, const EmbeddingTable& table,
+                   const std::vector<std::int64_t>& rows, const torch::Tensor& xy,
+                   const std::vector<std::int64_t>* cluster) {
+  const auto c = xy.to(torch::kFloat32).contiguous();
+  const float* p = c.data_ptr<float>();
+  out << (cluster ? "id,label,split,cluster,x,y\n" : "id,label,split,x,y\n");
+  for (std::size_t j = 0; j < rows.size(); ++j) {
+    const auto i = rows[j];
+    out << ingest::csv_field(table.ids[i]) << "," << table.label_name(i) << "," << table.split[i]
+        << ",";
+    if (cluster) out << (*cluster)[j] << ",";
+    out << fixed(p[2 * j]) << "," << fixed(p[2 * j + 1]) << "\n";
+  }
+}
+
+ClusterCatalogueSummary summarise_clusters(const data::Survey& survey,
+                                           const std::vector<std::string>& ids,
+                                           const std::vector<std::int64_t>& assignment,
+                                           std::int64_t k) {
+  ClusterCatalogueSummary out;
+  out.columns = data::normalization_columns();
+  const auto nc = out.columns.size();
+  std::unordered_map<std::string, std::int64_t> row_of;
+  for (std::int64_t i = 0; i < survey.size(); ++i) row_of.emplace(survey.ids[i], i);
+  std::vector<std::vector<double>> sum(k, std::vector<double>(nc, 0.0)), count = sum;
+  std::vector<double> all_sum(nc, 0.0), all_sq(nc, 0.0), all_n(nc, 0.0);
+  out.sizes.assign(k, 0);
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    const auto g = assignment[j];
+    ++out.sizes[g];
+    const auto it = row_of.find(ids[j]);
+    if (it == row_of.end()) continue;
+    const auto r = it->second;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const bool photo = c < static_cast<std::size_t>(data::kNumPhotoCols);
+      if (!photo && !survey.metadata.present[r]) continue;
+      const double v =
+          photo ? survey.photo_features(r)[c] : survey.meta_values(r)[c - data::kNumPhotoCols];
+      if (!std::isfinite(v)) continue;
+      sum[g][c] += v;
+      count[g][c] += 1;
+      all_sum[c] += v;
+      all_sq[c] += v * v;
+      all_n[c] += 1;
+    }
+  }
+  out.means.assign(k, std::vector<double>(nc, std::numeric_limits<double>::quiet_NaN()));
+  for (std::int64_t g = 0; g < k; ++g) {
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (count[g][c] > 0) out.means[g][c] = sum[g][c] / count[g][c];
+    }
+  }
+  for (std::size_t c = 0; c < nc; ++c) {
+    if (all_n[c] < 2) continue;
+    const double mean = all_sum[c] / all_n[c];
+    const double sd = std::sqrt(std::max(0.0, all_sq[c] / all_n[c] - mean * mean));
+    double lo = INFINITY, hi = -INFINITY;
+    for (std::int64_t g = 0; g < k; ++g) {
+      if (count[g][c] == 0) continue;
+      lo = std::min(lo, out.means[g][c]);
+      hi = std::max(hi, out.means[g][c]);
+    }
+    if (sd > 0 && hi >= lo) out.separation.push_back({(hi - lo) / sd, c});
+  }
+  std::sort(out.separation.rbegin(), out.separation.rend());
+  return out;
+}
+
+void write_cluster_summary_csv(std::ostream& out, const ClusterCatalogueSummary& summary) {
+  out << "cluster,size";
+  for (const auto& c : summary.columns) out << ",mean_" << c;
+  out << "\n";
+  for (std::size_t g = 0; g < summary.sizes.size(); ++g) {
+    out << g << "," << summary.sizes[g];
+    for (double m : summary.means[g]) out << "," << (std::isnan(m) ? std::string() : fixed(m));
+    out << "\n";
+  }
+}
+
+void write_cluster_separation(std::ostream& out, const ClusterCatalogueSummary& summary,
+                              std::size_t top) {
+  out << "catalogue columns that separate the clusters most (difference of cluster means in "
+         "standard deviations):\n";
+  for (std::size_t s = 0; s < summary.separation.size() && s < top; ++s) {
+    const auto c = summary.separation[s].second;
+    out << "  " << summary.columns[c] << ": " << fixed(summary.separation[s].first, 2) << " (";
+    for (std::size_t g = 0; g < summary.means.size(); ++g) {
+      const double m = summary.means[g][c];
+      out << (g ? ", " : "") << "cluster " << g << " " << (std::isnan(m) ? "-" : fixed(m, 3));
+    }
+    out << ")\n";
+  }
 }
 
 }  // namespace astrom3::eval

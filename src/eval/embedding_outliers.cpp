@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 
 #include "astrom3/eval/neighbour_search.h"
+#include "astrom3/ingest/text_table.h"
 
 namespace astrom3::eval {
 namespace {
@@ -120,6 +122,105 @@ std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
     if (count > 0) out[row_of_query[q]] = sum / static_cast<double>(count);
   }
   return out;
+}
+
+bool OutlierReport::knn_outlier(std::size_t row) const {
+  return !std::isnan(knn[row]) && knn[row] > knn_cut;
+}
+
+OutlierReport find_outliers(const EmbeddingTable& table, const std::vector<std::string>& modalities,
+                            double percentile_cut, std::int64_t knn_k,
+                            const SearchOptions& search) {
+  OutlierReport r;
+  r.modalities = modalities;
+  r.percentile = percentile_cut;
+  r.knn_k = knn_k;
+  const auto classes = static_cast<std::int64_t>(table.info.class_names.size());
+  const auto labels =
+      torch::tensor(std::vector<std::int64_t>(table.labels.begin(), table.labels.end()));
+  const auto train = table.in_split("train");
+  for (const auto& m : modalities) {
+    r.distances.push_back(centroid_distances(table.of(m), labels, table.present_in(m), train,
+                                             classes, percentile_cut));
+  }
+  r.knn = knn_distance_score(table.of("fused"), table.present_in("fused"), knn_k, search);
+  std::vector<double> finite;
+  for (double v : r.knn) {
+    if (!std::isnan(v)) finite.push_back(v);
+  }
+  r.knn_cut = percentile(finite, percentile_cut);
+
+  const auto n = table.ids.size();
+  r.flagged.assign(n, 0);
+  r.excess.assign(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (table.labels[i] < 0) continue;
+    r.ranking.push_back(i);
+    for (const auto& d : r.distances) {
+      const double t = d.threshold[table.labels[i]];
+      if (std::isnan(d.distance[i]) || std::isnan(t)) continue;
+      r.flagged[i] += d.distance[i] > t;
+      r.excess[i] = std::max(r.excess[i], d.distance[i] / std::max(t, 1e-12));
+    }
+  }
+  std::stable_sort(r.ranking.begin(), r.ranking.end(), [&](std::size_t a, std::size_t b) {
+    return r.flagged[a] != r.flagged[b] ? r.flagged[a] > r.flagged[b] : r.excess[a] > r.excess[b];
+  });
+  return r;
+}
+
+void write_outliers_csv(std::ostream& out, const EmbeddingTable& table,
+                        const OutlierReport& report) {
+  out << "id,label,split";
+  for (const auto& m : report.modalities) {
+    out << "," << m << "_distance," << m << "_rank," << m << "_threshold," << m << "_outlier";
+  }
+  out << ",outlier_modalities,knn_distance,knn_outlier\n";
+  char buf[96];
+  for (auto i : report.ranking) {
+    out << ingest::csv_field(table.ids[i]) << "," << table.label_name(i) << "," << table.split[i];
+    for (const auto& d : report.distances) {
+      const double t = d.threshold[table.labels[i]];
+      if (std::isnan(d.distance[i])) {
+        out << ",,,,";
+        continue;
+      }
+      std::snprintf(buf, sizeof buf, ",%.6f,%lld,%.6f,%d", d.distance[i],
+                    static_cast<long long>(d.rank[i]), t, d.distance[i] > t ? 1 : 0);
+      out << buf;
+    }
+    if (std::isnan(report.knn[i])) {
+      std::snprintf(buf, sizeof buf, ",%d,,", report.flagged[i]);
+    } else {
+      std::snprintf(buf, sizeof buf, ",%d,%.6f,%d", report.flagged[i], report.knn[i],
+                    report.knn_outlier(i) ? 1 : 0);
+    }
+    out << buf << "\n";
+  }
+}
+
+void write_outliers_summary(std::ostream& out, const EmbeddingTable& table,
+                            const OutlierReport& report, std::size_t show) {
+  std::size_t any = 0, several = 0, isolated = 0;
+  for (auto i : report.ranking) {
+    any += report.flagged[i] >= 1;
+    several += report.flagged[i] >= 2;
+    isolated += report.knn_outlier(i);
+  }
+  out << "outliers above the per-class " << report.percentile
+      << "th percentile of centroid distance: " << any << " objects in at least one modality, "
+      << several << " in two or more (of " << report.ranking.size()
+      << " labelled); label-free: " << isolated << " above the " << report.percentile
+      << "th percentile of the " << report.knn_k << "-NN distance\n";
+  out << "id                     label  split  modalities  largest distance/threshold\n";
+  char buf[48];
+  for (std::size_t r = 0; r < report.ranking.size() && r < show; ++r) {
+    const auto i = report.ranking[r];
+    std::snprintf(buf, sizeof buf, " %10d  %.3f\n", report.flagged[i], report.excess[i]);
+    out << ingest::left_justified(table.ids[i], 22) << " "
+        << ingest::left_justified(table.label_name(i), 6) << " "
+        << ingest::left_justified(table.split[i], 6) << buf;
+  }
 }
 
 }  // namespace astrom3::eval

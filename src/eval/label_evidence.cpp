@@ -2,10 +2,13 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "astrom3/eval/embedding_outliers.h"
+#include "astrom3/ingest/text_table.h"
 
 namespace astrom3::eval {
 namespace {
@@ -93,6 +96,143 @@ LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tenso
     out.knn_own_share[i] = votes[pl[i]] / static_cast<double>(voters);
   }
   return out;
+}
+
+ClassifierOpinion::ClassifierOpinion(std::size_t rows)
+    : prediction(rows, -1), probability(rows, 0.0), label_probability(rows, 0.0) {}
+
+std::size_t ClassifierOpinion::join(const EmbeddingTable& table,
+                                    const std::vector<std::string>& ids,
+                                    const torch::Tensor& probabilities,
+                                    const torch::Tensor& usable) {
+  if (ids.empty()) return 0;
+  const auto p = probabilities.to(torch::kFloat64).contiguous();
+  const auto ok = usable.to(torch::kBool).contiguous();
+  const auto classes = p.size(1);
+  std::size_t joined = 0;
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    const auto it = table.rows_by_id.find(ids[j]);
+    if (it == table.rows_by_id.end() || !ok.data_ptr<bool>()[j]) continue;
+    const double* row = p.data_ptr<double>() + static_cast<std::int64_t>(j) * classes;
+    const auto i = static_cast<std::size_t>(it->second);
+    const auto best = std::max_element(row, row + classes) - row;
+    prediction[i] = best;
+    probability[i] = row[best];
+    label_probability[i] = table.labels[i] >= 0 ? row[table.labels[i]] : 0.0;
+    ++joined;
+  }
+  return joined;
+}
+
+std::size_t SuspiciousLabels::methods() const {
+  return 2 * spaces.size() + (classifier ? 1 : 0);
+}
+
+std::size_t SuspiciousLabels::disagreed() const {
+  return static_cast<std::size_t>(std::count_if(ranking.begin(), ranking.end(),
+                                                [&](std::size_t i) { return disagreeing[i] > 0; }));
+}
+
+SuspiciousLabels rank_suspicious_labels(const std::vector<std::int32_t>& labels,
+                                        std::vector<std::string> spaces,
+                                        std::vector<LabelEvidence> evidence,
+                                        std::optional<ClassifierOpinion> classifier) {
+  SuspiciousLabels r;
+  r.spaces = std::move(spaces);
+  r.evidence = std::move(evidence);
+  r.classifier = std::move(classifier);
+  const auto n = labels.size();
+  r.score.assign(n, 0.0);
+  r.disagreeing.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (labels[i] < 0) continue;
+    int opinions = 0;
+    for (const auto& ev : r.evidence) {
+      if (ev.centroid_prediction[i] < 0) continue;
+      ++opinions;
+      r.disagreeing[i] += (ev.centroid_prediction[i] != labels[i]) +
+                          (ev.knn_prediction[i] >= 0 && ev.knn_prediction[i] != labels[i]);
+      const double knn_against = std::isnan(ev.knn_own_share[i]) ? 0.0 : 1.0 - ev.knn_own_share[i];
+      r.score[i] += knn_against + ev.centroid_margin[i];
+    }
+    if (r.classifier && r.classifier->prediction[i] >= 0) {
+      ++opinions;
+      r.disagreeing[i] += r.classifier->prediction[i] != labels[i];
+      r.score[i] += 1.0 - r.classifier->label_probability[i];
+    }
+    if (opinions == 0) continue;
+    r.score[i] /= opinions;
+    r.ranking.push_back(i);
+  }
+  std::stable_sort(r.ranking.begin(), r.ranking.end(),
+                   [&](std::size_t a, std::size_t b) { return r.score[a] > r.score[b]; });
+  return r;
+}
+
+void write_suspicious_labels_csv(std::ostream& out, const EmbeddingTable& table,
+                                 const SuspiciousLabels& report) {
+  const auto& names = table.info.class_names;
+  const auto name = [&](std::int64_t c) { return c >= 0 ? names[c] : std::string(); };
+  out << "rank,id,label,split,score,methods_disagreeing";
+  for (const auto& m : report.spaces) {
+    out << "," << m << "_centroid_prediction," << m << "_centroid_margin," << m
+        << "_knn_prediction," << m << "_knn_share," << m << "_knn_label_share";
+  }
+  if (report.classifier) {
+    out << ",classifier_prediction,classifier_probability,classifier_label_probability";
+  }
+  out << "\n";
+  char buf[96];
+  for (std::size_t r = 0; r < report.ranking.size(); ++r) {
+    const auto i = report.ranking[r];
+    std::snprintf(buf, sizeof buf, ",%.6f,%d", report.score[i], report.disagreeing[i]);
+    out << r + 1 << "," << ingest::csv_field(table.ids[i]) << "," << table.label_name(i) << ","
+        << table.split[i] << buf;
+    for (const auto& ev : report.evidence) {
+      if (ev.centroid_prediction[i] < 0) {
+        out << ",,,,,";
+        continue;
+      }
+      std::snprintf(buf, sizeof buf, ",%.6f,", ev.centroid_margin[i]);
+      out << "," << name(ev.centroid_prediction[i]) << buf << name(ev.knn_prediction[i]);
+      if (std::isnan(ev.knn_share[i])) {
+        out << ",,";
+      } else {
+        std::snprintf(buf, sizeof buf, ",%.4f,%.4f", ev.knn_share[i], ev.knn_own_share[i]);
+        out << buf;
+      }
+    }
+    if (const auto& c = report.classifier) {
+      if (c->prediction[i] < 0) {
+        out << ",,,";
+      } else {
+        std::snprintf(buf, sizeof buf, ",%.6f,%.6f", c->probability[i], c->label_probability[i]);
+        out << "," << name(c->prediction[i]) << buf;
+      }
+    }
+    out << "\n";
+  }
+}
+
+void write_suspicious_labels_summary(std::ostream& out, const EmbeddingTable& table,
+                                     const SuspiciousLabels& report, std::size_t show) {
+  const bool with_classifier = report.classifier.has_value();
+  out << "labels that the centroid or k-NN opinion" << (with_classifier ? " or the classifier" : "")
+      << " disagrees with in at least one of " << report.spaces.size()
+      << " space(s): " << report.disagreed() << " of " << report.ranking.size()
+      << " labelled objects; most suspicious first:\n";
+  out << "rank id                     label  split  score   methods disagreeing (of "
+      << report.methods() << ")\n";
+  char buf[48];
+  for (std::size_t r = 0; r < report.ranking.size() && r < show; ++r) {
+    const auto i = report.ranking[r];
+    std::snprintf(buf, sizeof buf, "%4zu ", r + 1);
+    out << buf << ingest::left_justified(table.ids[i], 22) << " "
+        << ingest::left_justified(table.label_name(i), 6) << " "
+        << ingest::left_justified(table.split[i], 6);
+    std::snprintf(buf, sizeof buf, " %6.3f  %d\n", report.score[i], report.disagreeing[i]);
+    out << buf;
+  }
 }
 
 }  // namespace astrom3::eval

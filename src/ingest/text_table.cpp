@@ -239,4 +239,8 @@ std::string csv_field(const std::string& field) {
   return out + "\"";
 }
 
+std::string left_justified(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+}
+
 }  // namespace astrom3::ingest

@@ -34,12 +34,12 @@ fs::path temporary_sibling(const fs::path& path) {
 
 }  // namespace
 
-CheckpointManifest make_manifest(const std::string& kind, const config::RunConfig& config,
-                                 const model::ModelOptions& model, const data::SplitData* data) {
+CheckpointManifest make_manifest(const std::string& kind, nlohmann::json config,
+                                 nlohmann::json model, const data::SplitData* data) {
   CheckpointManifest m;
   m.kind = kind;
-  m.config = config::to_json(config);
-  m.model = config::model_options_to_json(model);
+  m.config = std::move(config);
+  m.model = std::move(model);
   m.class_names.assign(data::kClassNames.begin(), data::kClassNames.end());
   if (data) {
     m.class_names = data->survey->class_names;

@@ -8,6 +8,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include "astrom3/common/atomic_file.h"
 #include "astrom3/common/error.h"
 
 namespace astrom3::train {
@@ -79,6 +82,28 @@ std::vector<fs::path> remove_crash_leftovers(const fs::path& run_dir) {
     }
   }
   return removed;
+}
+
+fs::path choose_run_dir(const std::string& out, const fs::path& resumed_checkpoint,
+                        const fs::path& default_dir) {
+  if (!out.empty()) return out;
+  if (!resumed_checkpoint.empty()) return resumed_checkpoint.parent_path().parent_path();
+  return default_dir;
+}
+
+std::unique_ptr<RunLock> claim_run_dir(const fs::path& run_dir, bool resuming, bool holder) {
+  auto lock = holder ? std::make_unique<RunLock>(run_dir) : nullptr;
+  if (lock) {
+    for (const auto& path : remove_crash_leftovers(run_dir)) {
+      spdlog::warn("removed {}, left by an interrupted write of an earlier run", path.string());
+    }
+  }
+  if (!resuming && fs::exists(run_dir / "latest")) {
+    throw ConfigError(run_dir.string() + " already holds a run; continue it with --resume " +
+                      run_dir.string() + " or choose another --out");
+  }
+  prepare_output_location(run_dir / "config.json");
+  return lock;
 }
 
 }  // namespace astrom3::train

@@ -1,5 +1,5 @@
 // Preprocessing against golden values from scripts/make_golden.py (an independent numpy/scipy
-// implementation of paper.md §3 and docs/preprocessing.md).
+// implementation of arXiv 2411.08842 §4.1-4.2 and docs/preprocessing.md).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -88,6 +88,38 @@ class SurveyReaderTest : public ::testing::Test {
   std::filesystem::path path_;
 };
 
+TEST(RowSelection, ShardsOfASplitAreContiguousRangesOfItsRowsInFileOrder) {
+  using M = SplitMembership;
+  const std::vector<M> membership = {M::train, M::val, M::test,  M::val,
+                                     M::none,  M::val, M::train, M::val};
+  // The val rows are 1, 3, 5 and 7: shard 0 of 2 holds rows 1 and 3, shard 1 rows 5 and 7.
+  const auto a = select_rows(8, membership, false, M::val, {0, 2});
+  EXPECT_EQ(a.catalogue, 4);
+  EXPECT_EQ(a.objects, 2);
+  EXPECT_EQ(a.first_row, 1);
+  EXPECT_EQ(a.end_row, 4);
+  const auto b = select_rows(8, membership, false, M::val, {1, 2});
+  EXPECT_EQ(b.objects, 2);
+  EXPECT_EQ(b.first_row, 5);
+  EXPECT_EQ(b.end_row, 8);
+  // Every row: shard 1 of 3 of 8 rows is [8/3, 16/3) = rows 2, 3 and 4.
+  const auto c = select_rows(8, {}, true, M::none, {1, 3});
+  EXPECT_EQ(c.catalogue, 8);
+  EXPECT_EQ(c.objects, 3);
+  EXPECT_EQ(c.first_row, 2);
+  EXPECT_EQ(c.end_row, 5);
+  // No unseen row: an empty selection reads nothing.
+  const auto d = select_rows(8, membership, false, M::unseen, {0, 1});
+  EXPECT_EQ(d.catalogue, 0);
+  EXPECT_EQ(d.objects, 0);
+  EXPECT_EQ(d.first_row, d.end_row);
+  // More shards than rows: some shards are empty, and say so.
+  const auto e = select_rows(8, membership, false, M::test, {0, 3});
+  EXPECT_EQ(e.catalogue, 1);
+  EXPECT_EQ(e.objects, 0);
+  EXPECT_EQ(e.first_row, e.end_row);
+}
+
 TEST_F(SurveyReaderTest, BlocksHoldExactlyTheRowsOfTheWholeFile) {
   // The fixture has objects without spectra or photometry: their empty ranges must rebase too.
   ASSERT_EQ(std::count(survey_.spectra.present.begin(), survey_.spectra.present.end(), 0), 17);

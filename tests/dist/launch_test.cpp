@@ -133,6 +133,30 @@ TEST(Shard, RangesPartitionInOrder) {
   EXPECT_EQ(shard_range(10, {1, 4}).end, 5);
 }
 
+TEST(Shard, KeepShardCutsTheConcatenationOfSeveralLists) {
+  // 9 elements in lists of 3, 2 and 4; 4 shards are positions [0,2) [2,4) [4,6) [6,9).
+  const std::vector<std::vector<std::int64_t>> lists = {{10, 11, 12}, {13, 14}, {15, 16, 17, 18}};
+  std::vector<std::int64_t> joined;
+  for (int i = 0; i < 4; ++i) {
+    auto a = lists[0], b = lists[1], c = lists[2];
+    EXPECT_EQ(keep_shard({&a, &b, &c}, {i, 4}), 9);
+    if (i == 1) {
+      EXPECT_EQ(a, (std::vector<std::int64_t>{12}));
+      EXPECT_EQ(b, (std::vector<std::int64_t>{13}));
+      EXPECT_TRUE(c.empty());
+    }
+    if (i == 3) {
+      EXPECT_TRUE(a.empty() && b.empty());
+      EXPECT_EQ(c, (std::vector<std::int64_t>{16, 17, 18}));
+    }
+    for (const auto* part : {&a, &b, &c}) joined.insert(joined.end(), part->begin(), part->end());
+  }
+  EXPECT_EQ(joined, (std::vector<std::int64_t>{10, 11, 12, 13, 14, 15, 16, 17, 18}));
+  std::vector<std::int64_t> empty;
+  EXPECT_EQ(keep_shard({&empty}, {2, 3}), 0);
+  EXPECT_TRUE(empty.empty());
+}
+
 TEST(Shard, Parse) {
   EXPECT_EQ(parse_shard("3/16").index, 3);
   EXPECT_EQ(parse_shard("3/16").count, 16);

@@ -3,8 +3,12 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <limits>
+#include <sstream>
 
 #include "astrom3/common/error.h"
+#include "astrom3/data/schema.h"
+#include "astrom3/data/survey.h"
 #include "astrom3/eval/embedding_map.h"
 #include "astrom3/eval/embedding_outliers.h"
 #include "astrom3/eval/label_evidence.h"
@@ -86,6 +90,183 @@ TEST(LabelEvidence, AMislabelledObjectPointsToItsTrueClass) {
       e[6].to(torch::kFloat64), torch::nn::functional::NormalizeFuncOptions().dim(0));
   EXPECT_NEAR(ev.centroid_margin[6], (x * c1).sum().item<double>() - (x * c0).sum().item<double>(),
               1e-12);
+}
+
+// A table of `ids` with one space ("photometry", also used as "fused"), every object present.
+EmbeddingTable table_of(std::vector<std::string> ids, std::vector<std::int32_t> labels,
+                        std::vector<std::string> split, const torch::Tensor& space,
+                        std::vector<std::string> class_names) {
+  EmbeddingTable t;
+  t.path = "table.h5";
+  t.info.class_names = std::move(class_names);
+  t.info.modalities = {"photometry"};
+  for (std::size_t i = 0; i < ids.size(); ++i) t.rows_by_id[ids[i]] = static_cast<std::int64_t>(i);
+  t.ids = std::move(ids);
+  t.labels = std::move(labels);
+  t.split = std::move(split);
+  const auto present = torch::ones({space.size(0)}, torch::kBool);
+  for (const auto* m : {"photometry", "fused"}) {
+    t.embeddings[m] = space;
+    t.present[m] = present;
+  }
+  return t;
+}
+
+LabelEvidence evidence_of(std::vector<std::int64_t> centroid, std::vector<double> margin,
+                          std::vector<std::int64_t> knn, std::vector<double> share,
+                          std::vector<double> own) {
+  return LabelEvidence{std::move(centroid), std::move(margin), std::move(knn), std::move(share),
+                       std::move(own)};
+}
+
+TEST(SuspiciousLabels, ScoresAreMeansOverTheOpinionsAnObjectHasHandComputed) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto table =
+      table_of({"a", "b", "c", "d,1"}, {0, 1, -1, 0}, {"train", "val", "test", "test"},
+               torch::zeros({4, 2}), {"EW", "SR", "RRAB"});
+  // Space A has every labelled object; space B lacks object 0; the classifier lacks object 1.
+  auto a = evidence_of({0, 0, -1, 1}, {-0.2, 0.3, nan, 0.1}, {0, 0, -1, -1}, {1.0, 0.6, nan, nan},
+                       {1.0, 0.4, nan, nan});
+  auto b = evidence_of({-1, 1, -1, 1}, {nan, -0.1, nan, 0.5}, {-1, 1, -1, 1}, {nan, 0.8, nan, 1.0},
+                       {nan, 0.8, nan, 0.0});
+  ClassifierOpinion c(4);
+  c.prediction = {0, -1, 2, 1};
+  c.probability = {0.9, 0, 0.5, 0.8};
+  c.label_probability = {0.9, 0, 0, 0.2};
+  const auto r = rank_suspicious_labels(table.labels, {"A", "B"}, {a, b}, c);
+  // Row 0: A (1 - 1.0) - 0.2, classifier 1 - 0.9: mean -0.05, nobody disagrees.
+  // Row 1: A (1 - 0.4) + 0.3 = 0.9 with both methods against, B (1 - 0.8) - 0.1 = 0.1: 0.5.
+  // Row 3: A 0 + 0.1 (no k-NN vote), B 1 + 0.5, classifier 0.8: 0.8, 3 methods against.
+  EXPECT_NEAR(r.score[0], -0.05, 1e-12);
+  EXPECT_NEAR(r.score[1], 0.5, 1e-12);
+  EXPECT_NEAR(r.score[3], 0.8, 1e-12);
+  EXPECT_EQ(r.disagreeing, (std::vector<int>{0, 2, 0, 3}));
+  EXPECT_EQ(r.ranking, (std::vector<std::size_t>{3, 1, 0}));  // unlabelled row 2 left out
+  EXPECT_EQ(r.methods(), 5u);
+  EXPECT_EQ(r.disagreed(), 2u);
+
+  std::ostringstream csv;
+  write_suspicious_labels_csv(csv, table, r);
+  std::istringstream lines(csv.str());
+  std::string header, first;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  EXPECT_EQ(header,
+            "rank,id,label,split,score,methods_disagreeing,A_centroid_prediction,"
+            "A_centroid_margin,A_knn_prediction,A_knn_share,A_knn_label_share,"
+            "B_centroid_prediction,B_centroid_margin,B_knn_prediction,B_knn_share,"
+            "B_knn_label_share,classifier_prediction,classifier_probability,"
+            "classifier_label_probability");
+  EXPECT_EQ(first,
+            "1,\"d,1\",EW,test,0.800000,3,SR,0.100000,,,,SR,0.500000,SR,1.0000,0.0000,SR,"
+            "0.800000,0.200000");
+  std::ostringstream summary;
+  write_suspicious_labels_summary(summary, table, r, 1);
+  EXPECT_NE(summary.str().find("at least one of 2 space(s): 2 of 3 labelled objects"),
+            std::string::npos);
+  EXPECT_NE(summary.str().find("   1 d,1                    EW     test    0.800  3\n"),
+            std::string::npos);
+}
+
+TEST(SuspiciousLabels, AClassifierJoinsByIdAndSkipsUnusableAndForeignRows) {
+  const auto table =
+      table_of({"a", "b"}, {0, 1}, {"train", "test"}, torch::zeros({2, 2}), {"EW", "SR", "RRAB"});
+  ClassifierOpinion c(2);
+  const auto p = torch::tensor({0.2, 0.7, 0.1, 0.3, 0.3, 0.4, 0.6, 0.3, 0.1}).view({3, 3});
+  EXPECT_EQ(c.join(table, {"b", "zz", "a"}, p, torch::tensor({1, 1, 0}).ne(0)), 1u);
+  EXPECT_EQ(c.prediction, (std::vector<std::int64_t>{-1, 1}));
+  EXPECT_DOUBLE_EQ(c.probability[1], 0.7);
+  EXPECT_DOUBLE_EQ(c.label_probability[1], 0.7);
+}
+
+TEST(Outliers, TheObjectAwayFromItsClassIsFlaggedRankedFirstAndWrittenExactly) {
+  // Class EW: train objects at 0 and +-10 degrees (centroid at 0 degrees), a test object at 90.
+  const double pi = std::acos(-1.0);
+  std::vector<float> v;
+  for (double deg : {0.0, 10.0, -10.0, 90.0}) {
+    v.push_back(static_cast<float>(std::cos(deg * pi / 180)));
+    v.push_back(static_cast<float>(std::sin(deg * pi / 180)));
+  }
+  const auto table =
+      table_of({"p", "q", "r", "out"}, {0, 0, 0, 0}, {"train", "train", "train", "test"},
+               torch::tensor(v).view({4, 2}), {"EW", "SR"});
+  const auto r = find_outliers(table, {"photometry"}, 50.0, 1);
+  // Distances 0, 1 - cos 10, 1 - cos 10, 1: the median is 1 - cos 10 = 0.015192; the k-NN
+  // score of the 90-degree object is 1 - cos 80 = 0.826352.
+  EXPECT_EQ(r.ranking.front(), 3u);
+  EXPECT_EQ(r.flagged, (std::vector<int>{0, 0, 0, 1}));
+  EXPECT_NEAR(r.excess[3], 1.0 / (1 - std::cos(10 * pi / 180)), 1e-3);
+  EXPECT_TRUE(r.knn_outlier(3));
+  std::ostringstream csv;
+  write_outliers_csv(csv, table, r);
+  std::istringstream lines(csv.str());
+  std::string header, first;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  EXPECT_EQ(header,
+            "id,label,split,photometry_distance,photometry_rank,photometry_threshold,"
+            "photometry_outlier,outlier_modalities,knn_distance,knn_outlier");
+  EXPECT_EQ(first, "out,EW,test,1.000000,1,0.015192,1,1,0.826352,1");
+  std::ostringstream summary;
+  write_outliers_summary(summary, table, r, 1);
+  EXPECT_NE(summary.str().find("1 objects in at least one modality, 0 in two or more (of 4 "
+                               "labelled); label-free: 1 above"),
+            std::string::npos);
+}
+
+TEST(EmbeddingMap, ClusterSummaryMeansAndSeparationHandComputed) {
+  data::SurveyBuilder builder({"EW"});
+  const auto add = [&](const char* id, double photo0, bool meta, double meta0) {
+    data::SurveyBuilder::Object o;
+    o.id = id;
+    o.has_photometry = o.has_spectrum = false;
+    o.photo_features[0] = photo0;
+    o.has_metadata = meta;
+    o.meta[0] = meta0;
+    builder.add(o);
+  };
+  add("a", 1.0, true, 10.0);
+  add("b", 3.0, false, 999.0);  // no metadata: its meta values are not counted
+  add("c", 5.0, true, 20.0);
+  const auto survey = builder.finish();
+  // Clusters: 0 = {a}, 1 = {c, d (not in the survey)}, 2 = {b}.
+  const auto s = summarise_clusters(survey, {"a", "c", "d", "b"}, {0, 1, 1, 2}, 3);
+  EXPECT_EQ(s.sizes, (std::vector<std::int64_t>{1, 2, 1}));
+  const std::size_t meta0 = data::kNumPhotoCols;
+  EXPECT_DOUBLE_EQ(s.means[0][0], 1.0);
+  EXPECT_DOUBLE_EQ(s.means[1][0], 5.0);
+  EXPECT_DOUBLE_EQ(s.means[2][0], 3.0);
+  EXPECT_DOUBLE_EQ(s.means[1][meta0], 20.0);
+  EXPECT_TRUE(std::isnan(s.means[2][meta0]));
+  // Column 0: values 1, 5, 3 (std sqrt(8/3)), means range 4; meta 0: values 10, 20 (std 5),
+  // range 10. Constant columns have no spread and are left out.
+  ASSERT_EQ(s.separation.size(), 2u);
+  EXPECT_EQ(s.separation[0].second, 0u);
+  EXPECT_NEAR(s.separation[0].first, 4.0 / std::sqrt(8.0 / 3.0), 1e-12);
+  EXPECT_EQ(s.separation[1].second, meta0);
+  EXPECT_NEAR(s.separation[1].first, 2.0, 1e-12);
+  std::ostringstream csv;
+  write_cluster_summary_csv(csv, s);
+  EXPECT_NE(
+      csv.str().find("\n2,1,3.000000,0.000000,0.000000,0.000000" + std::string(34, ',') + "\n"),
+      std::string::npos);
+  std::ostringstream text;
+  write_cluster_separation(text, s);
+  EXPECT_NE(text.str().find(std::string("  ") + data::kPhotoCols[0] +
+                            ": 2.45 (cluster 0 1.000, cluster 1 5.000, cluster 2 3.000)\n"),
+            std::string::npos);
+}
+
+TEST(EmbeddingMap, MapCsvHasOneRowPerMappedObjectWithItsCluster) {
+  const auto table = table_of({"a", "b,2", "c"}, {0, -1, 1}, {"train", "val", "test"},
+                              torch::zeros({3, 2}), {"EW", "SR"});
+  std::ostringstream csv;
+  const std::vector<std::int64_t> cluster = {4, 7};
+  write_map_csv(csv, table, {1, 2}, torch::tensor({0.5f, -1.0f, 2.0f, 0.25f}).view({2, 2}),
+                &cluster);
+  EXPECT_EQ(csv.str(),
+            "id,label,split,cluster,x,y\n\"b,2\",,val,4,0.500000,-1.000000\n"
+            "c,SR,test,7,2.000000,0.250000\n");
 }
 
 TEST(EmbeddingMap, KMeansSeparatesTwoBlobsDeterministically) {

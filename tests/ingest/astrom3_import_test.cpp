@@ -83,7 +83,7 @@ struct RawLayout {
   }
 };
 
-// The header of the published split CSVs, as dataset.md §1b lists it.
+// The header of the published split CSVs, as docs/data-import.md lists it.
 TEST(AstroM3Import, SplitCsvColumnsAreThePublishedHeader) {
   const std::string published =
       "mean_vmag,amplitude,period,phot_g_mean_mag,e_phot_g_mean_mag,lksl_statistic,rfr_score,"

@@ -38,7 +38,7 @@ TEST(Model, PaperConfigurationHasTheOfficialParameterCount) {
   const auto rows = parameter_summary(*model);
   ASSERT_EQ(rows.size(), 9u);
   EXPECT_EQ(rows[0].name, "photometry_encoder");
-  EXPECT_EQ(rows[0].trainable, 1589888);  // paper.md §4.1
+  EXPECT_EQ(rows[0].trainable, 1589888);  // arXiv 2411.08842 §4.1
   EXPECT_EQ(rows[0].buffers, 640000);     // the position table
   EXPECT_EQ(rows[1].trainable, 13107712);
   EXPECT_EQ(rows[2].trainable, 22272);
@@ -80,7 +80,7 @@ TEST(Model, StateDictKeysAndShapesAreTheOfficialOnes) {
 
 TEST(Model, SpectraOutputLengthFollowsTheInputLength) {
   SpectraEncoderOptions o;
-  EXPECT_EQ(spectra_output_length(o, 2575), 37);  // paper.md §4.2: 1184 = 37 x 32 features
+  EXPECT_EQ(spectra_output_length(o, 2575), 37);  // arXiv 2411.08842 §4.2: 1184 = 37 x 32 features
   EXPECT_EQ(SpectraEncoder(o, 2575)->output_features(), 1184);
   EXPECT_EQ(spectra_output_length(o, 1000), (((998 / 4 - 2) / 4 - 2) / 4) - 2);
   EXPECT_THROW(spectra_output_length(o, 60), astrom3::ConfigError);

@@ -73,7 +73,7 @@ TEST(SurveyGenerator, UnlabelledObjectsAreListedOnlyInFullSets) {
   EXPECT_TRUE(s.split_sets.at("sub50_0").unlabeled.empty());
 }
 
-// Per-class catalogue statistics against the intended ranges (dataset.md §7).
+// Per-class catalogue statistics against the intended ranges (docs/synthetic-survey.md).
 TEST(SurveyGenerator, PeriodsAndAmplitudesLieInTheIntendedRanges) {
   const auto& s = *test::small_survey(2000, 21);
   struct Range {

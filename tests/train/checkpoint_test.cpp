@@ -33,9 +33,11 @@ TEST(Checkpoint, AFlippedByteInAnyFileIsRefusedOnLoad) {
   model->forward(torch::ones({2, 4})).sum().backward();
   optimizer.step();
   const config::RunConfig config;
-  save_checkpoint(dir / "ck",
-                  make_manifest("clip", config, config::resolved_model_options(config), nullptr),
-                  *model, &optimizer);
+  save_checkpoint(
+      dir / "ck",
+      make_manifest("clip", config::to_json(config),
+                    config::model_options_to_json(config::resolved_model_options(config)), nullptr),
+      *model, &optimizer);
   const auto manifest = read_manifest(dir / "ck");
   ASSERT_EQ(manifest.sha256.size(), 2u);
   EXPECT_EQ(manifest.sha256.at(kWeightsFile), sha256_file(dir / "ck" / kWeightsFile));
@@ -67,7 +69,8 @@ TEST(Checkpoint, ADanglingLatestNamesTheNewestIntactCheckpoint) {
   torch::nn::Linear model(2, 2);
   const config::RunConfig config;
   const auto manifest =
-      make_manifest("clip", config, config::resolved_model_options(config), nullptr);
+      make_manifest("clip", config::to_json(config),
+                    config::model_options_to_json(config::resolved_model_options(config)), nullptr);
   for (const char* name : {"epoch-0001", "epoch-0002"}) {
     save_checkpoint(dir / "run" / "checkpoints" / name, manifest, *model, nullptr);
   }

@@ -80,5 +80,36 @@ TEST(RunLock, CrashLeftoversAreRemovedAndNothingElse) {
   }
 }
 
+TEST(RunDirectory, OutWinsThenTheResumedRunThenTheDefault) {
+  EXPECT_EQ(choose_run_dir("mine", "runs/a/checkpoints/epoch-0003", "results/pretrain"),
+            std::filesystem::path("mine"));
+  EXPECT_EQ(choose_run_dir("", "runs/a/checkpoints/epoch-0003", "results/pretrain"),
+            std::filesystem::path("runs/a"));
+  EXPECT_EQ(choose_run_dir("", "", "results/pretrain"), std::filesystem::path("results/pretrain"));
+}
+
+TEST(RunDirectory, AFreshRunIntoADirectoryHoldingARunIsRefusedAndAResumeIsNot) {
+  test::TempDir dir;
+  const auto run = dir / "run";
+  {
+    const auto lock = claim_run_dir(run, /*resuming=*/false, /*holder=*/true);
+    ASSERT_NE(lock, nullptr);
+    EXPECT_TRUE(std::filesystem::exists(run / RunLock::kFileName));
+  }
+  std::filesystem::create_directories(run / "checkpoints" / "epoch-0001");
+  std::filesystem::create_directory_symlink("checkpoints/epoch-0001", run / "latest");
+  try {
+    claim_run_dir(run, false, true);
+    ADD_FAILURE() << "a fresh run into a directory holding one was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("already holds a run; continue it with --resume"),
+              std::string::npos);
+  }
+  EXPECT_NE(claim_run_dir(run, /*resuming=*/true, true), nullptr);
+  // Other ranks neither lock nor clean, but refuse the same way.
+  EXPECT_EQ(claim_run_dir(run, true, /*holder=*/false), nullptr);
+  EXPECT_THROW(claim_run_dir(run, false, false), ConfigError);
+}
+
 }  // namespace
 }  // namespace astrom3::train

@@ -63,7 +63,8 @@ struct PretrainRun {
     setup.options = c.train;
     setup.seed = c.runtime.seed;
     setup.run_dir = dir;
-    setup.manifest = make_manifest("clip", c, options, &data);
+    setup.manifest =
+        make_manifest("clip", config::to_json(c), config::model_options_to_json(options), &data);
     trainer = std::make_unique<Trainer>(override ? *override : *objective, *train_loader,
                                         *val_loader, setup);
   }

@@ -1,5 +1,5 @@
-// Light-curve preprocessing, as the official pipeline does it (paper.md §3.1), with the
-// degenerate cases defined (docs/preprocessing.md):
+// Light-curve preprocessing, as the official pipeline does it (arXiv 2411.08842 §4.1;
+// docs/preprocessing.md), with the degenerate cases defined (docs/preprocessing.md):
 //   * epochs with a non-finite time, flux or error are dropped first;
 //   * exact duplicate rows are removed and the rest sorted by time (np.unique(X, axis=0));
 //   * flux is centred on its mean and divided by the *unscaled* MAD. If the MAD is zero (more
@@ -34,8 +34,8 @@ PreparedLightCurve prepare_lightcurve(const double* time, const float* flux, con
 
 /// Where a window of `seq_len` epochs starts in a light curve of `n` epochs.
 /// Random crops are uniform over every valid start 0..n-seq_len (the official code's
-/// randint(0, n - seq_len) never picks the last one; paper.md §9 item 9). Centre crops start
-/// at (n - seq_len) / 2. Returns 0 when n <= seq_len.
+/// randint(0, n - seq_len) never picks the last one; the official code's src/dataset.py;
+/// docs/preprocessing.md). Centre crops start at (n - seq_len) / 2. Returns 0 when n <= seq_len.
 std::int64_t centre_crop_start(std::int64_t n, std::int64_t seq_len);
 std::int64_t random_crop_start(std::int64_t n, std::int64_t seq_len, std::uint64_t seed);
 

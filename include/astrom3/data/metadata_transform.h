@@ -1,4 +1,4 @@
-// Catalogue transforms applied before z-scoring (paper.md §1.1, dataset.md §3):
+// Catalogue transforms applied before z-scoring (docs/preprocessing.md):
 //   * apparent magnitudes -> absolute: M = m - 10 + 5 log10(parallax_mas), with a parallax
 //     <= 0 (or non-finite) replaced by 1, so that M = m - 10;
 //   * l -> cos(l), b -> sin(b) (degrees to radians first);

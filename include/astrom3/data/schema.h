@@ -1,5 +1,6 @@
 // Fixed vocabularies of the AstroM3 data: classes, catalogue columns, the spectral grid.
-// Sources: paper.md §1.2, §2.1, §2.2, §3.2; dataset.md §2.
+// Sources: arXiv 2411.08842 §3 and its feature table; the official code's METADATA_COLS and
+// PHOTO_COLS (dev/core/main.py); docs/data-format.md.
 #pragma once
 
 #include <array>
@@ -15,16 +16,16 @@ inline constexpr std::array<const char*, 10> kClassNames = {"DSCT", "EA",  "EB",
                                                             "M",    "ROT", "RRAB", "RRC", "SR"};
 inline constexpr int kNumClasses = 10;
 
-/// Class totals of the published dataset (21,440 objects; paper.md §1.2), indexed like
+/// Class totals of the published dataset (21,440 objects; arXiv 2411.08842 §3), indexed like
 /// kClassNames. The synthetic survey draws classes in these proportions by default.
 inline constexpr std::array<int, 10> kPaperClassTotals = {255, 2916, 1976, 6168, 281,
                                                           268, 1839, 2351, 796,  4590};
 
-/// The 34 metadata columns in tensor order (paper.md §2.1).
+/// The 34 metadata columns in tensor order (the official code's METADATA_COLS).
 inline constexpr int kNumMetaCols = 34;
 extern const std::array<const char*, kNumMetaCols> kMetaCols;
 
-/// The 4 catalogue features fed to the photometry encoder (paper.md §2.2).
+/// The 4 catalogue features fed to the photometry encoder (the official code's PHOTO_COLS).
 inline constexpr int kNumPhotoCols = 4;
 extern const std::array<const char*, kNumPhotoCols> kPhotoCols;
 enum PhotoCol : int { kAmplitude = 0, kPeriod = 1, kLkslStatistic = 2, kRfrScore = 3 };
@@ -47,7 +48,8 @@ inline constexpr int kSpectrumChannels = 3;
 /// Photometry channels: t, flux, flux_err, 4 photo_cols, log10(MAD), delta_t.
 inline constexpr int kPhotometryChannels = 9;
 
-/// Split-set naming (paper.md §1.3): subsets full/sub50/sub25/sub10 x seeds 42, 0, 66, 12, 123.
+/// Split-set naming (docs/data-format.md): subsets full/sub50/sub25/sub10 x seeds 42, 0, 66, 12,
+/// 123.
 inline constexpr std::array<int, 5> kSplitSeeds = {42, 0, 66, 12, 123};
 struct SubsetSpec {
   const char* name;

@@ -1,5 +1,5 @@
-// Spectrum preprocessing (paper.md §3.2), with degenerate cases defined
-// (docs/preprocessing.md):
+// Spectrum preprocessing (arXiv 2411.08842 §4.2; docs/preprocessing.md), with degenerate cases
+// defined (docs/preprocessing.md):
 //   * pixels with a non-finite wavelength, flux or ivar are dropped; the rest are sorted by
 //     wavelength (np.interp needs increasing abscissae);
 //   * flux and ivar are linearly interpolated onto 3850, 3852, ..., 8998 Angstrom, flat

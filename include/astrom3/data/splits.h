@@ -1,4 +1,5 @@
-// Split sets built as the official pipeline builds them (paper.md §1.3):
+// Split sets built as the official pipeline builds them (the official code's notebooks 017, 032 and
+// 026; docs/data-format.md):
 //   * seed 42: an unstratified random split of all labelled objects, 80 % train, then the
 //     remaining 20 % halved into val and test (sklearn train_test_split sizes: test gets
 //     ceil(0.2 n), then ceil(half) of that);

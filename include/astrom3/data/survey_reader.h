@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "astrom3/data/survey.h"
+#include "astrom3/dist/shard.h"
 
 namespace astrom3::data {
 
@@ -20,6 +21,19 @@ enum class SplitMembership : std::uint8_t { none, train, val, test, unlabeled, u
 
 /// "train", "val", "test", "unlabeled", "unseen"; "" for none.
 const char* split_membership_name(SplitMembership m);
+
+/// The rows one run reads (`predict`): every row (`all`), or the rows whose membership is
+/// `wanted`, in file order; shard `shard` takes a contiguous range of them, which lies in the
+/// rows [first_row, end_row) (both 0 when the shard is empty).
+struct RowSelection {
+  std::int64_t catalogue = 0;  // selected rows of all shards
+  std::int64_t objects = 0;    // selected rows of this shard
+  std::int64_t first_row = 0, end_row = 0;
+};
+
+/// `membership` [rows] may be empty when `all`.
+RowSelection select_rows(std::int64_t rows, const std::vector<SplitMembership>& membership,
+                         bool all, SplitMembership wanted, const dist::Shard& shard);
 
 class SurveyReader {
  public:

@@ -32,6 +32,11 @@ inline std::vector<std::int64_t> shard_sizes(std::int64_t n, int count) {
   return sizes;
 }
 
+/// Shard `shard` of the concatenation of the lists `parts` points to, in order: each list keeps
+/// the elements whose position in the concatenation lies in shard_range(total, shard), so that
+/// the shards of any count concatenate to the whole. Returns the total (all shards' elements).
+std::int64_t keep_shard(const std::vector<std::vector<std::int64_t>*>& parts, const Shard& shard);
+
 /// Parses "I/N" (0 <= I < N); throws ConfigError quoting `text` otherwise.
 Shard parse_shard(const std::string& text);
 

@@ -1,16 +1,24 @@
-// Maps and clusters of an embedding space (paper.md §7): a 2-D principal-component projection,
-// and two ways to split one class into sub-populations, as the paper did to separate C-type from
-// M-type Miras: k-means on the unit sphere (spherical k-means), and spectral clustering of the
-// k-nearest-neighbour graph. The paper saw its sub-clusters in UMAP maps, which are built from
-// that same neighbour graph; a sub-population that differs along one direction while the class
-// spreads further along another (temperature, brightness) is connected in the graph but not
-// compact around a centroid, so spectral clustering finds it where k-means cuts across it.
+// Maps and clusters of an embedding space (arXiv 2411.08842 §5; docs/embeddings.md): a 2-D
+// principal-component projection, and two ways to split one class into sub-populations, as the
+// paper did to separate C-type from M-type Miras: k-means on the unit sphere (spherical k-means),
+// and spectral clustering of the k-nearest-neighbour graph. The paper saw its sub-clusters in UMAP
+// maps, which are built from that same neighbour graph; a sub-population that differs along one
+// direction while the class spreads further along another (temperature, brightness) is connected in
+// the graph but not compact around a centroid, so spectral clustering finds it where k-means cuts
+// across it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/types.h>
+
+#include "astrom3/data/survey.h"
+#include "astrom3/eval/embedding_file.h"
 
 namespace astrom3 {
 class Rng;
@@ -56,5 +64,37 @@ struct SpectralOptions {
 /// order of their first row; `centres` are the re-normalised mean rows of x.
 Clustering spectral_clustering(const torch::Tensor& x, std::int64_t k, std::uint64_t seed,
                                const SpectralOptions& options = {});
+
+/// CSV of mapped rows of `table`: id, label, split, [cluster,] x, y, with `xy` [rows, 2] the
+/// coordinates of table row rows[j] and `cluster` (when not null) its cluster, [rows].
+void write_map_csv(std::ostream& out, const EmbeddingTable& table,
+                   const std::vector<std::int64_t>& rows, const torch::Tensor& xy,
+                   const std::vector<std::int64_t>* cluster = nullptr);
+
+/// What the survey's catalogue says about clusters: the mean raw value of every normalization
+/// column (photometry features then metadata, data::normalization_columns() order) per cluster,
+/// over the cluster's members that have a finite value (metadata only where present).
+struct ClusterCatalogueSummary {
+  std::vector<std::string> columns;        // [38]
+  std::vector<std::int64_t> sizes;         // [k] members, found in the survey or not
+  std::vector<std::vector<double>> means;  // [k][38]; NaN where no member has a value
+  /// (range of the cluster means / population std of all members' values, column), largest
+  /// first; columns with fewer than 2 values or no spread are left out.
+  std::vector<std::pair<double, std::size_t>> separation;
+};
+
+/// `ids` [M] and `assignment` [M] (in [0, k)) of the clustered objects; members missing from
+/// `survey` count in `sizes` only.
+ClusterCatalogueSummary summarise_clusters(const data::Survey& survey,
+                                           const std::vector<std::string>& ids,
+                                           const std::vector<std::int64_t>& assignment,
+                                           std::int64_t k);
+
+/// CSV: cluster, size, mean_<column> for every column (empty where NaN), one row per cluster.
+void write_cluster_summary_csv(std::ostream& out, const ClusterCatalogueSummary& summary);
+
+/// The `top` best-separating columns, with each cluster's mean, for the terminal.
+void write_cluster_separation(std::ostream& out, const ClusterCatalogueSummary& summary,
+                              std::size_t top = 5);
 
 }  // namespace astrom3::eval

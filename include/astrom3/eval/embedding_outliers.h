@@ -1,15 +1,19 @@
-// Outliers in an embedding space (paper.md §7): per class, the cosine distance of each object to
-// its class centroid, flagged above a per-class percentile; and a label-free score, the mean
-// cosine distance to the k nearest neighbours (a k-NN density estimate: isolated objects score
-// high).
+// Outliers in an embedding space (arXiv 2411.08842 §5; docs/embeddings.md): per class, the cosine
+// distance of each object to its class centroid, flagged above a per-class percentile; and a
+// label-free score, the mean cosine distance to the k nearest neighbours (a k-NN density estimate:
+// isolated objects score high).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include <torch/types.h>
 
+#include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/neighbour_search.h"
 
 namespace astrom3::eval {
@@ -50,5 +54,38 @@ CentroidDistances centroid_distances(const torch::Tensor& embeddings, const torc
 std::vector<double> knn_distance_score(const torch::Tensor& embeddings,
                                        const torch::Tensor& present, std::int64_t k,
                                        const SearchOptions& search = {});
+
+/// Objects far from their class centroid in one or more modalities, and isolated in the fused
+/// space (`astrom3 outliers`, docs/embeddings.md).
+struct OutlierReport {
+  std::vector<std::string> modalities;       // the spaces tested, one entry of `distances` each
+  std::vector<CentroidDistances> distances;  // [modalities]
+  double percentile = 0;                     // the per-class (and k-NN) cut, in [0, 100]
+  std::int64_t knn_k = 0;
+  std::vector<double> knn;     // [N] fused-space k-NN distance score (NaN without an embedding)
+  double knn_cut = 0;          // its `percentile` over the finite scores
+  std::vector<int> flagged;    // [N] modalities where the object is above its class threshold
+  std::vector<double> excess;  // [N] largest distance / threshold over the modalities
+  /// Labelled rows: most flagged modalities first, then largest excess (stable).
+  std::vector<std::size_t> ranking;
+
+  bool knn_outlier(std::size_t row) const;
+};
+
+/// Tests `modalities` of `table` (each must have been read, plus "fused" for the k-NN score):
+/// centroids from the train objects, per-class thresholds at `percentile`.
+OutlierReport find_outliers(const EmbeddingTable& table, const std::vector<std::string>& modalities,
+                            double percentile, std::int64_t knn_k,
+                            const SearchOptions& search = {});
+
+/// CSV, one row per ranked object: id, label, split, then per modality <m>_distance, <m>_rank,
+/// <m>_threshold, <m>_outlier (empty without the modality), then outlier_modalities,
+/// knn_distance, knn_outlier.
+void write_outliers_csv(std::ostream& out, const EmbeddingTable& table,
+                        const OutlierReport& report);
+
+/// The terminal summary: counts, then the first `show` ranked rows.
+void write_outliers_summary(std::ostream& out, const EmbeddingTable& table,
+                            const OutlierReport& report, std::size_t show);
 
 }  // namespace astrom3::eval

@@ -1,6 +1,7 @@
-// Classification from frozen embeddings, without fine-tuning (paper.md §7): nearest class
-// centroid, k-nearest neighbours and a multinomial logistic-regression probe, each fitted on
-// train embeddings and applied to another split. Cosine similarity throughout.
+// Classification from frozen embeddings, without fine-tuning (arXiv 2411.08842 §5;
+// docs/embeddings.md): nearest class centroid, k-nearest neighbours and a multinomial
+// logistic-regression probe, each fitted on train embeddings and applied to another split. Cosine
+// similarity throughout.
 #pragma once
 
 #include <cstdint>

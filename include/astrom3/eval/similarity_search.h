@@ -1,6 +1,6 @@
-// Exact cosine nearest neighbours in an embedding space (paper.md §7: look-alike search within
-// one modality and across two). Queries are processed in blocks against candidate blocks, and
-// each block's top k is merged into a running top k, so Q queries against N candidates need
+// Exact cosine nearest neighbours in an embedding space (arXiv 2411.08842 §5: look-alike search
+// within one modality and across two). Queries are processed in blocks against candidate blocks,
+// and each block's top k is merged into a running top k, so Q queries against N candidates need
 // O(query_block x candidate_block + Q x k) memory, never Q x N.
 #pragma once
 

@@ -17,7 +17,7 @@ namespace astrom3::ingest {
 
 struct AstroM3ImportOptions {
   std::filesystem::path root;
-  /// Round HJD to float32 as the published Parquet files do (dataset.md §4a).
+  /// Round HJD to float32 as the published Parquet files do (docs/data-import.md).
   bool hjd_float32 = false;
   /// Fit normalization on each imported train split instead of using info.json's statistics.
   bool refit_normalization = false;
@@ -31,8 +31,8 @@ struct AstroM3ImportOptions {
 /// paper-count check); problems with one object reject or partially import it (report).
 ImportResult import_astrom3_dataset(const AstroM3ImportOptions& options);
 
-/// full_42 of the published dataset (paper.md §1.2, dataset.md §7): train, val and test counts
-/// per class, classes in sorted order (data::kClassNames).
+/// full_42 of the published dataset (arXiv 2411.08842 §3; docs/data-import.md): train, val and test
+/// counts per class, classes in sorted order (data::kClassNames).
 extern const std::array<std::array<int, 3>, 10> kPaperFull42Counts;
 inline constexpr int kPaperObjects = 21440;
 

@@ -1,5 +1,5 @@
 // The raw file layout of the published AstroM3 dataset (MeriDK/AstroM3Dataset on Hugging Face;
-// dataset.md §1a-§1c), shared by the importer (`astrom3 prepare astrom3`) and the writer
+// docs/data-import.md), shared by the importer (`astrom3 prepare astrom3`) and the writer
 // (`astrom3 synth --raw-layout`):
 //
 //   photometry.zip                      vardb_files/<name>.dat, one ASAS-SN light curve each

@@ -1,5 +1,5 @@
 // LAMOST low-resolution (LRS) spectra in FITS, read and written with CFITSIO. Both layouts of
-// the public data releases occur in the AstroM3 dataset (dataset.md §4b):
+// the public data releases occur in the AstroM3 dataset (docs/data-import.md):
 //   * image: one HDU, a float32 image NAXIS1 = pixels x NAXIS2 = 5 whose rows are flux, ivar,
 //     wavelength, andmask, ormask; the wavelength is rebuilt as 10^(COEFF0 + i COEFF1) as the
 //     official reader does (row 2 is used only when the COEFF keys are missing);

@@ -14,7 +14,7 @@ struct LightCurveData {
   std::vector<float> flux, flux_err;
 };
 
-/// ASAS-SN `vardb_files/<name>.dat` (dataset.md §4a): 2 header lines, then whitespace columns
+/// ASAS-SN `vardb_files/<name>.dat` (docs/data-import.md): 2 header lines, then whitespace columns
 /// HJD, MAG, MAG_ERR, FLUX, FLUX_ERR; keeps HJD, FLUX, FLUX_ERR. When `hjd_float32`, HJD is
 /// rounded to float32 as in the published Parquet files (0.25 d steps near 2.457e6), so that
 /// preprocessing reproduces the paper's pipeline exactly. Throws DataError naming `source`

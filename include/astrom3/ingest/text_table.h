@@ -71,4 +71,8 @@ std::string format_number(double value);
 /// `field` quoted for CSV when it holds a comma, quote, CR or LF.
 std::string csv_field(const std::string& field);
 
+/// `text` padded with spaces to `width` characters, never truncated (printf's "%-Ns"); for the
+/// terminal tables of the analysis commands.
+std::string left_justified(const std::string& text, std::size_t width);
+
 }  // namespace astrom3::ingest

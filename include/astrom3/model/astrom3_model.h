@@ -1,5 +1,5 @@
-// The multimodal AstroM³ model (paper.md §4.4): per modality an encoder and a linear
-// projection to a shared embedding space, L2-normalised, and one learnable logit scale per
+// The multimodal AstroM³ model (arXiv 2411.08842 §4; docs/model.md): per modality an encoder and a
+// linear projection to a shared embedding space, L2-normalised, and one learnable logit scale per
 // pair of modalities. The modalities are a list, so that a fourth one is a new encoder, not a
 // rewrite. State dict keys equal the official implementation's: <modality>_encoder.*,
 // <modality>_proj.{weight,bias}, logit_scale_<pair> with pairs ps, sm, mp.

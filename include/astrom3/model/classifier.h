@@ -1,4 +1,4 @@
-// The fine-tuning classifier (paper.md §4.5). Single-modality modes put a fresh linear head
+// The fine-tuning classifier (arXiv 2411.08842 §5). Single-modality modes put a fresh linear head
 // `fc` on one encoder's raw features (upstream drops the CLIP projection there); `all` encodes
 // every modality and fuses over the modalities each object has (ClassifierOptions::fusion,
 // docs/fusion.md): avg and weighted project, L2-normalise, average (weighted: after a learnable

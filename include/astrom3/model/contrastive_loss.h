@@ -1,5 +1,5 @@
-// The trimodal CLIP loss (paper.md §4.4), generalised to any number of modalities and to
-// objects that lack some of them: for every pair (a, b),
+// The trimodal CLIP loss (arXiv 2411.08842 §4; docs/model.md "Loss"), generalised to any number of
+// modalities and to objects that lack some of them: for every pair (a, b),
 //   L_ab = CE(s_ab * E_a E_b^T, diag) + CE((s_ab * E_a E_b^T)^T, diag),
 // each cross-entropy averaged over the objects that have both a and b (rows and columns of
 // other objects are excluded); the total is the plain sum over pairs, as upstream.

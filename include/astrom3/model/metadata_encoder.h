@@ -1,5 +1,5 @@
-// Metadata MLP (paper.md §4.3): Linear, ReLU, Dropout, Linear, ReLU, Dropout. Keys follow
-// upstream's nn.Sequential (model.0.weight, model.3.weight).
+// Metadata MLP (arXiv 2411.08842 §4; docs/model.md): Linear, ReLU, Dropout, Linear, ReLU, Dropout.
+// Keys follow upstream's nn.Sequential (model.0.weight, model.3.weight).
 #pragma once
 
 #include <torch/nn/modules/container/sequential.h>

@@ -1,6 +1,7 @@
 // The `model` section of a run config: the architecture of the three encoders and of the
 // multimodal CLIP head. Plain data without LibTorch, so that configuration code stays light.
-// Defaults are the paper's (paper.md §4, configs/*.yaml of the official code).
+// Defaults are the paper's (arXiv 2411.08842 §4 and the official code's configs/*.yaml;
+// docs/model.md).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 
 namespace astrom3::model {
 
-/// Informer-style light-curve encoder (paper.md §4.1).
+/// Informer-style light-curve encoder (arXiv 2411.08842 §4.1).
 struct PhotometryEncoderOptions {
   std::int64_t input_channels = 9;  // t, flux, flux_err, 4 photo_cols, log10 MAD, delta_t
   std::int64_t d_model = 128;
@@ -31,7 +32,7 @@ struct PhotometryEncoderOptions {
   std::int64_t max_len = 5000;      // rows of the sinusoidal position table (a saved buffer)
 };
 
-/// GalSpecNet-style spectra CNN (paper.md §4.2).
+/// GalSpecNet-style spectra CNN (arXiv 2411.08842 §4.2).
 struct SpectraEncoderOptions {
   std::vector<std::int64_t> channels = {3, 64, 64, 32, 32};  // input channels first
   std::int64_t kernel_size = 3;
@@ -39,7 +40,7 @@ struct SpectraEncoderOptions {
   double dropout = 0.3;
 };
 
-/// Metadata MLP (paper.md §4.3).
+/// Metadata MLP (arXiv 2411.08842 §4).
 struct MetadataEncoderOptions {
   std::int64_t input_dim = 34;
   std::int64_t hidden_dim = 512;
@@ -67,7 +68,7 @@ struct ModelOptions {
   MetadataEncoderOptions metadata;
 };
 
-/// The `finetune` section: the classifier on top of the encoders (paper.md §4.5).
+/// The `finetune` section: the classifier on top of the encoders (arXiv 2411.08842 §5).
 struct ClassifierOptions {
   /// photometry | spectra | metadata: that encoder's features -> Linear(features, classes).
   /// all: every modality of model.modalities, fused as `fusion` says.

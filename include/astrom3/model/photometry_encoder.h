@@ -1,4 +1,4 @@
-// Informer-style light-curve encoder (paper.md §4.1). Module and parameter names follow the
+// Informer-style light-curve encoder (arXiv 2411.08842 §4.1). Module and parameter names follow the
 // official implementation, so that its state dict keys (e.g.
 // encoder.attn_layers.0.attention.query_projection.weight) are astrom3's.
 #pragma once

@@ -1,4 +1,4 @@
-// GalSpecNet-style spectra CNN (paper.md §4.2): [Conv1d, ReLU, MaxPool1d] for every channel
+// GalSpecNet-style spectra CNN (arXiv 2411.08842 §4.2): [Conv1d, ReLU, MaxPool1d] for every channel
 // step but the last, which is [Conv1d, ReLU]; then flatten and dropout. Keys follow upstream
 // (layers.0.weight, layers.3.weight, ...: the ReLU and pooling entries hold no parameters).
 #pragma once

@@ -1,6 +1,7 @@
 // Physical parameters of a synthetic variable star and its catalogue entry (Gaia, 2MASS,
-// WISE, ASAS-SN features). Priors per class follow dataset.md §7 and §10; see
-// docs/synthetic-survey.md for the table and for which classes each modality confuses.
+// WISE, ASAS-SN features). Priors per class follow the published catalogue
+// (docs/synthetic-survey.md); see docs/synthetic-survey.md for the table and for which classes each
+// modality confuses.
 #pragma once
 
 #include <array>

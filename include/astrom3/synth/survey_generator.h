@@ -17,7 +17,7 @@ struct SynthOptions {
   std::uint64_t seed = 42;
   std::int64_t unlabeled = 0;  // extra objects without a label (listed in full_* sets)
   /// Relative class weights by class name; absent classes weigh 0. Empty: the paper's class
-  /// proportions (paper.md §1.2).
+  /// proportions (arXiv 2411.08842 §3).
   std::map<std::string, double> class_weights;
   /// Planted cases (planted_cases.h): the share of labelled objects whose catalogue label is
   /// wrong, the share of `oddball_class` objects made oddballs, the share of C-type Miras.

@@ -21,7 +21,6 @@
 #include <torch/optim/optimizer.h>
 #include <nlohmann/json.hpp>
 
-#include "astrom3/config/run_config.h"
 #include "astrom3/data/split_data.h"
 #include "astrom3/data/survey.h"
 #include "astrom3/eval/calibration.h"
@@ -74,10 +73,12 @@ struct CheckpointManifest {
   std::map<std::string, std::string> sha256;
 };
 
-/// The manifest of a run's checkpoints: config, model options, class names and, when `data`
-/// is given, the split set's name, membership hash and normalization.
-CheckpointManifest make_manifest(const std::string& kind, const config::RunConfig& config,
-                                 const model::ModelOptions& model, const data::SplitData* data);
+/// The manifest of a run's checkpoints: config (config::to_json of the run's RunConfig), model
+/// options (config::model_options_to_json of the resolved ones), class names and, when `data`
+/// is given, the split set's name, membership hash and normalization. The JSON forms keep this
+/// area below `config` (docs/architecture.md).
+CheckpointManifest make_manifest(const std::string& kind, nlohmann::json config,
+                                 nlohmann::json model, const data::SplitData* data);
 
 nlohmann::json to_json(const CheckpointManifest& manifest);
 /// Throws DataError naming `source` when the document is not a checkpoint manifest.

@@ -1,6 +1,6 @@
 // CLIP pre-training objective: the contrastive loss of AstroM3Model over all modality pairs.
 // Epoch metrics: loss (mean over batches, as upstream), loss_<pair>, accuracy (in-batch
-// retrieval, paper.md §4.4) and logit_scale_<pair>.
+// retrieval, arXiv 2411.08842 §4) and logit_scale_<pair>.
 //
 // Data parallel: each rank embeds its rows of the global batch, all-gathers every modality's
 // embeddings (gradients flow back to the owning rank) and computes its share of the global

@@ -1,6 +1,6 @@
 // Early stopping on the validation loss: stop after `patience` consecutive epochs without a
-// strictly lower loss. Unlike upstream (paper.md §9 item 13) the counter starts at 0, so the
-// full patience applies from the first epoch.
+// strictly lower loss. Unlike upstream (the official code's src/utils.py EarlyStopping) the counter
+// starts at 0, so the full patience applies from the first epoch.
 #pragma once
 
 #include <cstdint>

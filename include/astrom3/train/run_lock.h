@@ -7,6 +7,8 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace astrom3::train {
@@ -31,5 +33,20 @@ class RunLock {
 /// (".NAME.tmp-TAG"). Call it only with the directory's RunLock held: then no live process can
 /// own them. Returns what it removed.
 std::vector<std::filesystem::path> remove_crash_leftovers(const std::filesystem::path& run_dir);
+
+/// The directory a training run writes: `out` when given; else the run directory of the
+/// checkpoint it resumes (RUN/checkpoints/epoch-N -> RUN); else `default_dir`.
+std::filesystem::path choose_run_dir(const std::string& out,
+                                     const std::filesystem::path& resumed_checkpoint,
+                                     const std::filesystem::path& default_dir);
+
+/// Claims `run_dir` for one run before anything is written. Rank 0 (`holder`) takes the lock
+/// and removes crash leftovers (reported through the warning log); the lock is taken before the
+/// check, so two fresh runs started together cannot both pass it. A fresh run (`resuming`
+/// false) into a directory that already holds a run (its `latest` link) is refused with a
+/// ConfigError that says how to continue it. Returns the lock (null on other ranks); keep it
+/// for the life of the run.
+std::unique_ptr<RunLock> claim_run_dir(const std::filesystem::path& run_dir, bool resuming,
+                                       bool holder);
 
 }  // namespace astrom3::train

@@ -1,5 +1,6 @@
 // The `train` section of a run config: optimisation, schedule, stopping, logging, precision.
-// Defaults are generic; configs/paper/*.json hold the paper's tuned values (paper.md §5).
+// Defaults are generic; configs/paper/*.json hold the paper's tuned values (arXiv 2411.08842
+// Appendix A; docs/reproduction.md).
 #pragma once
 
 #include <cstdint>
