@@ -6,10 +6,13 @@
 # LibTorch, HDF5 and the other libraries are not instrumented, so their own code is checked only
 # where astrom3's instrumented code touches its memory.
 #
-# Usage: scripts/check_sanitizers.sh [--build DIR] [--tests REGEX] [--jobs N]
+# Usage: scripts/check_sanitizers.sh [--build DIR] [--tests REGEX] [--all] [--jobs N]
 #   --build  build directory (default build-sanitize; configured on first use)
-#   --tests  CTest -R regex of the tests to run (default: all; the unit and CLI tiers)
+#   --tests  CTest -R regex of the tests to run
+#   --all    every tier; the default is the `unit` and `cli` tiers (CTest labels, docs/testing.md)
 #   --jobs   parallel compile and test jobs (default 2)
+# The same configuration is the `asan` preset of CMakePresets.json
+# (cmake --preset asan && cmake --build --preset asan && ctest --preset asan).
 # A cold build takes about as long as the normal one (-O1 instead of -O2); the suite runs about
 # twice as slowly as in the normal build (docs/testing.md gives the measured figures).
 # Exit status: CTest's (0 when every test passed and no sanitizer fired).
@@ -17,11 +20,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build-sanitize
 TESTS=""
+LABELS="unit|cli"
 JOBS=2
 while (($#)); do
   case "$1" in
     --build) BUILD="$2"; shift 2 ;;
     --tests) TESTS="$2"; shift 2 ;;
+    --all) LABELS=""; shift ;;
     --jobs) JOBS="$2"; shift 2 ;;
     *) echo "check_sanitizers.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -38,4 +43,4 @@ ASTROM3_BUILD_DIR="$BUILD" ASTROM3_JOBS="$JOBS" ./scripts/build.sh \
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd "$BUILD"
-ctest --output-on-failure -j "$JOBS" ${TESTS:+-R "$TESTS"}
+ctest --output-on-failure -j "$JOBS" ${TESTS:+-R "$TESTS"} ${LABELS:+-L "$LABELS"}

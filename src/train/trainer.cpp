@@ -291,6 +291,9 @@ TrainResult Trainer::fit() {
         window_wait = 0.0;
         window_samples = 0;
       }
+      // A signal raised here (ASTROM3_FAULT=step@N:TERM) is seen by the next step's reduction,
+      // so every rank stops after step N + 1.
+      fault_point("step");
       if (stop_now) {
         progress.finish_line();
         result.outcome = TrainOutcome::kInterrupted;

@@ -45,24 +45,23 @@ exec 8>&- 9>&-
 expect 3 "not a checkpoint directory" -- "$BIN" pretrain --resume "$WORK"
 
 # SIGTERM: finish the step, write a resumable checkpoint, exit 75; the resumed run ends with
-# exactly the weights of an uninterrupted one.
+# exactly the weights of an uninterrupted one. The signal comes from the fault point after step
+# 3 (common/fault_point.h), so the run stops after step 4 every time, without racing it.
 EPOCHS=(--set train.epochs=5)
 "$BIN" --threads 1 pretrain "${Q[@]}" "${EPOCHS[@]}" --out "$WORK/straight" 2>/dev/null ||
   fail "uninterrupted run failed"
-"$BIN" --threads 1 pretrain "${Q[@]}" "${EPOCHS[@]}" --out "$WORK/cut" 2>"$WORK/cut.log" &
-pid=$!
-for _ in $(seq 1 600); do
-  grep -q '"global_step":3,' "$WORK/cut/metrics.jsonl" 2>/dev/null && break
-  sleep 0.05
-done
-kill -TERM "$pid"
-wait "$pid"
+env ASTROM3_FAULT=step@3:TERM "$BIN" --threads 1 pretrain "${Q[@]}" "${EPOCHS[@]}" \
+  --out "$WORK/cut" 2>"$WORK/cut.log"
 rc=$?
 checks=$((checks + 1))
 if [[ $rc -ne 75 ]]; then
   fail "SIGTERM: exit code $rc, expected 75"; cat "$WORK/cut.log"
 fi
 grep -q "resume with --resume" "$WORK/cut.log" || fail "SIGTERM: no resume hint"$'\n'"$(cat "$WORK/cut.log")"
+checks=$((checks + 1))
+[[ $(grep -c '"type":"step"' "$WORK/cut/metrics.jsonl") -ge 1 &&
+   $(grep -c '"global_step":5,' "$WORK/cut/metrics.jsonl") -eq 0 ]] ||
+  fail "SIGTERM at the fault point after step 3: training went past step 4"
 expect 0 "done" -- "$BIN" --threads 1 pretrain --resume "$WORK/cut"
 expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/straight" --out "$WORK/straight.safetensors"
 expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/cut/latest" --out "$WORK/cut.safetensors"

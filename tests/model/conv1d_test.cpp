@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "astrom3/model/conv1d.h"
+#include "support/tensor_checks.h"
 
 namespace astrom3::model {
 namespace {
@@ -74,15 +75,11 @@ void check(const Case& c) {
       }
     }
   }
-  const auto near = [](const torch::Tensor& got, const torch::Tensor& want) {
-    const double scale = std::max(1.0, want.abs().max().item<double>());
-    return (got.to(torch::kFloat64) - want).abs().max().item<double>() / scale;
-  };
   constexpr double kTolerance = 1e-5;  // float32 sums of at most a few hundred terms
-  EXPECT_LE(near(y, y_ref), kTolerance);
-  EXPECT_LE(near(x.grad(), dx_ref), kTolerance);
-  EXPECT_LE(near(w.grad(), dw_ref), kTolerance);
-  if (c.bias) EXPECT_LE(near(b.grad(), db_ref), kTolerance);
+  test::expect_tensor_near(y, y_ref, kTolerance, "output");
+  test::expect_tensor_near(x.grad(), dx_ref, kTolerance, "input gradient");
+  test::expect_tensor_near(w.grad(), dw_ref, kTolerance, "weight gradient");
+  if (c.bias) test::expect_tensor_near(b.grad(), db_ref, kTolerance, "bias gradient");
 }
 
 TEST(Conv1dGemm, MatchesTheConvolutionSumsAndTheirGradients) {

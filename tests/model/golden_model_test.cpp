@@ -13,6 +13,7 @@
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/contrastive_loss.h"
 #include "astrom3/model/photometry_encoder.h"
+#include "support/tensor_checks.h"
 #include "support/test_support.h"
 
 namespace astrom3::model {
@@ -59,11 +60,6 @@ std::string sci(double x) {
   return text;
 }
 
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-}
-
 class GoldenModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenModel, EmbeddingsLossAndGradientsMatchTheReference) {
@@ -71,16 +67,17 @@ TEST_P(GoldenModel, EmbeddingsLossAndGradientsMatchTheReference) {
   const auto embeddings = g.model->embed(g.batch);
   const char* names[] = {"photometry", "spectra", "metadata"};
   for (std::size_t m = 0; m < 3; ++m) {
-    const double diff =
-        max_abs_diff(embeddings[m], g.tensors.at(std::string("output.embedding.") + names[m]));
+    const double diff = test::max_abs_diff(
+        embeddings[m], g.tensors.at(std::string("output.embedding.") + names[m]));
     EXPECT_LE(diff, kTolerance) << names[m];
     RecordProperty(std::string("embedding_") + names[m] + "_max_abs_diff", sci(diff));
   }
   const auto out = contrastive_loss(*g.model, embeddings, g.batch);
-  EXPECT_LE(max_abs_diff(out.total, g.tensors.at("output.loss")), kTolerance);
+  EXPECT_LE(test::max_abs_diff(out.total, g.tensors.at("output.loss")), kTolerance);
   for (std::size_t p = 0; p < out.pairs.size(); ++p) {
     const auto key = g.model->pairs()[p].key;
-    EXPECT_LE(max_abs_diff(out.pairs[p], g.tensors.at("output.loss_" + key)), kTolerance) << key;
+    EXPECT_LE(test::max_abs_diff(out.pairs[p], g.tensors.at("output.loss_" + key)), kTolerance)
+        << key;
   }
   const auto retrieval = g.tensors.at("output.retrieval");
   EXPECT_EQ(out.retrieval_correct.item<std::int64_t>(), retrieval[0].item<std::int64_t>());
@@ -91,8 +88,7 @@ TEST_P(GoldenModel, EmbeddingsLossAndGradientsMatchTheReference) {
   for (const auto& p : g.model->named_parameters()) {
     const auto& want = g.tensors.at("grad." + p.key());
     // Gradients are compared relative to the largest gradient of the tensor.
-    const double scale = std::max(1.0, want.abs().max().item<double>());
-    const double diff = max_abs_diff(p.value().grad(), want) / scale;
+    const double diff = test::max_scaled_diff(p.value().grad(), want);
     worst = std::max(worst, diff);
     EXPECT_LE(diff, kTolerance) << "gradient of " << p.key();
   }
