@@ -5,9 +5,7 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <optional>
-#include <set>
 
 #include "astrom3/common/error.h"
 #include "astrom3/common/fault_point.h"
@@ -40,22 +38,37 @@ void accumulate(std::map<std::string, double>& sums, const std::map<std::string,
   }
 }
 
-std::string checkpoint_name(std::int64_t epochs_done, std::int64_t steps) {
-  char text[48];
-  if (steps == 0) {
-    std::snprintf(text, sizeof(text), "epoch-%04lld", static_cast<long long>(epochs_done));
-  } else {
-    std::snprintf(text, sizeof(text), "epoch-%04lld-step-%06lld",
-                  static_cast<long long>(epochs_done), static_cast<long long>(steps));
-  }
-  return text;
-}
-
 json prefixed(const json& metrics, const std::string& prefix) {
   json out = json::object();
   for (const auto& [key, value] : metrics.items()) out[prefix + key] = value;
   return out;
 }
+
+// The live progress line as an observer.
+class ProgressObserver : public TrainingObserver {
+ public:
+  ProgressObserver(std::int64_t steps_left, std::int64_t log_every_steps)
+      : line_(steps_left, log_every_steps) {}
+  void on_step(std::int64_t epoch, std::int64_t epochs, std::int64_t step,
+               std::int64_t steps_per_epoch, double loss, double rate) override {
+    line_.step(epoch, epochs, step, steps_per_epoch, loss, rate);
+  }
+  void on_pause() override { line_.finish_line(); }
+
+ private:
+  ProgressLine line_;
+};
+
+// metrics.jsonl as an observer.
+class MetricsLogObserver : public TrainingObserver {
+ public:
+  MetricsLogObserver(const fs::path& path, std::int64_t keep_until_step, const json& restore)
+      : log_(path, keep_until_step, restore) {}
+  void on_record(const json& record) override { log_.write(record); }
+
+ private:
+  MetricsLog log_;
+};
 
 }  // namespace
 
@@ -67,7 +80,8 @@ Trainer::Trainer(Objective& objective, data::BatchLoader& train, data::BatchLoad
       setup_(std::move(setup)),
       schedule_(setup_.options),
       early_stopping_(setup_.options.early_stopping_patience),
-      comm_(setup_.comm ? setup_.comm : std::make_shared<dist::Comm>()) {
+      comm_(setup_.comm ? setup_.comm : std::make_shared<dist::Comm>()),
+      checkpointer_(setup_.run_dir, setup_.options.keep_checkpoints, comm_->rank() == 0) {
   auto& module = objective_.module();
   module.to(setup_.device);
   if (comm_->distributed()) {
@@ -139,8 +153,7 @@ std::map<std::string, double> Trainer::reduce_sums(const StepOutput& out, double
 }
 
 fs::path Trainer::save(const std::string& name, const json& metrics) {
-  const fs::path dir = setup_.run_dir / "checkpoints" / name;
-  if (!rank0()) return dir;
+  if (!rank0()) return checkpointer_.save(name, {}, objective_.module(), nullptr);
   CheckpointManifest manifest = setup_.manifest;
   state_.schedule = schedule_.state();
   state_.early_stopping = early_stopping_.state();
@@ -148,9 +161,7 @@ fs::path Trainer::save(const std::string& name, const json& metrics) {
   for (const auto& [key, value] : epoch_sums_) state_.epoch_sums[key] = value;
   manifest.state = state_;
   manifest.metrics = metrics;
-  save_checkpoint(dir, manifest, objective_.module(), optimizer_.get());
-  point_link(setup_.run_dir / "latest", fs::path("checkpoints") / name);
-  return dir;
+  return checkpointer_.save(name, manifest, objective_.module(), optimizer_.get());
 }
 
 bool Trainer::update_best(const json& val_metrics) {
@@ -164,236 +175,248 @@ bool Trainer::update_best(const json& val_metrics) {
   return better;
 }
 
-void Trainer::prune_checkpoints() const {
-  if (!rank0()) return;
-  const fs::path dir = setup_.run_dir / "checkpoints";
-  std::set<std::string> keep;
-  for (const char* link : {"latest", "best"}) {
-    const fs::path p = setup_.run_dir / link;
-    if (fs::is_symlink(p)) keep.insert(fs::read_symlink(p).filename().string());
-  }
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    if (entry.is_directory() && name.rfind("epoch-", 0) == 0) names.push_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  const auto keep_last = static_cast<std::size_t>(setup_.options.keep_checkpoints);
-  for (std::size_t i = 0; i + keep_last < names.size(); ++i) {
-    if (!keep.count(names[i])) fs::remove_all(dir / names[i]);
-  }
+void Trainer::notify_record(const json& record) {
+  for (const auto& o : observers_) o->on_record(record);
+}
+
+void Trainer::notify_pause() {
+  for (const auto& o : observers_) o->on_pause();
 }
 
 TrainResult Trainer::fit() {
   const auto& o = setup_.options;
-  auto& module = objective_.module();
-  const auto parameters = module.parameters();
-  const bool bf16 = o.precision == "bf16" && setup_.device.is_cuda();
   const auto steps_per_epoch = train_.batches_per_epoch();
   if (steps_per_epoch == 0) {
     throw ConfigError(
         "the training split has fewer objects than one batch; lower loader.batch_size or set "
         "loader.drop_last to false");
   }
-  std::optional<MetricsLog> log;
+  // Rank 0 reports progress and writes the metrics; the other ranks report nothing.
+  struct ClearOnExit {
+    std::vector<std::shared_ptr<TrainingObserver>>& observers;
+    ~ClearOnExit() { observers.clear(); }
+  } clear_on_exit{observers_};
   if (rank0()) {
-    fs::create_directories(setup_.run_dir / "checkpoints");
-    log.emplace(setup_.run_dir / "metrics.jsonl", state_.global_step, resumed_record_);
+    checkpointer_.prepare();
+    observers_.push_back(std::make_shared<MetricsLogObserver>(setup_.run_dir / "metrics.jsonl",
+                                                              state_.global_step, resumed_record_));
+    observers_.push_back(std::make_shared<ProgressObserver>(
+        (o.epochs - state_.epoch) * steps_per_epoch - state_.step_in_epoch, o.log_every_steps));
+    observers_.insert(observers_.end(), setup_.observers.begin(), setup_.observers.end());
   }
   StopSignalScope signals;
-  TrainResult result;
+  result_ = TrainResult();
 
   // An empty validation split (the sub10 split sets of small surveys have none) leaves nothing
   // to select, stop or schedule on: those are off and `best` follows the last epoch.
-  const bool has_val_objects = val_.batches_per_epoch() > 0;
-  bool warned_unscorable_val = false;
-  if (!has_val_objects && rank0()) {
+  has_val_objects_ = val_.batches_per_epoch() > 0;
+  warned_unscorable_val_ = false;
+  if (!has_val_objects_ && rank0()) {
     spdlog::warn(
         "[train] the validation split is empty: epochs report no validation metrics, early "
         "stopping and the plateau schedule are off, and `best` is the last epoch. Use a split "
         "set with validation objects (astrom3 inspect lists them) to select an epoch.");
   }
-
-  // Rank 0 reports progress for the job; the others draw nothing.
-  ProgressLine progress((o.epochs - state_.epoch) * steps_per_epoch - state_.step_in_epoch,
-                        o.log_every_steps, rank0());
-
   while (!state_.stopped_early && state_.epoch < o.epochs) {
-    const auto epoch = state_.epoch;
-    const double lr = schedule_.lr(epoch);
-    set_learning_rate(*optimizer_, lr);
-    module.train();
-    train_.start_epoch(epoch, state_.step_in_epoch);
-    const auto epoch_start = Clock::now();
-    double data_wait = 0.0;
-    std::int64_t samples = 0;
-    auto window_start = Clock::now();
-    double window_wait = 0.0;
-    std::int64_t window_samples = 0;
-
-    while (true) {
-      const auto wait_start = Clock::now();
-      auto batch = train_.next();
-      const double waited = seconds_since(wait_start);
-      if (!batch) break;
-      data_wait += waited;
-      window_wait += waited;
-
-      const StepOutput out = forward_step(objective_, *optimizer_, *batch, setup_.seed,
-                                          static_cast<std::uint64_t>(state_.global_step), bf16);
-      // Global sums, and whether any rank was asked to stop: every rank then checks the same
-      // loss and stops after the same step.
-      const auto step_sums = reduce_sums(out, stop_requested() != 0 ? 1.0 : 0.0);
-      const double loss = step_sums.at(kLossKey);
-      const bool stop_now = step_sums.at(kStopKey) > 0;
-      if (!std::isfinite(loss)) {
-        progress.finish_line();
-        // Name what exists: a failure at the first step has no checkpoint, and then the inputs
-        // (e.g. absurd but finite catalogue values) are as likely a cause as the learning rate.
-        const bool has_checkpoint = fs::exists(setup_.run_dir / "latest" / kManifestFile);
-        throw Error(
-            "training loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
-            ", step " + std::to_string(state_.step_in_epoch + 1) + " (global step " +
-            std::to_string(state_.global_step + 1) + "); training stopped. " +
-            (has_checkpoint ? "The last checkpoint in " + setup_.run_dir.string() +
-                                  " is intact. Lower train.lr or set train.clip_grad_norm."
-                            : "No checkpoint was written yet. Check the inputs (astrom3 inspect "
-                              "shows each column's range; values like 1e300 overflow), then "
-                              "lower train.lr or set train.clip_grad_norm."));
-      }
-      const double grad_norm =
-          backward_step(out, *optimizer_, parameters, o.clip_grad_norm, reducer_.get());
-      accumulate(epoch_sums_, step_sums);
-      ++state_.step_in_epoch;
-      ++state_.global_step;
-      samples += batch->global_batch_size();
-      window_samples += batch->global_batch_size();
-
-      const double rate = static_cast<double>(samples) / std::max(1e-9, seconds_since(epoch_start));
-      progress.step(epoch, o.epochs, state_.step_in_epoch, steps_per_epoch, loss, rate);
-      if (log && state_.global_step % o.log_every_steps == 0) {
-        json record = {
-            {"type", "step"},
-            {"epoch", epoch + 1},
-            {"step", state_.step_in_epoch},
-            {"global_step", state_.global_step},
-            {"loss", loss},
-            {"lr", lr},
-            {"grad_norm", grad_norm},
-            {"samples_per_s", window_samples / std::max(1e-9, seconds_since(window_start))},
-            {"data_wait_s", window_wait}};
-        for (const auto& [key, value] : step_sums) {
-          if (key.rfind("loss_", 0) == 0) record[key] = value;
-        }
-        record.update(objective_.step_extras());
-        log->write(record);
-        window_start = Clock::now();
-        window_wait = 0.0;
-        window_samples = 0;
-      }
-      // A signal raised here (ASTROM3_FAULT=step@N:TERM) is seen by the next step's reduction,
-      // so every rank stops after step N + 1.
-      fault_point("step");
-      if (stop_now) {
-        progress.finish_line();
-        result.outcome = TrainOutcome::kInterrupted;
-        result.signal = stop_requested();
-        result.last_checkpoint = save(checkpoint_name(epoch, state_.step_in_epoch), json::object());
-        prune_checkpoints();
-        comm_->barrier();  // no rank exits before the checkpoint is complete
-        spdlog::warn("[train] stopped by {} at epoch {}, step {}; resume with --resume {}",
-                     result.signal != 0 ? "signal " + std::to_string(result.signal)
-                                        : std::string("a stop signal to another rank"),
-                     epoch + 1, state_.step_in_epoch, result.last_checkpoint.string());
-        return result;
-      }
-    }
-    progress.finish_line();
-
-    const double train_seconds = seconds_since(epoch_start);
-    const json train_metrics = objective_.summarize(epoch_sums_);
-    const auto val_start = Clock::now();
-    if (train_metrics.at("loss").is_null()) {
-      throw DataError("epoch " + std::to_string(epoch + 1) +
-                      ": no object of the training split could be scored (a classifier needs "
-                      "labelled objects with its modality): nothing was trained");
-    }
-    // Null metrics: no val object the model can score (none at all, or, for a classifier, none
-    // with its modality). Nothing then selects, stops or schedules.
-    json val_metrics = {{"loss", nullptr}, {"accuracy", nullptr}};
-    if (has_val_objects) val_metrics = evaluate(val_);
-    const bool validates = val_metrics.at("loss").is_number();
-    if (has_val_objects && !validates && !warned_unscorable_val && rank0()) {
-      warned_unscorable_val = true;
-      spdlog::warn(
-          "[train] no object of the validation split can be scored (none has the classifier's "
-          "modality): epochs report no validation metrics, early stopping and the plateau "
-          "schedule are off, and `best` is the last epoch");
-    }
-    bool stop = false;
-    if (validates) {
-      const double val_loss = val_metrics.at("loss").get<double>();
-      schedule_.end_epoch(epoch, val_loss);
-      stop = early_stopping_.update(val_loss);
-    }
-
-    json record = {{"type", "epoch"},
-                   {"epoch", epoch + 1},
-                   {"global_step", state_.global_step},
-                   {"lr", lr},
-                   {"train_seconds", train_seconds},
-                   {"val_seconds", seconds_since(val_start)},
-                   {"samples_per_s", samples / std::max(1e-9, train_seconds)},
-                   {"data_wait_s", data_wait}};
-    record.update(prefixed(train_metrics, "train_"));
-    record.update(prefixed(val_metrics, "val_"));
-    record.update(objective_.step_extras());
-
-    epoch_sums_.clear();
-    state_.epoch = epoch + 1;
-    state_.step_in_epoch = 0;
-    state_.stopped_early = stop;
-    const auto name = checkpoint_name(state_.epoch, 0);
-    bool improved = true;
-    if (validates) {
-      improved = update_best(val_metrics);
-    } else {
-      state_.best = {{"metric", o.best_metric}, {"value", nullptr}, {"epoch", state_.epoch}};
-    }
-    record["best_" + o.best_metric] = state_.best["value"];
-    result.last_checkpoint = save(name, record);
-    if (improved && rank0()) point_link(setup_.run_dir / "best", fs::path("checkpoints") / name);
-    prune_checkpoints();
-    fault_point("checkpoint_committed");
-    if (log) log->write(record);
-    result.last_epoch = record;
-    const std::string val_text =
-        validates ? fmt::format("val loss {:.4f} acc {:.4f}", val_metrics["loss"].get<double>(),
-                                val_metrics["accuracy"].get<double>())
-                  : std::string("no val objects");
-    spdlog::info(
-        "[train] epoch {}/{}: train loss {:.4f} acc {:.4f} | {} | lr {:.3g} | {:.0f} samples/s",
-        epoch + 1, o.epochs, train_metrics["loss"].get<double>(),
-        train_metrics["accuracy"].get<double>(), val_text, lr,
-        record["samples_per_s"].get<double>());
-    if (stop) {
-      spdlog::info("[train] early stopping: no val-loss improvement for {} epochs",
-                   o.early_stopping_patience);
-      result.outcome = TrainOutcome::kEarlyStopped;
-      comm_->barrier();
-      return result;
-    }
-    auto stopping = torch::full({1}, stop_requested() != 0 ? 1.0 : 0.0, torch::kFloat64);
-    comm_->all_reduce(stopping, dist::ReduceOp::kMax);
-    if (stopping.item<double>() > 0) {
-      result.outcome = TrainOutcome::kInterrupted;
-      result.signal = stop_requested();
-      comm_->barrier();
-      return result;
-    }
+    auto run = start_epoch(steps_per_epoch);
+    if (auto stopped = train_epoch(run)) return *stopped;
+    if (auto ended = end_epoch(run)) return *ended;
   }
   comm_->barrier();
+  return result_;
+}
+
+Trainer::EpochRun Trainer::start_epoch(std::int64_t steps_per_epoch) {
+  EpochRun run;
+  run.epoch = state_.epoch;
+  run.lr = schedule_.lr(run.epoch);
+  run.steps_per_epoch = steps_per_epoch;
+  set_learning_rate(*optimizer_, run.lr);
+  objective_.module().train();
+  train_.start_epoch(run.epoch, state_.step_in_epoch);
+  run.start = run.window_start = Clock::now();
+  return run;
+}
+
+std::optional<TrainResult> Trainer::train_epoch(EpochRun& run) {
+  while (true) {
+    const auto wait_start = Clock::now();
+    auto batch = train_.next();
+    const double waited = seconds_since(wait_start);
+    if (!batch) break;
+    const bool stop_now = train_step(*batch, run, waited);
+    // A signal raised here (ASTROM3_FAULT=step@N:TERM) is seen by the next step's reduction,
+    // so every rank stops after step N + 1.
+    fault_point("step");
+    if (stop_now) return stop_mid_epoch(run);
+  }
+  notify_pause();
+  return std::nullopt;
+}
+
+bool Trainer::train_step(const data::Batch& batch, EpochRun& run, double waited) {
+  const auto& o = setup_.options;
+  run.data_wait += waited;
+  run.window_wait += waited;
+  const bool bf16 = o.precision == "bf16" && setup_.device.is_cuda();
+  const StepOutput out = forward_step(objective_, *optimizer_, batch, setup_.seed,
+                                      static_cast<std::uint64_t>(state_.global_step), bf16);
+  // Global sums, and whether any rank was asked to stop: every rank then checks the same
+  // loss and stops after the same step.
+  const auto step_sums = reduce_sums(out, stop_requested() != 0 ? 1.0 : 0.0);
+  const double loss = step_sums.at(kLossKey);
+  if (!std::isfinite(loss)) {
+    notify_pause();
+    // Name what exists: a failure at the first step has no checkpoint, and then the inputs
+    // (e.g. absurd but finite catalogue values) are as likely a cause as the learning rate.
+    const bool has_checkpoint = fs::exists(setup_.run_dir / "latest" / kManifestFile);
+    throw Error(
+        "training loss is " + std::to_string(loss) + " at epoch " + std::to_string(run.epoch + 1) +
+        ", step " + std::to_string(state_.step_in_epoch + 1) + " (global step " +
+        std::to_string(state_.global_step + 1) + "); training stopped. " +
+        (has_checkpoint ? "The last checkpoint in " + setup_.run_dir.string() +
+                              " is intact. Lower train.lr or set train.clip_grad_norm."
+                        : "No checkpoint was written yet. Check the inputs (astrom3 inspect "
+                          "shows each column's range; values like 1e300 overflow), then "
+                          "lower train.lr or set train.clip_grad_norm."));
+  }
+  const auto parameters = objective_.module().parameters();
+  const double grad_norm =
+      backward_step(out, *optimizer_, parameters, o.clip_grad_norm, reducer_.get());
+  accumulate(epoch_sums_, step_sums);
+  ++state_.step_in_epoch;
+  ++state_.global_step;
+  run.samples += batch.global_batch_size();
+  run.window_samples += batch.global_batch_size();
+
+  const double rate = static_cast<double>(run.samples) / std::max(1e-9, seconds_since(run.start));
+  for (const auto& obs : observers_) {
+    obs->on_step(run.epoch, o.epochs, state_.step_in_epoch, run.steps_per_epoch, loss, rate);
+  }
+  if (rank0() && state_.global_step % o.log_every_steps == 0) {
+    json record = {
+        {"type", "step"},
+        {"epoch", run.epoch + 1},
+        {"step", state_.step_in_epoch},
+        {"global_step", state_.global_step},
+        {"loss", loss},
+        {"lr", run.lr},
+        {"grad_norm", grad_norm},
+        {"samples_per_s", run.window_samples / std::max(1e-9, seconds_since(run.window_start))},
+        {"data_wait_s", run.window_wait}};
+    for (const auto& [key, value] : step_sums) {
+      if (key.rfind("loss_", 0) == 0) record[key] = value;
+    }
+    record.update(objective_.step_extras());
+    notify_record(record);
+    run.window_start = Clock::now();
+    run.window_wait = 0.0;
+    run.window_samples = 0;
+  }
+  return step_sums.at(kStopKey) > 0;
+}
+
+TrainResult Trainer::stop_mid_epoch(const EpochRun& run) {
+  notify_pause();
+  TrainResult result = result_;
+  result.outcome = TrainOutcome::kInterrupted;
+  result.signal = stop_requested();
+  result.last_checkpoint =
+      save(Checkpointer::name(run.epoch, state_.step_in_epoch), json::object());
+  checkpointer_.prune();
+  comm_->barrier();  // no rank exits before the checkpoint is complete
+  spdlog::warn("[train] stopped by {} at epoch {}, step {}; resume with --resume {}",
+               result.signal != 0 ? "signal " + std::to_string(result.signal)
+                                  : std::string("a stop signal to another rank"),
+               run.epoch + 1, state_.step_in_epoch, result.last_checkpoint.string());
   return result;
+}
+
+std::optional<TrainResult> Trainer::end_epoch(const EpochRun& run) {
+  const auto& o = setup_.options;
+  const auto epoch = run.epoch;
+  const double train_seconds = seconds_since(run.start);
+  const json train_metrics = objective_.summarize(epoch_sums_);
+  const auto val_start = Clock::now();
+  if (train_metrics.at("loss").is_null()) {
+    throw DataError("epoch " + std::to_string(epoch + 1) +
+                    ": no object of the training split could be scored (a classifier needs "
+                    "labelled objects with its modality): nothing was trained");
+  }
+  // Null metrics: no val object the model can score (none at all, or, for a classifier, none
+  // with its modality). Nothing then selects, stops or schedules.
+  json val_metrics = {{"loss", nullptr}, {"accuracy", nullptr}};
+  if (has_val_objects_) val_metrics = evaluate(val_);
+  const bool validates = val_metrics.at("loss").is_number();
+  if (has_val_objects_ && !validates && !warned_unscorable_val_ && rank0()) {
+    warned_unscorable_val_ = true;
+    spdlog::warn(
+        "[train] no object of the validation split can be scored (none has the classifier's "
+        "modality): epochs report no validation metrics, early stopping and the plateau "
+        "schedule are off, and `best` is the last epoch");
+  }
+  bool stop = false;
+  if (validates) {
+    const double val_loss = val_metrics.at("loss").get<double>();
+    schedule_.end_epoch(epoch, val_loss);
+    stop = early_stopping_.update(val_loss);
+  }
+
+  json record = {{"type", "epoch"},
+                 {"epoch", epoch + 1},
+                 {"global_step", state_.global_step},
+                 {"lr", run.lr},
+                 {"train_seconds", train_seconds},
+                 {"val_seconds", seconds_since(val_start)},
+                 {"samples_per_s", run.samples / std::max(1e-9, train_seconds)},
+                 {"data_wait_s", run.data_wait}};
+  record.update(prefixed(train_metrics, "train_"));
+  record.update(prefixed(val_metrics, "val_"));
+  record.update(objective_.step_extras());
+
+  epoch_sums_.clear();
+  state_.epoch = epoch + 1;
+  state_.step_in_epoch = 0;
+  state_.stopped_early = stop;
+  const auto name = Checkpointer::name(state_.epoch, 0);
+  bool improved = true;
+  if (validates) {
+    improved = update_best(val_metrics);
+  } else {
+    state_.best = {{"metric", o.best_metric}, {"value", nullptr}, {"epoch", state_.epoch}};
+  }
+  record["best_" + o.best_metric] = state_.best["value"];
+  result_.last_checkpoint = save(name, record);
+  if (improved) checkpointer_.mark_best(name);
+  checkpointer_.prune();
+  fault_point("checkpoint_committed");
+  if (rank0()) notify_record(record);
+  result_.last_epoch = record;
+  const std::string val_text =
+      validates ? fmt::format("val loss {:.4f} acc {:.4f}", val_metrics["loss"].get<double>(),
+                              val_metrics["accuracy"].get<double>())
+                : std::string("no val objects");
+  spdlog::info(
+      "[train] epoch {}/{}: train loss {:.4f} acc {:.4f} | {} | lr {:.3g} | {:.0f} samples/s",
+      epoch + 1, o.epochs, train_metrics["loss"].get<double>(),
+      train_metrics["accuracy"].get<double>(), val_text, run.lr,
+      record["samples_per_s"].get<double>());
+  if (stop) {
+    spdlog::info("[train] early stopping: no val-loss improvement for {} epochs",
+                 o.early_stopping_patience);
+    result_.outcome = TrainOutcome::kEarlyStopped;
+    comm_->barrier();
+    return result_;
+  }
+  auto stopping = torch::full({1}, stop_requested() != 0 ? 1.0 : 0.0, torch::kFloat64);
+  comm_->all_reduce(stopping, dist::ReduceOp::kMax);
+  if (stopping.item<double>() > 0) {
+    result_.outcome = TrainOutcome::kInterrupted;
+    result_.signal = stop_requested();
+    comm_->barrier();
+    return result_;
+  }
+  return std::nullopt;
 }
 
 }  // namespace astrom3::train

@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "astrom3/common/error.h"
 #include "astrom3/common/sha256.h"
 #include "astrom3/config/run_config.h"
 #include "astrom3/train/checkpoint.h"
+#include "astrom3/train/checkpointer.h"
 #include "support/test_support.h"
 
 namespace astrom3::train {
@@ -21,6 +23,38 @@ void flip_byte(const fs::path& file, std::uintmax_t at) {
   f.get(c);
   f.seekp(static_cast<std::streamoff>(at));
   f.put(static_cast<char>(c ^ 0x10));
+}
+
+TEST(Checkpointer, NamesSortInTrainingOrder) {
+  EXPECT_EQ(Checkpointer::name(3, 0), "epoch-0003");
+  EXPECT_EQ(Checkpointer::name(3, 120), "epoch-0003-step-000120");
+  EXPECT_LT(Checkpointer::name(3, 0), Checkpointer::name(3, 120));
+  EXPECT_LT(Checkpointer::name(3, 120), Checkpointer::name(4, 0));
+}
+
+TEST(Checkpointer, PruningKeepsTheNewestAndWhatLatestAndBestNameAndOnlyTheWriterTouchesDisk) {
+  test::TempDir dir;
+  const auto run = dir / "run";
+  Checkpointer reader(run, 2, /*writer=*/false);
+  reader.prepare();
+  EXPECT_FALSE(fs::exists(run / "checkpoints"));
+  Checkpointer writer(run, 2, /*writer=*/true);
+  writer.prepare();
+  for (int e = 1; e <= 5; ++e)
+    fs::create_directories(run / "checkpoints" / Checkpointer::name(e, 0));
+  fs::create_directories(run / "checkpoints" / "notes");  // not a checkpoint: never removed
+  writer.mark_best(Checkpointer::name(2, 0));
+  point_link(run / "latest", fs::path("checkpoints") / Checkpointer::name(5, 0));
+  reader.prune();  // a non-writer removes nothing
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "epoch-0001"));
+  writer.prune();
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(run / "checkpoints")) {
+    left.push_back(e.path().filename().string());
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"epoch-0002", "epoch-0004", "epoch-0005", "notes"}));
+  EXPECT_EQ(fs::read_symlink(run / "best"), fs::path("checkpoints") / "epoch-0002");
 }
 
 TEST(Checkpoint, AFlippedByteInAnyFileIsRefusedOnLoad) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -43,7 +44,8 @@ config::RunConfig small_config() {
 // A pre-training run on the small test survey: the pieces `astrom3 pretrain` assembles.
 struct PretrainRun {
   explicit PretrainRun(const config::RunConfig& c, const fs::path& dir,
-                       Objective* override = nullptr, bool empty_val = false)
+                       Objective* override = nullptr, bool empty_val = false,
+                       std::shared_ptr<TrainingObserver> observer = nullptr)
       : config(c) {
     auto survey = test::small_survey();
     const auto& set = survey->split_set("full_42");
@@ -65,6 +67,7 @@ struct PretrainRun {
     setup.run_dir = dir;
     setup.manifest =
         make_manifest("clip", config::to_json(c), config::model_options_to_json(options), &data);
+    if (observer) setup.observers.push_back(observer);
     trainer = std::make_unique<Trainer>(override ? *override : *objective, *train_loader,
                                         *val_loader, setup);
   }
@@ -113,6 +116,42 @@ TEST(ClipObjective, NeverReadsLabels) {
       if (grads[i].defined()) EXPECT_TRUE(torch::equal(other_grads[i], grads[i])) << i;
     }
   }
+}
+
+// Keeps what the trainer reports.
+struct RecordingObserver : TrainingObserver {
+  void on_step(std::int64_t epoch, std::int64_t, std::int64_t step, std::int64_t steps_per_epoch,
+               double loss, double) override {
+    steps.push_back({epoch, step});
+    EXPECT_TRUE(std::isfinite(loss));
+    EXPECT_LE(step, steps_per_epoch);
+  }
+  void on_record(const nlohmann::json& record) override { records.push_back(record); }
+  void on_pause() override { ++pauses; }
+  std::vector<std::pair<std::int64_t, std::int64_t>> steps;
+  std::vector<nlohmann::json> records;
+  int pauses = 0;
+};
+
+TEST(Trainer, AnObserverSeesEveryStepAndExactlyTheRecordsOfMetricsJsonl) {
+  test::TempDir dir;
+  auto config = small_config();
+  config.train.epochs = 2;
+  auto observer = std::make_shared<RecordingObserver>();
+  PretrainRun run(config, dir / "run", nullptr, false, observer);
+  run.trainer->fit();
+  const auto steps_per_epoch = run.train_loader->batches_per_epoch();
+  ASSERT_EQ(observer->steps.size(), static_cast<std::size_t>(2 * steps_per_epoch));
+  EXPECT_EQ(observer->steps.front(), (std::pair<std::int64_t, std::int64_t>{0, 1}));
+  EXPECT_EQ(observer->steps.back(), (std::pair<std::int64_t, std::int64_t>{1, steps_per_epoch}));
+  EXPECT_EQ(observer->pauses, 2);  // once per epoch, before its end-of-epoch output
+  std::ifstream in(dir / "run" / "metrics.jsonl");
+  std::vector<nlohmann::json> logged;
+  for (std::string line; std::getline(in, line);) logged.push_back(nlohmann::json::parse(line));
+  EXPECT_EQ(observer->records, logged);
+  EXPECT_EQ(std::count_if(logged.begin(), logged.end(),
+                          [](const nlohmann::json& r) { return r["type"] == "epoch"; }),
+            2);
 }
 
 TEST(Trainer, ResumedRunIsBitIdenticalToAStraightRun) {

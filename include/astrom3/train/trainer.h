@@ -14,11 +14,14 @@
 // Positions and accumulators are in global batches, so a run resumes on any number of ranks.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <c10/core/Device.h>
 #include <torch/optim/optimizer.h>
@@ -28,10 +31,12 @@
 #include "astrom3/dist/comm.h"
 #include "astrom3/dist/gradient_reducer.h"
 #include "astrom3/train/checkpoint.h"
+#include "astrom3/train/checkpointer.h"
 #include "astrom3/train/early_stopping.h"
 #include "astrom3/train/lr_schedule.h"
 #include "astrom3/train/objective.h"
 #include "astrom3/train/train_options.h"
+#include "astrom3/train/training_observer.h"
 
 namespace astrom3::train {
 
@@ -46,6 +51,8 @@ struct TrainerSetup {
   /// The data-parallel communicator (null = a single process) and its gradient bucket size.
   std::shared_ptr<dist::Comm> comm;
   double bucket_mb = 25.0;
+  /// Told about steps and records besides the progress line and metrics.jsonl (rank 0 only).
+  std::vector<std::shared_ptr<TrainingObserver>> observers;
 };
 
 enum class TrainOutcome { kCompleted, kEarlyStopped, kInterrupted };
@@ -77,11 +84,36 @@ class Trainer {
   const TrainingState& state() const { return state_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  /// Running figures of one epoch's step loop; the window is the span of the next step record.
+  struct EpochRun {
+    std::int64_t epoch = 0;  // 0-based
+    double lr = 0;
+    std::int64_t steps_per_epoch = 0;
+    Clock::time_point start, window_start;
+    double data_wait = 0, window_wait = 0;
+    std::int64_t samples = 0, window_samples = 0;
+  };
+
+  /// Sets the epoch's learning rate and starts its batches (at state_.step_in_epoch).
+  EpochRun start_epoch(std::int64_t steps_per_epoch);
+  /// The epoch's remaining steps. A result when a stop signal ended it (after its checkpoint).
+  std::optional<TrainResult> train_epoch(EpochRun& run);
+  /// One optimiser step; returns whether any rank was asked to stop. Throws Error naming the
+  /// step on a non-finite loss.
+  bool train_step(const data::Batch& batch, EpochRun& run, double waited);
+  /// Validation, schedule, early stopping, the epoch's record, checkpoint and links. A result
+  /// when training ends here (early stopping, a stop signal).
+  std::optional<TrainResult> end_epoch(const EpochRun& run);
+  /// The checkpoint written when a stop signal ends the step loop, and its result.
+  TrainResult stop_mid_epoch(const EpochRun& run);
+  /// Writes checkpoint `name` with the current state and `metrics` (rank 0; the path on all).
   std::filesystem::path save(const std::string& name, const nlohmann::json& metrics);
   /// Records the epoch (state_.epoch, already advanced) as best if its metric improved.
   bool update_best(const nlohmann::json& val_metrics);
-  void prune_checkpoints() const;
   bool rank0() const { return comm_->rank() == 0; }
+  void notify_record(const nlohmann::json& record);
+  void notify_pause();
   /// Sums of a step (or validation batch) over the ranks, on the host, with the loss shares
   /// and `stop` summed too (one collective).
   std::map<std::string, double> reduce_sums(const StepOutput& out, double stop);
@@ -95,9 +127,16 @@ class Trainer {
   EarlyStopping early_stopping_;
   std::shared_ptr<dist::Comm> comm_;
   std::unique_ptr<dist::GradientReducer> reducer_;
+  Checkpointer checkpointer_;
   TrainingState state_;
   nlohmann::json resumed_record_;  // the resumed end-of-epoch checkpoint's metrics, or null
   std::map<std::string, double> epoch_sums_;
+  // For the duration of fit(): the observers (progress line, metrics.jsonl, the setup's), the
+  // result so far, and the validation split's state.
+  std::vector<std::shared_ptr<TrainingObserver>> observers_;
+  TrainResult result_;
+  bool has_val_objects_ = false;
+  bool warned_unscorable_val_ = false;
 };
 
 }  // namespace astrom3::train
