@@ -3,8 +3,8 @@
 // object: samples/s, the analytic FLOP rate (model/flop_count.h), peak resident memory and, on
 // CUDA, peak GPU memory.
 //
-//   astrom3_bench_model --config configs/paper/clip-full.json --set loader.batch_size=32 \
-//       --mode step --steps 10 --threads 2
+//   astrom3_bench_model --config configs/paper/clip-full.json --set loader.batch_size=32
+//       --mode step --steps 10 --threads 2      (one command)
 //   astrom3_bench_model --config configs/paper/clip-full.json --mode infer --batch 256
 //   astrom3_bench_model --config ... --print-model model.json --print-train train.json
 //   astrom3_bench_model --config ... --profile trace.json   (chrome://tracing; per-op totals:

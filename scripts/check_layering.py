@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Checks that astrom3's library areas include only the areas below them (docs/architecture.md).
 
-Reads every `#include "astrom3/<area>/..."` and `#include "<area>/..."` (the areas' private
-headers under src/) in include/astrom3/<area>/ and src/<area>/, and fails, listing each
-offending line, when an area includes one that is not below it in LAYERS, or when a library
-area includes the command-line layer. Standard library only; any python3 runs it.
+Reads every `#include "astrom3/<area>/..."`, `#include <astrom3/<area>/...>` and
+`#include "<area>/..."` (the areas' private headers under src/) in include/astrom3/<area>/ and
+src/<area>/, and fails, listing each offending line, when an area includes one that is not below
+it in LAYERS, when a library area includes the command-line layer, or when include/astrom3/ or
+src/ holds a folder that LAYERS does not place. src/cli/ may include everything and is not read.
+Standard library only; any python3 runs it.
 
     scripts/check_layering.py [SOURCE_DIR]      # exit 0 when the order holds, 1 otherwise
     scripts/check_layering.py --self-test       # the check finds planted violations
@@ -19,7 +21,7 @@ import tempfile
 LAYERS = ["common", "io", "dist", "data", "synth", "ingest", "model", "eval", "train", "config"]
 EXECUTABLE = "cli"
 
-INCLUDE = re.compile(r'^\s*#\s*include\s+"(?:astrom3/)?([a-z_0-9]+)/[^"]+"')
+INCLUDE = re.compile(r'^\s*#\s*include\s*(?:"(?:astrom3/)?([a-z_0-9]+)/[^"]+"|<astrom3/([a-z_0-9]+)/[^>]+>)')
 
 
 def area_files(root, area):
@@ -36,20 +38,23 @@ def violations(root):
         for path in area_files(root, area):
             for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
                 m = INCLUDE.match(line)
-                if not m or m.group(1) not in known or m.group(1) in allowed:
+                target = m and (m.group(1) or m.group(2))
+                if not target or target not in known or target in allowed:
                     continue
                 found.append(f"{path.relative_to(root)}:{number}: {area} includes "
-                             f"{m.group(1)} ({line.strip()}), which is not below it")
-    unknown = sorted(p.name for p in (root / "src").iterdir()
-                     if p.is_dir() and p.name not in known)
-    for name in unknown:
-        found.append(f"src/{name}: an area that LAYERS in scripts/check_layering.py does not "
-                     "place; add it there and to docs/architecture.md")
+                             f"{target} ({line.strip()}), which is not below it")
+    for base in ("src", "include/astrom3"):
+        folder = root / base
+        if not folder.is_dir():
+            continue
+        for name in sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in known):
+            found.append(f"{base}/{name}: an area that LAYERS in scripts/check_layering.py does "
+                         "not place; add it there and to docs/architecture.md")
     return found
 
 
 def self_test():
-    """Plants one allowed and three forbidden includes in a scratch tree; all three must be found."""
+    """Plants allowed includes and five violations in a scratch tree; exactly those must be found."""
     with tempfile.TemporaryDirectory() as tmp:
         root = pathlib.Path(tmp)
         files = {
@@ -57,18 +62,21 @@ def self_test():
             "src/data/a.cpp": '#include "astrom3/train/trainer.h"\n',  # upwards
             "src/model/b.cpp": '  #  include "eval/private.h"\n',  # a private header upwards
             "include/astrom3/train/c.h": '#include "cli/exit_codes.h"\n',  # the executable
+            "src/io/d.cpp": '#include <astrom3/model/conv1d.h>\n',  # angle brackets, upwards
+            "include/astrom3/plugins/e.h": "",  # an area the order does not place
             "src/cli/main.cpp": '#include "astrom3/config/run_config.h"\n',  # allowed
         }
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)
         found = violations(root)
-        expected = ["src/data/a.cpp:1", "src/model/b.cpp:1", "include/astrom3/train/c.h:1"]
-        missing = [e for e in expected if not any(v.startswith(e + ":") for v in found)]
+        expected = ["src/data/a.cpp:1:", "src/model/b.cpp:1:", "include/astrom3/train/c.h:1:",
+                    "src/io/d.cpp:1:", "include/astrom3/plugins:"]
+        missing = [e for e in expected if not any(v.startswith(e) for v in found)]
         if missing or len(found) != len(expected):
             print("self-test failed: expected", expected, "found", found)
             return 1
-    print("self-test: the three planted violations were found, the allowed includes were not")
+    print("self-test: the five planted violations were found, the allowed includes were not")
     return 0
 
 

@@ -59,6 +59,42 @@ data::SplitLoadOptions normalization_for(const config::RunConfig& config, const 
   return load;
 }
 
+// The CLIP checkpoint of --init (none: an empty dir), checked before anything is loaded: its
+// kind, and that its pre-training split set does not leak this run's test objects.
+struct InitCheckpoint {
+  fs::path dir;
+  train::CheckpointManifest manifest;
+};
+
+InitCheckpoint open_init_checkpoint(const FinetuneArgs& args, const config::RunConfig& config) {
+  InitCheckpoint init;
+  if (args.init.empty()) return init;
+  init.dir = train::resolve_checkpoint(args.init);
+  init.manifest = train::read_manifest(init.dir);
+  if (init.manifest.kind != "clip") {
+    throw ConfigError("--init " + init.dir.string() + " is a \"" + init.manifest.kind +
+                      "\" checkpoint; fine-tuning starts from clip checkpoints");
+  }
+  train::check_split_leakage(init.manifest.split_set, init.dir.string(), config.data.split_set,
+                             args.allow_split_mismatch);
+  return init;
+}
+
+// Copies the CLIP encoders (and projections) into the classifier; returns the manifest's
+// record of where they came from.
+nlohmann::json initialise_from(model::ClassifierImpl& classifier, const InitCheckpoint& init,
+                               const config::RunConfig& config, const FinetuneArgs& args) {
+  const auto weights = train::verified_file(init.dir, train::kWeightsFile);
+  const auto copied =
+      classifier.load_clip_weights(io::read_safetensors(weights).tensors, weights.string());
+  spdlog::info("[finetune] initialised {} tensors from {} ({} mode{})", copied, init.dir.string(),
+               config.finetune.mode, config.finetune.freeze_encoders ? ", encoders frozen" : "");
+  return {{"checkpoint", init.dir.string()},
+          {"split_set", init.manifest.split_set},
+          {"membership_hash", init.manifest.split_hash},
+          {"split_mismatch_allowed", args.allow_split_mismatch}};
+}
+
 }  // namespace
 
 CLI::App* add_finetune_command(CLI::App& app, FinetuneArgs& args) {
@@ -87,18 +123,9 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
         "finetune: --init and --resume exclude each other (a resumed run keeps "
         "its weights)");
   }
-  fs::path init_dir;
-  train::CheckpointManifest init_manifest;
-  if (!args.init.empty()) {
-    init_dir = train::resolve_checkpoint(args.init);
-    init_manifest = train::read_manifest(init_dir);
-    if (init_manifest.kind != "clip") {
-      throw ConfigError("--init " + init_dir.string() + " is a \"" + init_manifest.kind +
-                        "\" checkpoint; fine-tuning starts from clip checkpoints");
-    }
-    train::check_split_leakage(init_manifest.split_set, init_dir.string(), config.data.split_set,
-                               args.allow_split_mismatch);
-  }
+  const auto init = open_init_checkpoint(args, config);
+  const auto& init_dir = init.dir;
+  const auto& init_manifest = init.manifest;
   // From here on SIGTERM/SIGINT end the command with exit 75 (train_run), not 143.
   train::StopSignalScope stop_signals;
   const auto context = start_distributed(config);
@@ -119,17 +146,7 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
   auto classifier = model::Classifier(model_options, config.finetune, num_classes);
   auto manifest = train::make_manifest("classifier", config::to_json(config),
                                        config::model_options_to_json(model_options), &data);
-  if (!init_dir.empty()) {
-    const auto weights = train::verified_file(init_dir, train::kWeightsFile);
-    const auto copied =
-        classifier->load_clip_weights(io::read_safetensors(weights).tensors, weights.string());
-    spdlog::info("[finetune] initialised {} tensors from {} ({} mode{})", copied, init_dir.string(),
-                 config.finetune.mode, config.finetune.freeze_encoders ? ", encoders frozen" : "");
-    manifest.init = {{"checkpoint", init_dir.string()},
-                     {"split_set", init_manifest.split_set},
-                     {"membership_hash", init_manifest.split_hash},
-                     {"split_mismatch_allowed", args.allow_split_mismatch}};
-  }
+  if (!init_dir.empty()) manifest.init = initialise_from(*classifier, init, config, args);
   std::vector<double> weights;
   if (config.finetune.class_weights == "balanced") {
     weights = train::balanced_class_weights(data.survey->labels,

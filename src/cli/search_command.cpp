@@ -63,7 +63,32 @@ CLI::App* add_search_command(CLI::App& app, SearchArgs& args) {
   return cmd;
 }
 
-int run_search(const SearchArgs& args, const GlobalFlags& global) {
+namespace {
+
+// The table rows of the queries: every object with the query space (--all), or the named ones,
+// each of which must have it.
+std::vector<std::int64_t> query_rows(const SearchArgs& args, const eval::EmbeddingTable& table,
+                                     const std::string& space) {
+  const auto present = table.present_in(space).contiguous();
+  const bool* has = present.data_ptr<bool>();
+  std::vector<std::int64_t> rows;
+  if (args.all) {
+    for (std::int64_t i = 0; i < present.size(0); ++i) {
+      if (has[i]) rows.push_back(i);
+    }
+    return rows;
+  }
+  for (const auto& id : args.queries.empty() ? args.query : read_id_list(args.queries)) {
+    const auto row = table.row_of(id);
+    if (!has[row]) {
+      throw DataError(args.embeddings + ": object '" + id + "' has no " + space + " embedding");
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+void check_search_args(const SearchArgs& args) {
   if (args.query.empty() && args.queries.empty() && !args.all) {
     throw ConfigError("search: give --query ID, --queries FILE or --all");
   }
@@ -72,44 +97,26 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
     throw ConfigError("search: --out must end in .csv or .h5");
   }
   if (!args.out.empty()) prepare_output_location(args.out);
-  at::set_num_threads(worker_threads(global.threads.value_or(0)));
+}
 
+}  // namespace
+
+int run_search(const SearchArgs& args, const GlobalFlags& global) {
+  check_search_args(args);
+  at::set_num_threads(worker_threads(global.threads.value_or(0)));
   eval::NeighbourReport report;
   report.modality = args.modality;
   report.against = args.against.empty() ? args.modality : args.against;
+  report.contrast = args.contrast;
   std::vector<std::string> spaces = {report.modality, report.against};
   if (!args.contrast.empty()) spaces.push_back(args.contrast);
   const auto table = eval::read_embedding_file(args.embeddings, spaces);
-  report.contrast = args.contrast;
   const auto& query_space = table.of(report.modality);
-  const auto& candidate_space = table.of(report.against);
-  const auto& query_present = table.present_in(report.modality);
-
-  const auto present = query_present.contiguous();
-  const bool* has = present.data_ptr<bool>();
-  std::vector<std::int64_t> rows;
-  if (args.all) {
-    for (std::int64_t i = 0; i < present.size(0); ++i) {
-      if (has[i]) rows.push_back(i);
-    }
-  } else {
-    for (const auto& id : args.queries.empty() ? args.query : read_id_list(args.queries)) {
-      const auto row = table.row_of(id);
-      if (!has[row]) {
-        throw DataError(args.embeddings + ": object '" + id + "' has no " + report.modality +
-                        " embedding");
-      }
-      rows.push_back(row);
-    }
-  }
-  report.query_rows = rows;
+  report.query_rows = query_rows(args, table, report.modality);
+  const auto& rows = report.query_rows;
 
   auto mask = table.present_in(report.against).clone();
-  if (args.candidates != "any") {
-    std::vector<std::int64_t> in_split;
-    for (const auto& s : table.split) in_split.push_back(s == args.candidates);
-    mask = mask.logical_and(torch::tensor(in_split).ne(0));
-  }
+  if (args.candidates != "any") mask = mask.logical_and(table.in_split(args.candidates));
   const auto row_tensor = torch::tensor(rows, torch::kInt64);
   // Within one space the query is its own best match: exclude it. Across spaces the object's
   // own other modality is a legitimate (and telling) result.
@@ -119,7 +126,7 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   const auto queries = static_cast<std::int64_t>(rows.size()) == query_space.size(0)
                            ? query_space
                            : query_space.index_select(0, row_tensor);
-  report.neighbours = eval::find_neighbours(queries, candidate_space, mask, self, args.k,
+  report.neighbours = eval::find_neighbours(queries, table.of(report.against), mask, self, args.k,
                                             search_options(args.index));
   if (!args.contrast.empty()) {
     report.contrast_similarity =

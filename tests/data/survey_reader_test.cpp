@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "astrom3/common/error.h"
@@ -88,36 +89,26 @@ class SurveyReaderTest : public ::testing::Test {
   std::filesystem::path path_;
 };
 
+// catalogue, objects, first_row, end_row of a selection.
+std::array<std::int64_t, 4> figures(const RowSelection& s) {
+  return {s.catalogue, s.objects, s.first_row, s.end_row};
+}
+
 TEST(RowSelection, ShardsOfASplitAreContiguousRangesOfItsRowsInFileOrder) {
   using M = SplitMembership;
+  using F = std::array<std::int64_t, 4>;
   const std::vector<M> membership = {M::train, M::val, M::test,  M::val,
                                      M::none,  M::val, M::train, M::val};
   // The val rows are 1, 3, 5 and 7: shard 0 of 2 holds rows 1 and 3, shard 1 rows 5 and 7.
-  const auto a = select_rows(8, membership, false, M::val, {0, 2});
-  EXPECT_EQ(a.catalogue, 4);
-  EXPECT_EQ(a.objects, 2);
-  EXPECT_EQ(a.first_row, 1);
-  EXPECT_EQ(a.end_row, 4);
-  const auto b = select_rows(8, membership, false, M::val, {1, 2});
-  EXPECT_EQ(b.objects, 2);
-  EXPECT_EQ(b.first_row, 5);
-  EXPECT_EQ(b.end_row, 8);
+  EXPECT_EQ(figures(select_rows(8, membership, false, M::val, {0, 2})), (F{4, 2, 1, 4}));
+  EXPECT_EQ(figures(select_rows(8, membership, false, M::val, {1, 2})), (F{4, 2, 5, 8}));
   // Every row: shard 1 of 3 of 8 rows is [8/3, 16/3) = rows 2, 3 and 4.
-  const auto c = select_rows(8, {}, true, M::none, {1, 3});
-  EXPECT_EQ(c.catalogue, 8);
-  EXPECT_EQ(c.objects, 3);
-  EXPECT_EQ(c.first_row, 2);
-  EXPECT_EQ(c.end_row, 5);
+  EXPECT_EQ(figures(select_rows(8, {}, true, M::none, {1, 3})), (F{8, 3, 2, 5}));
   // No unseen row: an empty selection reads nothing.
-  const auto d = select_rows(8, membership, false, M::unseen, {0, 1});
-  EXPECT_EQ(d.catalogue, 0);
-  EXPECT_EQ(d.objects, 0);
-  EXPECT_EQ(d.first_row, d.end_row);
+  EXPECT_EQ(figures(select_rows(8, membership, false, M::unseen, {0, 1})), (F{0, 0, 0, 0}));
   // More shards than rows: some shards are empty, and say so.
-  const auto e = select_rows(8, membership, false, M::test, {0, 3});
-  EXPECT_EQ(e.catalogue, 1);
-  EXPECT_EQ(e.objects, 0);
-  EXPECT_EQ(e.first_row, e.end_row);
+  EXPECT_EQ(figures(select_rows(8, membership, false, M::test, {0, 3})), (F{1, 0, 0, 0}));
+  EXPECT_EQ(figures(select_rows(8, membership, false, M::test, {2, 3})), (F{1, 1, 2, 3}));
 }
 
 TEST_F(SurveyReaderTest, BlocksHoldExactlyTheRowsOfTheWholeFile) {

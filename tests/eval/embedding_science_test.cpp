@@ -112,6 +112,15 @@ EmbeddingTable table_of(std::vector<std::string> ids, std::vector<std::int32_t> 
   return t;
 }
 
+// The first two lines of a CSV text.
+std::pair<std::string, std::string> header_and_first_row(const std::string& csv) {
+  std::istringstream lines(csv);
+  std::string header, first;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  return {header, first};
+}
+
 LabelEvidence evidence_of(std::vector<std::int64_t> centroid, std::vector<double> margin,
                           std::vector<std::int64_t> knn, std::vector<double> share,
                           std::vector<double> own) {
@@ -147,10 +156,7 @@ TEST(SuspiciousLabels, ScoresAreMeansOverTheOpinionsAnObjectHasHandComputed) {
 
   std::ostringstream csv;
   write_suspicious_labels_csv(csv, table, r);
-  std::istringstream lines(csv.str());
-  std::string header, first;
-  std::getline(lines, header);
-  std::getline(lines, first);
+  const auto [header, first] = header_and_first_row(csv.str());
   EXPECT_EQ(header,
             "rank,id,label,split,score,methods_disagreeing,A_centroid_prediction,"
             "A_centroid_margin,A_knn_prediction,A_knn_share,A_knn_label_share,"
@@ -199,10 +205,7 @@ TEST(Outliers, TheObjectAwayFromItsClassIsFlaggedRankedFirstAndWrittenExactly) {
   EXPECT_TRUE(r.knn_outlier(3));
   std::ostringstream csv;
   write_outliers_csv(csv, table, r);
-  std::istringstream lines(csv.str());
-  std::string header, first;
-  std::getline(lines, header);
-  std::getline(lines, first);
+  const auto [header, first] = header_and_first_row(csv.str());
   EXPECT_EQ(header,
             "id,label,split,photometry_distance,photometry_rank,photometry_threshold,"
             "photometry_outlier,outlier_modalities,knn_distance,knn_outlier");

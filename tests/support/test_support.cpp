@@ -66,7 +66,9 @@ void expect_same_survey(const data::Survey& a, const data::Survey& b, bool prove
   EXPECT_EQ(a.ids, b.ids);
   EXPECT_EQ(a.labels, b.labels);
   EXPECT_EQ(a.class_names, b.class_names);
-  if (provenance) EXPECT_EQ(a.provenance, b.provenance);
+  if (provenance) {
+    EXPECT_EQ(a.provenance, b.provenance);
+  }
   EXPECT_EQ(a.photometry.present, b.photometry.present);
   EXPECT_EQ(a.photometry.offsets, b.photometry.offsets);
   EXPECT_EQ(a.photometry.time, b.photometry.time);

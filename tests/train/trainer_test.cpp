@@ -113,7 +113,9 @@ TEST(ClipObjective, NeverReadsLabels) {
     ASSERT_EQ(other_grads.size(), grads.size());
     for (std::size_t i = 0; i < grads.size(); ++i) {
       ASSERT_EQ(other_grads[i].defined(), grads[i].defined()) << i;
-      if (grads[i].defined()) EXPECT_TRUE(torch::equal(other_grads[i], grads[i])) << i;
+      if (grads[i].defined()) {
+        EXPECT_TRUE(torch::equal(other_grads[i], grads[i])) << i;
+      }
     }
   }
 }
