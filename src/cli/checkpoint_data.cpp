@@ -14,7 +14,7 @@ CheckpointData open_checkpoint(const std::string& checkpoint, const std::string&
   CheckpointData c;
   c.dir = train::resolve_checkpoint(checkpoint);
   c.manifest = train::read_manifest(c.dir);
-  std::vector<std::pair<std::string, nlohmann::json>> typed;
+  TypedFlags typed;
   if (!data_path.empty()) typed.emplace_back("data.path", data_path);
   c.config = resolve_config(ConfigFlags{}, global, typed, c.manifest.config);
   c.model = config::model_options_from_json(c.manifest.model);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "astrom3/common/device.h"
+#include "astrom3/common/error.h"
 
 namespace astrom3::cli {
 
@@ -17,9 +18,19 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
                    "print the resolved configuration as JSON and exit");
 }
 
+void require_flag(const std::string& value, const char* command, const char* flag) {
+  if (value.empty()) throw ConfigError(std::string(command) + ": " + flag + " is required");
+}
+
+void note_cpu_only(const config::RunConfig& config, const char* command) {
+  const auto& device = config.runtime.device;
+  if (device != "auto" && device != "cpu") {
+    spdlog::warn("[{}] computes on the CPU; runtime.device={} has no effect here", command, device);
+  }
+}
+
 config::RunConfig resolve_config(const ConfigFlags& flags, const GlobalFlags& global,
-                                 std::vector<std::pair<std::string, nlohmann::json>> typed,
-                                 const nlohmann::json& base) {
+                                 TypedFlags typed, const nlohmann::json& base) {
   config::ConfigSources sources;
   sources.base = base;
   sources.files.assign(flags.files.begin(), flags.files.end());
@@ -36,6 +47,14 @@ config::RunConfig resolve_config(const ConfigFlags& flags, const GlobalFlags& gl
 
 void print_config(const config::RunConfig& config) {
   std::cout << config::to_json(config).dump(2) << std::endl;
+}
+
+std::optional<config::RunConfig> resolve_or_dump(const ConfigFlags& flags,
+                                                 const GlobalFlags& global, TypedFlags typed) {
+  auto config = resolve_config(flags, global, std::move(typed));
+  if (!flags.dump_config) return config;
+  print_config(config);
+  return std::nullopt;
 }
 
 }  // namespace astrom3::cli

@@ -1,24 +1,26 @@
 // The neighbour-search flags that search, outliers and misclassified share: exact all-pairs
-// search, or the approximate inverted-file index for catalogues of 10^6 objects and more.
+// search, or the approximate inverted-file index for catalogues of 10^6 objects and more. Each
+// writes one key of the `index` section.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "astrom3/eval/neighbour_search.h"
+#include "cli/config_flags.h"
 
 namespace astrom3::cli {
 
 struct IndexFlags {
-  std::string index = "exact";  // exact | ivf
-  std::int64_t lists = 0;       // ivf cells; 0 = sqrt(objects)
-  std::int64_t probes = 16;     // ivf cells searched per query
-  std::uint64_t seed = 0;       // of the ivf k-means
+  std::optional<std::string> kind;     // index.kind: exact | ivf
+  std::optional<std::int64_t> lists;   // index.lists
+  std::optional<std::int64_t> probes;  // index.probes
+  std::optional<std::uint64_t> seed;   // index.seed
 };
 
 void add_index_flags(CLI::App* cmd, IndexFlags& flags);
-eval::SearchOptions search_options(const IndexFlags& flags);
+void add_typed(TypedFlags& typed, const IndexFlags& flags);
 
 }  // namespace astrom3::cli

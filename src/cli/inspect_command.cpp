@@ -20,11 +20,10 @@ CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args) {
 }
 
 int run_inspect(const InspectArgs& args, const GlobalFlags& global) {
-  const auto config = resolve_config(args.config, global);
-  if (args.config.dump_config) {
-    print_config(config);
-    return 0;
-  }
+  const auto resolved = resolve_or_dump(args.config, global);
+  if (!resolved) return 0;
+  const auto& config = *resolved;
+  note_cpu_only(config, "inspect");
   const data::Survey survey = data::read_survey(args.file);  // throws DataError if invalid
   data::SummaryOptions options;
   options.min_spectrum_coverage = config.data.min_spectrum_coverage;

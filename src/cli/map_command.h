@@ -3,24 +3,29 @@
 // catalogue values (docs/embeddings.md).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
 namespace astrom3::cli {
 
+// Settings flags are unset unless given; each writes one key of the `map` section.
 struct MapArgs {
   std::string embeddings;
   std::string out;
-  std::string modality = "fused";
-  std::string cluster_class;
-  int clusters = 2;
-  std::string cluster_method = "spectral";  // spectral | kmeans
-  int neighbours = 10;                      // of the spectral method's neighbour graph
-  std::string data;                         // survey file for the clusters' mean catalogue values
-  std::uint64_t seed = 0;
+  std::optional<std::string> modality;
+  std::optional<std::string> cluster_class;
+  std::optional<std::int64_t> clusters;
+  std::optional<std::string> cluster_method;
+  std::optional<std::int64_t> neighbours;
+  std::string data;  // survey file for the clusters' mean catalogue values
+  std::optional<std::uint64_t> seed;
+  ConfigFlags config;
 };
 
 CLI::App* add_map_command(CLI::App& app, MapArgs& args);

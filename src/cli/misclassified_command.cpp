@@ -47,26 +47,40 @@ eval::ClassifierOpinion classify(const MisclassifiedArgs& args, const GlobalFlag
 CLI::App* add_misclassified_command(CLI::App& app, MisclassifiedArgs& args) {
   auto* cmd = app.add_subcommand(
       "misclassified", "Catalogue labels that the embedding space disagrees with, ranked");
-  cmd->add_option("--embeddings,-e", args.embeddings, "file written by astrom3 embed")->required();
+  cmd->add_option("--embeddings,-e", args.embeddings, "file written by astrom3 embed (required)");
   cmd->add_option("--modality", args.modality,
                   "space: all (every modality of the file, the default), photometry, spectra, "
-                  "metadata or fused");
+                  "metadata or fused (misclassified.modality)");
   cmd->add_option("--checkpoint", args.checkpoint,
                   "fine-tuned classifier (checkpoint or run directory) whose predictions join "
                   "the evidence");
   cmd->add_option("--data", args.data, "survey file for --checkpoint (default: the checkpoint's)");
-  cmd->add_option("--k", args.k, "neighbours of the k-NN vote")->check(positive());
+  cmd->add_option("--k", args.k, "neighbours of the k-NN vote (misclassified.k)")
+      ->check(positive());
   add_index_flags(cmd, args.index);
-  cmd->add_option("--show", args.show, "rows of the terminal summary")->check(non_negative());
+  cmd->add_option("--show", args.show, "rows of the terminal summary (misclassified.show)")
+      ->check(non_negative());
   cmd->add_option("--out,-o", args.out, "CSV of every labelled object, most suspicious first");
+  add_config_flags(*cmd, args.config);
   return cmd;
 }
 
 int run_misclassified(const MisclassifiedArgs& args, const GlobalFlags& global) {
+  TypedFlags typed;
+  add_typed(typed, "misclassified.modality", args.modality);
+  add_typed(typed, "misclassified.k", args.k);
+  add_typed(typed, "misclassified.show", args.show);
+  add_typed(typed, args.index);
+  const auto resolved = resolve_or_dump(args.config, global, std::move(typed));
+  if (!resolved) return 0;
+  const auto& config = *resolved;
+  require_flag(args.embeddings, "misclassified", "--embeddings");
+  // The classifier of --checkpoint runs on runtime.device; the embedding evidence on the CPU.
+  if (args.checkpoint.empty()) note_cpu_only(config, "misclassified");
+  const auto& o = config.misclassified;
   if (!args.out.empty()) prepare_output_location(args.out);
-  at::set_num_threads(worker_threads(global.threads.value_or(0)));
   const auto spaces =
-      args.modality == "all" ? std::vector<std::string>{} : std::vector<std::string>{args.modality};
+      o.modality == "all" ? std::vector<std::string>{} : std::vector<std::string>{o.modality};
   const auto table = eval::read_embedding_file(args.embeddings, spaces);
   const auto classes = static_cast<std::int64_t>(table.info.class_names.size());
   const auto labels =
@@ -75,8 +89,7 @@ int run_misclassified(const MisclassifiedArgs& args, const GlobalFlags& global) 
   std::vector<eval::LabelEvidence> evidence;
   for (const auto& m : names) {
     evidence.push_back(eval::label_evidence(table.of(m), labels, table.present_in(m),
-                                            table.in_split("train"), classes, args.k,
-                                            search_options(args.index)));
+                                            table.in_split("train"), classes, o.k, config.index));
   }
   std::optional<eval::ClassifierOpinion> opinion;
   if (!args.checkpoint.empty()) opinion = classify(args, global, table);
@@ -87,8 +100,7 @@ int run_misclassified(const MisclassifiedArgs& args, const GlobalFlags& global) 
     eval::write_suspicious_labels_csv(csv, table, report);
     write_text_file_atomic(args.out, csv.str());
   }
-  eval::write_suspicious_labels_summary(std::cout, table, report,
-                                        static_cast<std::size_t>(args.show));
+  eval::write_suspicious_labels_summary(std::cout, table, report, static_cast<std::size_t>(o.show));
   if (!args.out.empty()) {
     spdlog::info("[misclassified] wrote {} ({} rows)", args.out, report.ranking.size());
   }

@@ -3,24 +3,28 @@
 // strength of the evidence (docs/embeddings.md).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 #include "cli/index_flags.h"
 
 namespace astrom3::cli {
 
+// Settings flags are unset unless given; each writes one key of the `misclassified` section.
 struct MisclassifiedArgs {
   std::string embeddings;
-  std::string modality = "all";
+  std::optional<std::string> modality;
   std::string checkpoint;  // fine-tuned classifier whose predictions join the evidence
   std::string data;        // survey file for the classifier (default: the checkpoint's)
-  int k = 10;
+  std::optional<std::int64_t> k;
   IndexFlags index;
-  int show = 15;
+  std::optional<std::int64_t> show;
   std::string out;
+  ConfigFlags config;
 };
 
 CLI::App* add_misclassified_command(CLI::App& app, MisclassifiedArgs& args);

@@ -2,24 +2,28 @@
 // k-NN distance score (docs/embeddings.md).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 #include "cli/index_flags.h"
 
 namespace astrom3::cli {
 
+// Settings flags are unset unless given; each writes one key of the `outliers` section.
 struct OutliersArgs {
   std::string embeddings;
-  std::vector<std::string> modalities;  // default: every modality in the file
-  double percentile = 99.0;
-  int knn = 5;
+  std::optional<std::vector<std::string>> modalities;
+  std::optional<double> percentile;
+  std::optional<std::int64_t> knn;
   IndexFlags index;
-  int show = 15;
+  std::optional<std::int64_t> show;
   std::string out;
+  ConfigFlags config;
 };
 
 CLI::App* add_outliers_command(CLI::App& app, OutliersArgs& args);

@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "astrom3/common/atomic_file.h"
-#include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/neighbour_report.h"
@@ -41,25 +40,27 @@ std::vector<std::string> read_id_list(const std::string& path) {
 
 CLI::App* add_search_command(CLI::App& app, SearchArgs& args) {
   auto* cmd = app.add_subcommand("search", "Nearest neighbours in an embedding file (cosine)");
-  cmd->add_option("--embeddings,-e", args.embeddings, "file written by astrom3 embed")->required();
+  cmd->add_option("--embeddings,-e", args.embeddings, "file written by astrom3 embed (required)");
   auto* q = cmd->add_option("--query", args.query, "object id (repeatable)");
   auto* qs = cmd->add_option("--queries", args.queries, "file with one object id per line");
   auto* all = cmd->add_flag("--all", args.all, "every object with the query modality");
   q->excludes(qs)->excludes(all);
   qs->excludes(all);
   cmd->add_option("--modality", args.modality,
-                  "space of the queries: photometry, spectra, metadata or fused");
+                  "space of the queries: photometry, spectra, metadata or fused (search.modality)");
   cmd->add_option("--against", args.against,
                   "space of the candidates (default: --modality); another modality searches "
-                  "across modalities");
+                  "across modalities (search.against)");
   cmd->add_option("--contrast", args.contrast,
                   "also give each neighbour's similarity in this modality and list the least "
-                  "alike first");
-  cmd->add_option("--candidates", args.candidates, "candidates from: any, train, val or test")
+                  "alike first (search.contrast)");
+  cmd->add_option("--candidates", args.candidates,
+                  "candidates from: any, train, val or test (search.candidates)")
       ->check(CLI::IsMember({"any", "train", "val", "test"}));
-  cmd->add_option("--k", args.k, "neighbours per query")->check(positive());
+  cmd->add_option("--k", args.k, "neighbours per query (search.k)")->check(positive());
   add_index_flags(cmd, args.index);
   cmd->add_option("--out,-o", args.out, "output .csv or .h5 (required with --all)");
+  add_config_flags(*cmd, args.config);
   return cmd;
 }
 
@@ -89,6 +90,7 @@ std::vector<std::int64_t> query_rows(const SearchArgs& args, const eval::Embeddi
 }
 
 void check_search_args(const SearchArgs& args) {
+  require_flag(args.embeddings, "search", "--embeddings");
   if (args.query.empty() && args.queries.empty() && !args.all) {
     throw ConfigError("search: give --query ID, --queries FILE or --all");
   }
@@ -99,24 +101,39 @@ void check_search_args(const SearchArgs& args) {
   if (!args.out.empty()) prepare_output_location(args.out);
 }
 
+std::optional<config::RunConfig> search_config(const SearchArgs& args, const GlobalFlags& global) {
+  TypedFlags typed;
+  add_typed(typed, "search.modality", args.modality);
+  add_typed(typed, "search.against", args.against);
+  add_typed(typed, "search.contrast", args.contrast);
+  add_typed(typed, "search.candidates", args.candidates);
+  add_typed(typed, "search.k", args.k);
+  add_typed(typed, args.index);
+  return resolve_or_dump(args.config, global, std::move(typed));
+}
+
 }  // namespace
 
 int run_search(const SearchArgs& args, const GlobalFlags& global) {
+  const auto resolved = search_config(args, global);
+  if (!resolved) return 0;  // --dump-config
+  const auto& config = *resolved;
   check_search_args(args);
-  at::set_num_threads(worker_threads(global.threads.value_or(0)));
+  note_cpu_only(config, "search");
+  const auto& o = config.search;
   eval::NeighbourReport report;
-  report.modality = args.modality;
-  report.against = args.against.empty() ? args.modality : args.against;
-  report.contrast = args.contrast;
+  report.modality = o.modality;
+  report.against = o.against.empty() ? o.modality : o.against;
+  report.contrast = o.contrast;
   std::vector<std::string> spaces = {report.modality, report.against};
-  if (!args.contrast.empty()) spaces.push_back(args.contrast);
+  if (!o.contrast.empty()) spaces.push_back(o.contrast);
   const auto table = eval::read_embedding_file(args.embeddings, spaces);
   const auto& query_space = table.of(report.modality);
   report.query_rows = query_rows(args, table, report.modality);
   const auto& rows = report.query_rows;
 
   auto mask = table.present_in(report.against).clone();
-  if (args.candidates != "any") mask = mask.logical_and(table.in_split(args.candidates));
+  if (o.candidates != "any") mask = mask.logical_and(table.in_split(o.candidates));
   const auto row_tensor = torch::tensor(rows, torch::kInt64);
   // Within one space the query is its own best match: exclude it. Across spaces the object's
   // own other modality is a legitimate (and telling) result.
@@ -126,12 +143,11 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   const auto queries = static_cast<std::int64_t>(rows.size()) == query_space.size(0)
                            ? query_space
                            : query_space.index_select(0, row_tensor);
-  report.neighbours = eval::find_neighbours(queries, table.of(report.against), mask, self, args.k,
-                                            search_options(args.index));
-  if (!args.contrast.empty()) {
-    report.contrast_similarity =
-        eval::pair_similarity(table.of(args.contrast), table.present_in(args.contrast), row_tensor,
-                              report.neighbours.index);
+  report.neighbours =
+      eval::find_neighbours(queries, table.of(report.against), mask, self, o.k, config.index);
+  if (!o.contrast.empty()) {
+    report.contrast_similarity = eval::pair_similarity(
+        table.of(o.contrast), table.present_in(o.contrast), row_tensor, report.neighbours.index);
   }
 
   if (ends_with(args.out, ".h5")) {
@@ -145,7 +161,7 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   }
   if (!args.out.empty()) {
     spdlog::info("[search] {} queries in {} against {}{}: wrote {}", rows.size(), report.modality,
-                 report.against, args.contrast.empty() ? "" : " (contrast " + args.contrast + ")",
+                 report.against, o.contrast.empty() ? "" : " (contrast " + o.contrast + ")",
                  args.out);
   }
   return 0;

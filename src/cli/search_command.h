@@ -3,28 +3,33 @@
 // (docs/embeddings.md).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 #include "cli/index_flags.h"
 
 namespace astrom3::cli {
 
+// Settings flags are unset unless given; each writes one key of the `search` section.
 struct SearchArgs {
   std::string embeddings;
   std::vector<std::string> query;
   std::string queries;
   bool all = false;
-  std::string modality = "fused";
-  std::string against;  // default: modality
-  std::string contrast;
-  std::string candidates = "any";  // split the candidates come from
-  int k = 10;
+  std::optional<std::string> modality;
+  std::optional<std::string> against;
+  std::optional<std::string> contrast;
+  std::optional<std::string> candidates;
+  std::optional<std::int64_t> k;
   IndexFlags index;
   std::string out;
+  ConfigFlags config;
 };
 
 CLI::App* add_search_command(CLI::App& app, SearchArgs& args);

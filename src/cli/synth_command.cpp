@@ -35,16 +35,15 @@ CLI::App* add_synth_command(CLI::App& app, SynthArgs& args) {
 }
 
 int run_synth(const SynthArgs& args, const GlobalFlags& global) {
-  std::vector<std::pair<std::string, nlohmann::json>> typed;
-  if (args.objects) typed.emplace_back("synth.objects", *args.objects);
-  if (args.unlabeled) typed.emplace_back("synth.unlabeled", *args.unlabeled);
-  if (args.unseen) typed.emplace_back("synth.unseen", *args.unseen);
-  if (args.seed) typed.emplace_back("synth.seed", *args.seed);
-  const auto config = resolve_config(args.config, global, typed);
-  if (args.config.dump_config) {
-    print_config(config);
-    return 0;
-  }
+  TypedFlags typed;
+  add_typed(typed, "synth.objects", args.objects);
+  add_typed(typed, "synth.unlabeled", args.unlabeled);
+  add_typed(typed, "synth.unseen", args.unseen);
+  add_typed(typed, "synth.seed", args.seed);
+  const auto resolved = resolve_or_dump(args.config, global, std::move(typed));
+  if (!resolved) return 0;
+  const auto& config = *resolved;
+  note_cpu_only(config, "synth");
   if (args.out.empty() && args.raw_layout.empty()) {
     throw ConfigError("synth: --out FILE or --raw-layout DIR is required");
   }

@@ -36,10 +36,10 @@ void add_dist_flags(CLI::App& command, DistFlags& flags) {
       ->check(positive());
 }
 
-std::vector<std::pair<std::string, nlohmann::json>> typed_flags(const DistFlags& flags) {
-  std::vector<std::pair<std::string, nlohmann::json>> typed;
-  if (flags.backend) typed.emplace_back("dist.backend", *flags.backend);
-  if (flags.timeout_s) typed.emplace_back("dist.timeout_s", *flags.timeout_s);
+TypedFlags typed_flags(const DistFlags& flags) {
+  TypedFlags typed;
+  add_typed(typed, "dist.backend", flags.backend);
+  add_typed(typed, "dist.timeout_s", flags.timeout_s);
   return typed;
 }
 

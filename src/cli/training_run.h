@@ -29,7 +29,7 @@ struct DistFlags {
   std::optional<double> timeout_s;
 };
 void add_dist_flags(CLI::App& command, DistFlags& flags);
-std::vector<std::pair<std::string, nlohmann::json>> typed_flags(const DistFlags& flags);
+TypedFlags typed_flags(const DistFlags& flags);
 
 /// This process's place in a (possibly) distributed job.
 struct DistContext {

@@ -58,11 +58,9 @@ CLI::App* add_import_command(CLI::App& app, ImportArgs& args) {
 }
 
 int run_import(const ImportArgs& args, const GlobalFlags& global) {
-  const auto config = resolve_config(args.config, global);
-  if (args.config.dump_config) {
-    print_config(config);
-    return kExitSuccess;
-  }
+  const auto resolved = resolve_or_dump(args.config, global);
+  if (!resolved) return kExitSuccess;  // --dump-config
+  const auto& config = *resolved;
   // import creates a checkpoint; replacing whatever --out names would delete a user's files.
   std::error_code ignored;
   if (std::filesystem::exists(std::filesystem::symlink_status(args.out, ignored))) {

@@ -192,7 +192,8 @@ void FieldReader::field(const char* key, std::vector<std::string>& value,
                         const Rule<std::string>& element, std::size_t min_size) {
   const Json* j = find(key);
   if (!j) return;
-  const std::string expected = "a list of at least " + std::to_string(min_size) +
+  const std::string expected = (min_size == 0 ? std::string("a list of")
+                                              : "a list of at least " + std::to_string(min_size)) +
                                " distinct values, each " + element.expected;
   if (!j->is_array() || j->size() < min_size) return report<Json>(key, expected);
   std::vector<std::string> out;

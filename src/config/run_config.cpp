@@ -183,7 +183,94 @@ void visit(V& v, CommOptions& o) {
 
 }  // namespace astrom3::dist
 
+namespace astrom3::data {
+
+template <typename V>
+void visit(V& v, RandomSplitOptions& o) {
+  using namespace astrom3::config;
+  v.field("seed", o.seed, non_negative_int());
+  v.field("val_fraction", o.val_fraction, real_in(0.0, 1.0));
+  v.field("test_fraction", o.test_fraction, real_in(0.0, 1.0));
+  v.field("stratified", o.stratified);
+}
+
+}  // namespace astrom3::data
+
+namespace astrom3::eval {
+
+template <typename V>
+void visit(V& v, SearchOptions& o) {
+  using namespace astrom3::config;
+  v.field("kind", o.index,
+          EnumNames<IndexKind>{{"exact", IndexKind::kExact}, {"ivf", IndexKind::kIvf}});
+  v.field("lists", o.ivf.lists, non_negative_int());
+  v.field("probes", o.ivf.probes, positive_int());
+  v.field("seed", o.ivf.seed, non_negative_int());
+}
+
+}  // namespace astrom3::eval
+
 namespace astrom3::config {
+
+// Spaces (photometry, spectra, metadata, fused) are not a closed set here: an embedding file
+// names the ones it holds, and reading it refuses any other with the list.
+template <typename V>
+void visit(V& v, SearchCommandOptions& o) {
+  v.field("modality", o.modality, non_empty_string());
+  v.field("against", o.against, any_string());
+  v.field("contrast", o.contrast, any_string());
+  v.field("candidates", o.candidates, one_of({"any", "train", "val", "test"}));
+  v.field("k", o.k, positive_int());
+}
+
+template <typename V>
+void visit(V& v, OutliersCommandOptions& o) {
+  v.field("modalities", o.modalities, non_empty_string(), 0);
+  v.field("percentile", o.percentile, real_in(0.0, 100.0));
+  v.field("knn", o.knn, positive_int());
+  v.field("show", o.show, non_negative_int());
+}
+
+template <typename V>
+void visit(V& v, MisclassifiedCommandOptions& o) {
+  v.field("modality", o.modality, non_empty_string());  // or "all"
+  v.field("k", o.k, positive_int());
+  v.field("show", o.show, non_negative_int());
+}
+
+template <typename V>
+void visit(V& v, MapCommandOptions& o) {
+  v.field("modality", o.modality, non_empty_string());
+  v.field("cluster_class", o.cluster_class, any_string());
+  v.field("clusters", o.clusters, int_in(2, 50));
+  v.field("cluster_method", o.cluster_method,
+          EnumNames<eval::ClusterMethod>{{"spectral", eval::ClusterMethod::kSpectral},
+                                         {"kmeans", eval::ClusterMethod::kKMeans}});
+  v.field("neighbours", o.neighbours, positive_int());
+  v.field("seed", o.seed, non_negative_int());
+}
+
+template <typename V>
+void visit(V& v, PrepareAstroM3Options& o) {
+  v.field("hjd_float32", o.hjd_float32);
+  v.field("refit_normalization", o.refit_normalization);
+  v.field("allow_incomplete", o.allow_incomplete);
+}
+
+template <typename V>
+void visit(V& v, PrepareCatalogOptions& o) {
+  v.field("band", o.band, any_string());
+  v.field("missing_columns", o.missing_columns, non_empty_string(), 0);
+  v.field("allow_missing_columns", o.allow_missing_columns);
+  v.field("classes", o.classes, non_empty_string(), 0);
+  v.section("split", o.split);
+}
+
+template <typename V>
+void visit(V& v, PrepareOptions& o) {
+  v.section("astrom3", o.astrom3);
+  v.section("catalog", o.catalog);
+}
 
 template <typename V>
 void visit(V& v, RunConfig& c) {
@@ -195,6 +282,12 @@ void visit(V& v, RunConfig& c) {
   v.section("train", c.train);
   v.section("finetune", c.finetune);
   v.section("dist", c.dist);
+  v.section("index", c.index);
+  v.section("search", c.search);
+  v.section("outliers", c.outliers);
+  v.section("misclassified", c.misclassified);
+  v.section("map", c.map);
+  v.section("prepare", c.prepare);
 }
 
 nlohmann::json to_json(const RunConfig& config) {

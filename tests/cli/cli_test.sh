@@ -38,6 +38,25 @@ cmp -s "$WORK/a.json" "$WORK/b.json" || fail "same seed gave different surveys"
 expect 0 '"objects": 3000' -- "$BIN" synth --config "$SRC/configs/demo.json" --dump-config
 expect 0 '"objects": 77' -- "$BIN" synth --config "$SRC/configs/demo.json" --set synth.objects=77 --dump-config
 expect 0 '"objects": 88' -- "$BIN" synth --config "$SRC/configs/demo.json" --set synth.objects=77 --objects 88 --dump-config
+# The analysis commands and prepare resolve the same configuration (sections index, search,
+# outliers, misclassified, map, prepare), with the same precedence and strictness.
+echo '{"outliers": {"percentile": 90, "knn": 2}, "index": {"kind": "ivf"}}' > "$WORK/analysis.json"
+expect 0 '"percentile": 90' -- "$BIN" outliers --config "$WORK/analysis.json" --dump-config
+expect 0 '"knn": 4' -- "$BIN" outliers --config "$WORK/analysis.json" --knn 4 --dump-config
+expect 0 '"kind": "ivf"' -- "$BIN" search --config "$WORK/analysis.json" --dump-config
+expect 0 '"kind": "exact"' -- "$BIN" search --config "$WORK/analysis.json" --index exact --dump-config
+expect 0 '"k": 3' -- "$BIN" misclassified --set misclassified.k=3 --dump-config
+expect 0 '"cluster_method": "kmeans"' -- "$BIN" map --cluster-method kmeans --dump-config
+expect 0 '"stratified": true' -- "$BIN" prepare catalog --stratified --dump-config
+expect 0 '"hjd_float32": true' -- "$BIN" prepare astrom3 --set prepare.astrom3.hjd_float32=true --dump-config
+expect 0 '"threads": 1' -- "$BIN" --threads 1 map --dump-config
+expect 2 'outliers.percentil: unknown key' -- "$BIN" outliers --set outliers.percentil=3 --dump-config
+expect 2 'map.clusters: expected an integer in \[2, 50\], got 1' -- "$BIN" map --set map.clusters=1 --dump-config
+expect 2 'runtime.device' -- "$BIN" --device tpu search --dump-config
+expect 2 'search: --embeddings is required' -- "$BIN" search --query x
+expect 2 'map: --out is required' -- "$BIN" map -e "$WORK/a.h5"
+# A command that computes on the CPU says so rather than ignoring --device.
+expect 3 'computes on the CPU; runtime.device=cuda has no effect' -- "$BIN" --device cuda outliers -e "$WORK/none.h5"
 expect 0 '"device": "cpu"' -- "$BIN" --device cpu synth --dump-config
 expect 0 '"threads": 1' -- "$BIN" --threads 1 inspect "$WORK/a.h5" --dump-config
 

@@ -204,6 +204,17 @@ for r in rows:
         got[key] = got.get(key, 0) + 1
 assert {k: v for k, v in want.items() if v} == got, (want, got)
 PY
+# The search and index sections drive search as the flags do: the same neighbours from a
+# config file, and other ones from the defaults (fused space, k = 10).
+echo '{"search": {"modality": "photometry", "k": 5}, "index": {"kind": "exact"}}' > "$WORK/search.json"
+"$BIN" search -e "$WORK/e1.h5" --query "$first" --config "$WORK/search.json" > "$WORK/nn-config.csv" 2>/dev/null
+"$BIN" search -e "$WORK/e1.h5" --query "$first" --modality photometry --k 5 > "$WORK/nn-flags.csv" 2>/dev/null
+"$BIN" search -e "$WORK/e1.h5" --query "$first" > "$WORK/nn-default.csv" 2>/dev/null
+checks=$((checks + 1))
+if ! cmp -s "$WORK/nn-config.csv" "$WORK/nn-flags.csv" || [[ $(wc -l < "$WORK/nn-config.csv") -ne 6 ]] ||
+  [[ $(wc -l < "$WORK/nn-default.csv") -ne 11 ]]; then
+  fail "search --config did not give the neighbours of the same flags"
+fi
 expect 2 "needs a classifier checkpoint" -- "$BIN" misclassified -e "$WORK/e1.h5" \
   --checkpoint "$WORK/pre"
 expect 3 "no object with id 'nope'" -- "$BIN" search -e "$WORK/e1.h5" --query nope

@@ -193,3 +193,119 @@ TEST(RunConfig, EveryShippedConfigLoads) {
 
 }  // namespace
 }  // namespace astrom3::config
+
+namespace astrom3::config {
+namespace {
+
+// The sections of the commands that analyse files (command_options.h): typed, strict and
+// round-tripping like the training sections.
+TEST(RunConfig, AnalysisAndPrepareSectionsAreTypedStrictAndRoundTrip) {
+  const auto c = run_config_from_json(nlohmann::json::parse(R"({
+    "index": {"kind": "ivf", "lists": 7, "probes": 3, "seed": 9},
+    "search": {"modality": "photometry", "against": "spectra", "candidates": "train", "k": 4},
+    "outliers": {"modalities": ["spectra", "metadata"], "percentile": 95.5, "knn": 3},
+    "misclassified": {"modality": "fused", "k": 6, "show": 0},
+    "map": {"cluster_class": "M", "clusters": 3, "cluster_method": "kmeans", "seed": 5},
+    "prepare": {"astrom3": {"hjd_float32": true},
+                "catalog": {"band": "V", "classes": ["A", "B"],
+                            "split": {"seed": 7, "val_fraction": 0.2, "stratified": true}}}
+  })"));
+  EXPECT_EQ(c.index.index, eval::IndexKind::kIvf);
+  EXPECT_EQ(c.index.ivf.lists, 7);
+  EXPECT_EQ(c.index.ivf.probes, 3);
+  EXPECT_EQ(c.index.ivf.seed, 9u);
+  EXPECT_EQ(c.search.against, "spectra");
+  EXPECT_EQ(c.search.k, 4);
+  EXPECT_EQ(c.outliers.modalities, (std::vector<std::string>{"spectra", "metadata"}));
+  EXPECT_EQ(c.outliers.percentile, 95.5);
+  EXPECT_EQ(c.outliers.show, 15);  // untouched default
+  EXPECT_EQ(c.misclassified.show, 0);
+  EXPECT_EQ(c.map.cluster_method, eval::ClusterMethod::kKMeans);
+  EXPECT_EQ(c.map.neighbours, 10);
+  EXPECT_TRUE(c.prepare.astrom3.hjd_float32);
+  EXPECT_FALSE(c.prepare.astrom3.allow_incomplete);
+  EXPECT_EQ(c.prepare.catalog.split.seed, 7u);
+  EXPECT_EQ(c.prepare.catalog.split.test_fraction, 0.1);
+  EXPECT_TRUE(c.prepare.catalog.split.stratified);
+
+  const auto doc = to_json(c);
+  EXPECT_EQ(doc["index"]["kind"], "ivf");  // enums are written by name
+  EXPECT_EQ(doc["map"]["cluster_method"], "kmeans");
+  EXPECT_EQ(to_json(run_config_from_json(doc)), doc);
+  // Defaults are the values the flags had before the sections existed.
+  const RunConfig d;
+  EXPECT_EQ(to_json(d)["index"],
+            nlohmann::json::parse(R"({"kind": "exact", "lists": 0, "probes": 16, "seed": 0})"));
+  EXPECT_EQ(to_json(d)["map"]["cluster_method"], "spectral");
+  EXPECT_EQ(d.outliers.percentile, 99.0);
+  EXPECT_EQ(d.search.candidates, "any");
+}
+
+TEST(RunConfig, AnalysisAndPrepareKeysAreCheckedWithTheirFullPath) {
+  EXPECT_EQ(error_of(nlohmann::json::parse(R"({"index": {"kind": "hnsw"}})")),
+            "index.kind: expected one of exact, ivf, got \"hnsw\"");
+  EXPECT_EQ(error_of(nlohmann::json::parse(R"({"map": {"cluster_method": 1}})")),
+            "map.cluster_method: expected one of spectral, kmeans, got 1");
+  EXPECT_EQ(error_of(nlohmann::json::parse(R"({"map": {"clusters": 1}})")),
+            "map.clusters: expected an integer in [2, 50], got 1");
+  EXPECT_EQ(error_of(nlohmann::json::parse(R"({"outliers": {"percentil": 90}})")),
+            "outliers.percentil: unknown key");
+  EXPECT_EQ(error_of(nlohmann::json::parse(R"({"outliers": {"percentile": 101}})")),
+            "outliers.percentile: expected a number in [0, 100], got 101");
+  EXPECT_EQ(error_of(nlohmann::json::parse(R"({"search": {"candidates": "all"}})")),
+            "search.candidates: expected one of any, train, val, test, got \"all\"");
+  EXPECT_EQ(
+      error_of(nlohmann::json::parse(R"({"prepare": {"catalog": {"classes": ["EW", "EW"]}}})")),
+      "prepare.catalog.classes: expected a list of distinct values, each a non-empty string, "
+      "got [\"EW\",\"EW\"]");
+  EXPECT_EQ(error_of(nlohmann::json::parse(
+                R"({"prepare": {"catalog": {"split": {"val_fraction": 2}}}})")),
+            "prepare.catalog.split.val_fraction: expected a number in [0, 1], got 2");
+}
+
+// The enum field of FieldReader and FieldWriter, on a struct of its own.
+enum class Colour { kRed, kGreen };
+struct Paint {
+  Colour colour = Colour::kGreen;
+};
+const EnumNames<Colour> kColours = {{"red", Colour::kRed}, {"green", Colour::kGreen}};
+template <typename V>
+void visit(V& v, Paint& p) {
+  v.field("colour", p.colour, kColours);
+}
+
+TEST(ConfigTree, EnumFieldsReadAndWriteTheirNamesAndRefuseOthers) {
+  Paint p;
+  Violations violations;
+  const auto red = nlohmann::json::parse(R"({"colour": "red"})");
+  const auto blue = nlohmann::json::parse(R"({"colour": "blue"})");
+  {
+    FieldReader reader(red, "paint", violations);  // keeps a reference to the document
+    visit(reader, p);
+  }
+  EXPECT_TRUE(violations.empty());
+  EXPECT_EQ(p.colour, Colour::kRed);
+  nlohmann::json out;
+  {
+    FieldWriter writer(out);
+    visit(writer, p);
+  }
+  EXPECT_EQ(out, nlohmann::json::parse(R"({"colour": "red"})"));
+  Paint q;
+  {
+    FieldReader reader(blue, "paint", violations);
+    visit(reader, q);
+  }
+  EXPECT_EQ(q.colour, Colour::kGreen);  // a refused name leaves the value as it was
+  try {
+    violations.throw_if_any();
+    ADD_FAILURE() << "no violation";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "paint.colour: expected one of red, green, got \"blue\"");
+  }
+  EXPECT_EQ(parse_enum("green", kColours), Colour::kGreen);
+  EXPECT_FALSE(parse_enum("Green", kColours).has_value());
+}
+
+}  // namespace
+}  // namespace astrom3::config

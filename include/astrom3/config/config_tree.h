@@ -11,7 +11,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +42,29 @@ Rule<std::string> one_of(std::vector<std::string> choices);
 Rule<std::string> non_empty_string();
 Rule<std::string> any_string();
 Rule<std::string> matches(std::function<bool(const std::string&)> ok, std::string expected);
+
+/// The configuration names of a closed set of option values (an enum class), in the order error
+/// messages list them. Every enumerator must appear exactly once.
+template <typename E>
+using EnumNames = std::vector<std::pair<std::string, E>>;
+
+/// The name of `value`; std::logic_error when the table lacks it (a programming error).
+template <typename E>
+const std::string& name_of(E value, const EnumNames<E>& names) {
+  for (const auto& [name, e] : names) {
+    if (e == value) return name;
+  }
+  throw std::logic_error("an enumerator without a configuration name");
+}
+
+/// The enumerator called `name`, or nothing.
+template <typename E>
+std::optional<E> parse_enum(const std::string& name, const EnumNames<E>& names) {
+  for (const auto& [n, e] : names) {
+    if (n == name) return e;
+  }
+  return std::nullopt;
+}
 
 /// Violations collected while reading; thrown together as one ConfigError.
 class Violations {
@@ -74,6 +101,16 @@ class FieldReader {
   void field(const char* key, std::map<std::string, double>& value,
              const std::vector<std::string>& allowed_keys);
 
+  /// One of the names of an enum class; an unknown name is reported as "one of a, b, c".
+  template <typename E, typename = std::enable_if_t<std::is_enum_v<E>>>
+  void field(const char* key, E& value, const EnumNames<E>& names) {
+    std::vector<std::string> choices;
+    for (const auto& entry : names) choices.push_back(entry.first);
+    std::string name = name_of(value, names);
+    field(key, name, one_of(std::move(choices)));
+    if (const auto parsed = parse_enum(name, names)) value = *parsed;
+  }
+
   template <typename Options>
   void section(const char* key, Options& options) {
     if (!enter(key)) return;
@@ -105,6 +142,10 @@ class FieldWriter {
     object_[key] = value;
   }
   void field(const char* key, const bool& value) { object_[key] = value; }
+  template <typename E>
+  void field(const char* key, const E& value, const EnumNames<E>& names) {
+    object_[key] = name_of(value, names);
+  }
   template <typename T, typename R>
   void field(const char* key, const std::vector<T>& value, const R&, std::size_t) {
     object_[key] = value;

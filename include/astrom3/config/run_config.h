@@ -12,9 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "astrom3/config/command_options.h"
 #include "astrom3/data/batch_loader.h"
 #include "astrom3/data/sample_store.h"
 #include "astrom3/dist/comm.h"
+#include "astrom3/eval/neighbour_search.h"
 #include "astrom3/model/model_options.h"
 #include "astrom3/synth/survey_generator.h"
 #include "astrom3/train/train_options.h"
@@ -38,6 +40,13 @@ struct RunConfig {
   train::TrainOptions train;
   model::ClassifierOptions finetune;
   dist::CommOptions dist;
+  // Commands that analyse files (command_options.h).
+  eval::SearchOptions index;  // neighbour search of search, outliers and misclassified
+  SearchCommandOptions search;
+  OutliersCommandOptions outliers;
+  MisclassifiedCommandOptions misclassified;
+  MapCommandOptions map;
+  PrepareOptions prepare;
 };
 
 /// Model options of a run: the `model` section plus the fields derived from the rest of the

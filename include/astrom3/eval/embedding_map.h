@@ -31,6 +31,9 @@ namespace astrom3::eval {
 /// so that its largest-magnitude loading is positive, which makes the map deterministic.
 torch::Tensor pca_2d(const torch::Tensor& x);
 
+/// How `map` splits a class: spectral clustering of the neighbour graph or spherical k-means.
+enum class ClusterMethod { kSpectral, kKMeans };
+
 struct Clustering {
   std::vector<std::int64_t> assignment;  // [N] in [0, k)
   torch::Tensor centres;                 // [k, E] unit vectors
