@@ -50,8 +50,8 @@ std::vector<std::int64_t> class_members(const config::MapCommandOptions& o,
   const auto& names = table.info.class_names;
   const auto cls = std::find(names.begin(), names.end(), o.cluster_class) - names.begin();
   if (cls == static_cast<std::ptrdiff_t>(names.size())) {
-    throw ConfigError("map --cluster-class: '" + o.cluster_class + "' is not a class of " +
-                      embeddings);
+    throw ConfigError("map.cluster_class (--cluster-class): '" + o.cluster_class +
+                      "' is not a class of " + embeddings);
   }
   std::vector<std::int64_t> members;
   for (auto i : rows) {

@@ -344,6 +344,12 @@ void check_cross_fields(const RunConfig& c) {
           "scale), got " +
           std::to_string(c.model.spectra.channels.front()));
   }
+  const auto& split = c.prepare.catalog.split;
+  if (split.val_fraction + split.test_fraction > 1.0) {
+    v.add("prepare.catalog.split.test_fraction: with prepare.catalog.split.val_fraction (" +
+          std::to_string(split.val_fraction) + ") the held-out fractions exceed 1 (" +
+          std::to_string(split.val_fraction + split.test_fraction) + ")");
+  }
   v.throw_if_any();
 }
 

@@ -261,6 +261,23 @@ TEST(RunConfig, AnalysisAndPrepareKeysAreCheckedWithTheirFullPath) {
   EXPECT_EQ(error_of(nlohmann::json::parse(
                 R"({"prepare": {"catalog": {"split": {"val_fraction": 2}}}})")),
             "prepare.catalog.split.val_fraction: expected a number in [0, 1], got 2");
+  // Fractions that cannot be cut from one set of objects are refused when the config is loaded.
+  ConfigSources sources;
+  sources.assignments = {"prepare.catalog.split.val_fraction=0.6",
+                         "prepare.catalog.split.test_fraction=0.6"};
+  try {
+    load_run_config(sources);
+    ADD_FAILURE() << "fractions summing to 1.2 were accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("prepare.catalog.split.test_fraction: with "
+                                         "prepare.catalog.split.val_fraction (0.600000) the "
+                                         "held-out fractions exceed 1 (1.200000)"),
+              std::string::npos)
+        << e.what();
+  }
+  sources.assignments = {"prepare.catalog.split.val_fraction=0.5",
+                         "prepare.catalog.split.test_fraction=0.5"};
+  EXPECT_EQ(load_run_config(sources).prepare.catalog.split.test_fraction, 0.5);
 }
 
 // The enum field of FieldReader and FieldWriter, on a struct of its own.
