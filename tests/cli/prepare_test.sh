@@ -130,4 +130,18 @@ PY
 # scripts/export_from_datasets.py (its core, without the datasets package).
 expect 0 "all checks passed" -- $PY "$SRC/tests/cli/export_datasets_test.py" "$BIN" "$SRC"
 
+# The prepare.catalog section does what the flags do, on the example catalogue (objects without
+# a spectrum, a catalogue lacking w4_mag).
+echo '{"prepare": {"catalog": {"band": "V", "missing_columns": ["w4_mag"], "split": {"stratified": true}}}}' > "$WORK/import.json"
+EX="$SRC/data/examples/catalog"
+EXIN=(--lightcurves "$EX/lightcurves" --metadata "$EX/metadata.csv" --spectra "$EX/spectra" --labels "$EX/labels.csv")
+expect 0 "16 imported \(5 partial\)" -- "$BIN" prepare catalog --config "$WORK/import.json" "${EXIN[@]}" --out "$WORK/ex-config.h5"
+expect 0 "wrote" -- "$BIN" prepare catalog "${EXIN[@]}" --band V --missing-columns w4_mag --stratified --out "$WORK/ex-flags.h5"
+"$BIN" inspect --json "$WORK/ex-config.h5" > "$WORK/ex-config.json" 2>/dev/null
+"$BIN" inspect --json "$WORK/ex-flags.h5" > "$WORK/ex-flags.json" 2>/dev/null
+checks=$((checks + 1))
+cmp -s "$WORK/ex-config.json" "$WORK/ex-flags.json" || fail "prepare catalog --config differs from the same flags"
+expect 2 "held-out fractions exceed 1" -- "$BIN" prepare catalog "${EXIN[@]}" --val-fraction 0.6 --test-fraction 0.6 --out "$WORK/ex-bad.h5"
+checks=$((checks + 1))
+[[ ! -e "$WORK/ex-bad.h5" ]] || fail "a refused import left $WORK/ex-bad.h5 behind"
 finish prepare_test
