@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     torch::set_num_threads(threads);
     const auto device = resolve_device(device_spec);
     if (batch <= 0) batch = cfg.loader.batch_size;
-    const bool bf16 = cfg.train.precision == "bf16" && device.is_cuda();
+    const bool bf16 = cfg.train.precision == astrom3::train::Precision::kBf16 && device.is_cuda();
     if (device.is_cuda()) allow_tf32(cfg.train.allow_tf32);
 
     auto model = model::make_model(options, cfg.runtime.seed);

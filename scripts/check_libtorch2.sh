@@ -10,7 +10,7 @@
 # Needs root (debootstrap, chroot, mount) and network access to Debian's archive for the first
 # run. Environment: ASTROM3_TRIXIE_ROOT (default .cache/trixie), ASTROM3_TRIXIE_CCACHE (ccache
 # directory kept outside the repository so fresh clones reuse it; default
-# ~/.cache/astrom3/ccache-trixie), ASTROM3_JOBS (default 2).
+# ~/.cache/astrom3/ccache-trixie), ASTROM3_JOBS (default 2), ASTROM3_WERROR (ON: warnings are errors; CI sets it).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 source "$REPO/scripts/lib/packages.sh"
@@ -105,7 +105,7 @@ TORCH="$(in_root dpkg-query -W -f='${Version}' libtorch-dev)"
 log "LibTorch under test: libtorch-dev $TORCH ($(in_root g++ --version | head -1))"
 in_root bash -euo pipefail -c "
   mkdir -p /build
-  cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DASTROM3_BUILD_BENCHMARKS=OFF > /build/configure.log 2>&1 || { cat /build/configure.log; exit 1; }
+  cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DASTROM3_BUILD_BENCHMARKS=OFF -DASTROM3_WERROR=${ASTROM3_WERROR:-OFF} > /build/configure.log 2>&1 || { cat /build/configure.log; exit 1; }
   cmake --build /build -j $JOBS
   /build/astrom3 --version
   cd /build

@@ -4,27 +4,70 @@
 
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
+#include "astrom3/config/config_tree.h"
 #include "astrom3/data/schema.h"
 #include "cli/config_flags.h"
 
 namespace astrom3::cli {
 
+namespace {
+
+bool in_section(const std::string& key, const char* section) {
+  const std::string prefix = std::string(section) + ".";
+  return key == section || key.rfind(prefix, 0) == 0;
+}
+
+// Why `key` may not change on a checkpoint's configuration, or empty when it may: a command
+// chooses where the data is, which split set and how it runs; the model, the classifier and how
+// the model was trained and fed are the checkpoint's; the other sections are other commands'.
+std::string why_not_settable(const std::string& key, const std::filesystem::path& dir,
+                             const char* command) {
+  if (key == "data.path" || key == "data.split_set" || in_section(key, "runtime") ||
+      in_section(key, "loader")) {
+    return "";
+  }
+  for (const char* fixed : {"model", "finetune", "train", "data"}) {
+    if (in_section(key, fixed)) return key + " is fixed by the checkpoint " + dir.string();
+  }
+  return key + " does not apply to " + command;
+}
+
+}  // namespace
+
 CheckpointData open_checkpoint(const std::string& checkpoint, const std::string& data_path,
-                               const GlobalFlags& global) {
+                               const GlobalFlags& global, const ConfigFlags& flags,
+                               const char* command) {
   CheckpointData c;
   c.dir = train::resolve_checkpoint(checkpoint);
   c.manifest = train::read_manifest(c.dir);
   TypedFlags typed;
   if (!data_path.empty()) typed.emplace_back("data.path", data_path);
-  c.config = resolve_config(ConfigFlags{}, global, typed, c.manifest.config);
+  c.config = resolve_config(flags, global, typed, c.manifest.config);
+  if (given(flags)) {
+    const auto stored = config::to_json(resolve_config({}, global, typed, c.manifest.config));
+    for (const auto& key : config::changed_keys(stored, config::to_json(c.config))) {
+      const auto why = why_not_settable(key, c.dir, command);
+      if (why.empty()) continue;
+      throw ConfigError(std::string(command) + ": " + why +
+                        "; only runtime.*, loader.*, data.path and data.split_set can change");
+    }
+  }
   c.model = config::model_options_from_json(c.manifest.model);
   return c;
 }
 
+bool dump_checkpoint_config(const std::string& checkpoint, const std::string& data_path,
+                            const GlobalFlags& global, const ConfigFlags& flags,
+                            const char* command) {
+  if (!flags.dump_config) return false;
+  print_config(open_checkpoint(checkpoint, data_path, global, flags, command).config);
+  return true;
+}
+
 CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
-                                    const GlobalFlags& global,
-                                    const data::SplitRowSelector& select) {
-  CheckpointData c = open_checkpoint(checkpoint, data_path, global);
+                                    const GlobalFlags& global, const data::SplitRowSelector& select,
+                                    const ConfigFlags& flags, const char* command) {
+  CheckpointData c = open_checkpoint(checkpoint, data_path, global, flags, command);
   // Inputs are scaled as in training: the checkpoint's statistics, not those of the split set
   // (they differ when a classifier was fine-tuned with its CLIP model's statistics, or when the
   // survey file was re-prepared). Imported weights record none; they use the split set's.
@@ -48,19 +91,8 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::st
   return c;
 }
 
-namespace {
-
-void require_kind(const CheckpointData& c, const std::string& kind, const std::string& command) {
-  if (c.manifest.kind != kind) {
-    throw ConfigError(c.dir.string() + " is a \"" + c.manifest.kind + "\" checkpoint; " + command +
-                      " needs a " + kind + " checkpoint");
-  }
-}
-
-}  // namespace
-
 model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command) {
-  require_kind(c, "clip", command);
+  train::require_kind(c.manifest, train::CheckpointKind::kClip, c.dir, command);
   auto model = model::AstroM3Model(c.model);
   train::load_weights(c.dir, *model);
   model->to(resolve_device(c.config.runtime.device));
@@ -74,7 +106,7 @@ model::Classifier load_classifier(const CheckpointData& c, const std::string& co
 model::Classifier load_classifier(const CheckpointData& c,
                                   const std::vector<std::string>& class_names,
                                   const std::string& command) {
-  require_kind(c, "classifier", command);
+  train::require_kind(c.manifest, train::CheckpointKind::kClassifier, c.dir, command);
   // The output layer's rows are the checkpoint's classes: another class list would be read
   // through the wrong names (or fail on the shape) without this check.
   if (!c.manifest.class_names.empty() && c.manifest.class_names != class_names) {

@@ -11,6 +11,7 @@
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/classifier.h"
 #include "astrom3/train/checkpoint.h"
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
 namespace astrom3::cli {
@@ -23,17 +24,28 @@ struct CheckpointData {
   data::SplitData data;
 };
 
-/// The checkpoint's manifest, its run configuration (data.path replaced by `data_path` when
-/// given, global flags applied) and model options; reads no data (`data` stays empty).
+/// The checkpoint's manifest, its run configuration and model options; reads no data (`data`
+/// stays empty). The configuration is the checkpoint's with, in rising precedence, `flags`
+/// (--config, --set), the global flags and `data_path` (when given) applied. Only runtime.*,
+/// loader.*, data.path and data.split_set may change: another key is a ConfigError naming it
+/// (fixed by the checkpoint: model, finetune, train, the rest of data; or another command's).
 CheckpointData open_checkpoint(const std::string& checkpoint, const std::string& data_path,
-                               const GlobalFlags& global);
+                               const GlobalFlags& global, const ConfigFlags& flags = {},
+                               const char* command = "");
+
+/// With --dump-config: prints the configuration `command` would run the checkpoint with and
+/// returns true (the command then ends with success).
+bool dump_checkpoint_config(const std::string& checkpoint, const std::string& data_path,
+                            const GlobalFlags& global, const ConfigFlags& flags,
+                            const char* command);
 
 /// Loads the checkpoint's manifest and `data_path` (the checkpoint's own data file when empty)
 /// with the checkpoint's split set. Warns when the split's membership differs from training's.
 /// `select` narrows the rows whose stores are prepared (data::load_split_data).
 CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
                                     const GlobalFlags& global,
-                                    const data::SplitRowSelector& select = {});
+                                    const data::SplitRowSelector& select = {},
+                                    const ConfigFlags& flags = {}, const char* command = "");
 
 /// The checkpoint's CLIP model (kind "clip") or fine-tuned classifier (kind "classifier") with
 /// its weights, on the configured device. Throws ConfigError naming `command` when the kind is

@@ -18,6 +18,10 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
                    "print the resolved configuration as JSON and exit");
 }
 
+bool given(const ConfigFlags& flags) {
+  return !flags.files.empty() || !flags.assignments.empty() || flags.dump_config;
+}
+
 void require_flag(const std::string& value, const char* command, const char* flag) {
   if (value.empty()) throw ConfigError(std::string(command) + ": " + flag + " is required");
 }

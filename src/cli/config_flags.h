@@ -23,6 +23,9 @@ struct ConfigFlags {
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
+/// Whether any of --config, --set, --dump-config was given.
+bool given(const ConfigFlags& flags);
+
 /// A command's own flags as (dotted key, value) pairs, the highest-precedence source.
 using TypedFlags = std::vector<std::pair<std::string, nlohmann::json>>;
 

@@ -21,7 +21,7 @@ CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args) {
   auto* cmd = app.add_subcommand("embed", "Write a CLIP checkpoint's embeddings to HDF5");
   cmd->add_option("--checkpoint", args.checkpoint, "CLIP checkpoint or run directory");
   cmd->add_option("--data", args.data, "survey file (default: the checkpoint's)");
-  cmd->add_option("--out,-o", args.out, "output HDF5 file")->required();
+  cmd->add_option("--out,-o", args.out, "output HDF5 file (required)");
   cmd->add_option("--split", args.split, "all, train, val or test")
       ->check(CLI::IsMember({"all", "train", "val", "test"}));
   cmd->add_option("--shard", args.shard,
@@ -29,19 +29,39 @@ CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args) {
                   "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
   cmd->add_flag("--merge", args.merge, "join the shard files given as arguments into --out");
   cmd->add_option("shards", args.inputs, "shard files to join (with --merge)");
+  add_config_flags(*cmd, args.config);
   return cmd;
 }
 
 namespace {
 
 int merge_shards(const EmbedArgs& args) {
-  const auto shards =
-      merge_inputs("embed", !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty(),
-                   args.inputs, "all.h5");
+  require_flag(args.out, "embed", "--out");
+  const auto shards = merge_inputs(
+      "embed",
+      !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty() || given(args.config),
+      args.inputs, "all.h5");
   prepare_output_location(args.out);
   const auto objects = eval::merge_embedding_files(shards, args.out);
   spdlog::info("[embed] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
   return kExitSuccess;
+}
+
+// What the embedding file records about its run: the checkpoint, split set, spaces, classes and
+// this shard's place among the `catalogue` objects of the requested splits.
+eval::EmbeddingFileInfo file_info(const CheckpointData& c, const std::vector<std::string>& splits,
+                                  const dist::Shard& shard, std::int64_t catalogue) {
+  eval::EmbeddingFileInfo info;
+  info.checkpoint = c.dir.string();
+  info.split_set = c.data.split_set;
+  info.modalities = c.model.modalities;
+  info.class_names = c.data.survey->class_names;
+  info.dim = c.model.embedding_dim;
+  info.shard_index = shard.index;
+  info.shard_count = shard.count;
+  info.catalogue_objects = catalogue;
+  for (const auto& s : splits) info.objects += split_store(c.data, s)->size();
+  return info;
 }
 
 }  // namespace
@@ -51,7 +71,11 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
   if (!args.inputs.empty()) {
     throw ConfigError("embed: positional arguments are shard files for --merge");
   }
-  if (args.checkpoint.empty()) throw ConfigError("embed: --checkpoint is required");
+  require_flag(args.checkpoint, "embed", "--checkpoint");
+  if (dump_checkpoint_config(args.checkpoint, args.data, global, args.config, "embed")) {
+    return kExitSuccess;
+  }
+  require_flag(args.out, "embed", "--out");
 
   const auto sharding = resolve_command_shard(args.shard, args.out, "embed");
   const auto& shard = sharding.shard;
@@ -74,21 +98,13 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
     if (!wanted("test")) test.clear();
     catalogue = dist::keep_shard({&train, &val, &test}, shard);
   };
-  const auto c = load_checkpoint_data(args.checkpoint, args.data, global, select);
+  const auto c =
+      load_checkpoint_data(args.checkpoint, args.data, global, select, args.config, "embed");
   auto model = load_clip_model(c, "embed");
   const auto device = dist::rank_device(c.config.runtime.device, launch);
   model->to(device);
 
-  eval::EmbeddingFileInfo info;
-  info.checkpoint = c.dir.string();
-  info.split_set = c.data.split_set;
-  info.modalities = c.model.modalities;
-  info.class_names = c.data.survey->class_names;
-  info.dim = c.model.embedding_dim;
-  info.shard_index = shard.index;
-  info.shard_count = shard.count;
-  info.catalogue_objects = catalogue;
-  for (const auto& s : splits) info.objects += split_store(c.data, s)->size();
+  const auto info = file_info(c, splits, shard, catalogue);
   eval::EmbeddingFileWriter writer(out, info);
   for (const auto& s : splits) {
     eval::for_each_embedding_batch(*model, split_store(c.data, s), c.config.loader, device,

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
 namespace astrom3::cli {
@@ -20,6 +21,9 @@ struct EmbedArgs {
   std::string shard;  // "I/N"
   bool merge = false;
   std::vector<std::string> inputs;  // shard files, with --merge
+  /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,
+  /// data.path, data.split_set).
+  ConfigFlags config;
 };
 
 CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args);

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
 namespace astrom3::cli {
@@ -18,6 +19,9 @@ struct EvaluateArgs {
   std::int64_t neighbours = 10;
   /// Fused classifiers: modalities to evaluate without, one extra evaluation each.
   std::vector<std::string> drop_modality;
+  /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,
+  /// data.path, data.split_set).
+  ConfigFlags config;
 };
 
 CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args);

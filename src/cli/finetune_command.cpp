@@ -33,15 +33,18 @@ data::SplitLoadOptions normalization_for(const config::RunConfig& config, const 
   if (plan.resumed) {
     source = &*plan.resumed;
     name = plan.resumed->normalization_source;
+    const auto& current =
+        name_of(config.finetune.normalization, model::normalization_source_names());
     const auto started = plan.resumed->config.value("finetune", nlohmann::json::object())
-                             .value("normalization", config.finetune.normalization);
-    if (started != config.finetune.normalization) {
+                             .value("normalization", current);
+    if (started != current) {
       spdlog::warn(
           "[finetune] finetune.normalization = {} does not apply to a resumed run: it keeps the "
           "statistics it started with ({})",
-          config.finetune.normalization, name.empty() ? "its checkpoint's" : name);
+          current, name.empty() ? "its checkpoint's" : name);
     }
-  } else if (!init_dir.empty() && config.finetune.normalization == "init") {
+  } else if (!init_dir.empty() &&
+             config.finetune.normalization == model::NormalizationSource::kInit) {
     source = &init;
     name = "checkpoint " + init_dir.string();
     if (init.normalization.mean.size() != data::kNumNormCols) {
@@ -71,10 +74,7 @@ InitCheckpoint open_init_checkpoint(const FinetuneArgs& args, const config::RunC
   if (args.init.empty()) return init;
   init.dir = train::resolve_checkpoint(args.init);
   init.manifest = train::read_manifest(init.dir);
-  if (init.manifest.kind != "clip") {
-    throw ConfigError("--init " + init.dir.string() + " is a \"" + init.manifest.kind +
-                      "\" checkpoint; fine-tuning starts from clip checkpoints");
-  }
+  train::require_kind(init.manifest, train::CheckpointKind::kClip, init.dir, "finetune --init");
   train::check_split_leakage(init.manifest.split_set, init.dir.string(), config.data.split_set,
                              args.allow_split_mismatch);
   return init;
@@ -111,8 +111,8 @@ CLI::App* add_finetune_command(CLI::App& app, FinetuneArgs& args) {
 }
 
 int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
-  const auto plan = plan_run("classifier", args.out, args.resume, args.config, global,
-                             "results/finetune", args.dist);
+  const auto plan = plan_run(train::CheckpointKind::kClassifier, args.out, args.resume, args.config,
+                             global, "results/finetune", args.dist);
   if (args.config.dump_config) {
     print_config(plan.config);
     return kExitSuccess;
@@ -135,7 +135,7 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
   const auto num_classes = static_cast<std::int64_t>(data.survey->class_names.size());
   const auto model_options = config::resolved_model_options(config);
   if (config.finetune.mode != "all" &&
-      (config.finetune.fusion != "avg" || config.finetune.modality_dropout > 0.0)) {
+      (config.finetune.fusion != model::Fusion::kAvg || config.finetune.modality_dropout > 0.0)) {
     spdlog::warn(
         "[finetune] finetune.fusion and finetune.modality_dropout apply to mode all; "
         "this {} classifier ignores them",
@@ -144,11 +144,11 @@ int run_finetune(const FinetuneArgs& args, const GlobalFlags& global) {
 
   torch::manual_seed(init_seed(config));
   auto classifier = model::Classifier(model_options, config.finetune, num_classes);
-  auto manifest = train::make_manifest("classifier", config::to_json(config),
+  auto manifest = train::make_manifest(train::CheckpointKind::kClassifier, config::to_json(config),
                                        config::model_options_to_json(model_options), &data);
   if (!init_dir.empty()) manifest.init = initialise_from(*classifier, init, config, args);
   std::vector<double> weights;
-  if (config.finetune.class_weights == "balanced") {
+  if (config.finetune.class_weights == model::ClassWeights::kBalanced) {
     weights = train::balanced_class_weights(data.survey->labels,
                                             data.survey->split_set(data.split_set).train,
                                             static_cast<std::size_t>(num_classes));

@@ -91,6 +91,44 @@ CLI::App* add_map_command(CLI::App& app, MapArgs& args) {
   return cmd;
 }
 
+// Splits `members` (rows of the table) into sub-clusters; writes clusters.csv, clusters.png and,
+// with --data, cluster_summary.csv, and prints the sizes and the separation.
+void cluster_class(const MapArgs& args, const config::MapCommandOptions& o,
+                   const eval::EmbeddingTable& table, const std::vector<std::int64_t>& members,
+                   const fs::path& out) {
+  const auto sub = table.of(o.modality).index_select(0, torch::tensor(members));
+  const auto k = o.clusters;
+  eval::SpectralOptions spectral;
+  spectral.neighbours = o.neighbours;
+  const bool kmeans = o.cluster_method == eval::ClusterMethod::kKMeans;
+  const auto clustering = kmeans ? eval::spherical_kmeans(sub, k, o.seed)
+                                 : eval::spectral_clustering(sub, k, o.seed, spectral);
+  const auto sub_xy = eval::pca_2d(sub).contiguous();
+  write_csv(out / "clusters.csv", table, members, sub_xy, &clustering.assignment);
+  auto cplot = scatter(table, members, sub_xy, &clustering.assignment);
+  cplot.title = o.cluster_class + " sub-clusters";
+  for (std::int64_t g = 0; g < k; ++g) cplot.group_names.push_back("cluster " + std::to_string(g));
+  io::write_scatter_png(out / "clusters.png", cplot);
+  std::cout << o.cluster_class << ": " << members.size() << " objects in " << k << " "
+            << name_of(o.cluster_method, eval::cluster_method_names()) << " clusters of sizes";
+  for (std::int64_t g = 0; g < k; ++g) {
+    std::cout << " " << std::count(clustering.assignment.begin(), clustering.assignment.end(), g);
+  }
+  std::cout << "\n";
+  if (!args.data.empty()) {
+    std::vector<std::string> ids;
+    for (auto i : members) ids.push_back(table.ids[i]);
+    const auto summary =
+        eval::summarise_clusters(data::read_survey(args.data), ids, clustering.assignment, k);
+    eval::write_cluster_separation(std::cout, summary);
+    std::ostringstream csv;
+    eval::write_cluster_summary_csv(csv, summary);
+    write_text_file_atomic(out / "cluster_summary.csv", csv.str());
+  }
+  spdlog::info("[map] wrote {} and {}", (out / "clusters.csv").string(),
+               (out / "clusters.png").string());
+}
+
 int run_map(const MapArgs& args, const GlobalFlags& global) {
   TypedFlags typed;
   add_typed(typed, "map.modality", args.modality);
@@ -127,39 +165,7 @@ int run_map(const MapArgs& args, const GlobalFlags& global) {
   io::write_scatter_png(out / "map.png", plot);
   spdlog::info("[map] {} objects: wrote {} and {}", rows.size(), (out / "map.csv").string(),
                (out / "map.png").string());
-  if (o.cluster_class.empty()) return 0;
-
-  const auto sub = space.index_select(0, torch::tensor(members));
-  const auto k = o.clusters;
-  eval::SpectralOptions spectral;
-  spectral.neighbours = o.neighbours;
-  const bool kmeans = o.cluster_method == eval::ClusterMethod::kKMeans;
-  const auto clustering = kmeans ? eval::spherical_kmeans(sub, k, o.seed)
-                                 : eval::spectral_clustering(sub, k, o.seed, spectral);
-  const auto sub_xy = eval::pca_2d(sub).contiguous();
-  write_csv(out / "clusters.csv", table, members, sub_xy, &clustering.assignment);
-  auto cplot = scatter(table, members, sub_xy, &clustering.assignment);
-  cplot.title = o.cluster_class + " sub-clusters";
-  for (std::int64_t g = 0; g < k; ++g) cplot.group_names.push_back("cluster " + std::to_string(g));
-  io::write_scatter_png(out / "clusters.png", cplot);
-  std::cout << o.cluster_class << ": " << members.size() << " objects in " << k << " "
-            << (kmeans ? "kmeans" : "spectral") << " clusters of sizes";
-  for (std::int64_t g = 0; g < k; ++g) {
-    std::cout << " " << std::count(clustering.assignment.begin(), clustering.assignment.end(), g);
-  }
-  std::cout << "\n";
-  if (!args.data.empty()) {
-    std::vector<std::string> ids;
-    for (auto i : members) ids.push_back(table.ids[i]);
-    const auto summary =
-        eval::summarise_clusters(data::read_survey(args.data), ids, clustering.assignment, k);
-    eval::write_cluster_separation(std::cout, summary);
-    std::ostringstream csv;
-    eval::write_cluster_summary_csv(csv, summary);
-    write_text_file_atomic(out / "cluster_summary.csv", csv.str());
-  }
-  spdlog::info("[map] wrote {} and {}", (out / "clusters.csv").string(),
-               (out / "clusters.png").string());
+  if (!o.cluster_class.empty()) cluster_class(args, o, table, members, out);
   return 0;
 }
 

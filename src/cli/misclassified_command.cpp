@@ -75,6 +75,11 @@ int run_misclassified(const MisclassifiedArgs& args, const GlobalFlags& global) 
   if (!resolved) return 0;
   const auto& config = *resolved;
   require_flag(args.embeddings, "misclassified", "--embeddings");
+  if (!args.data.empty() && args.checkpoint.empty()) {
+    throw ConfigError(
+        "misclassified: --data names the survey of --checkpoint's classifier; "
+        "without --checkpoint it has no use (the labels come from --embeddings)");
+  }
   // The classifier of --checkpoint runs on runtime.device; the embedding evidence on the CPU.
   if (args.checkpoint.empty()) note_cpu_only(config, "misclassified");
   const auto& o = config.misclassified;

@@ -29,7 +29,7 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
   cmd->add_option("--checkpoint", args.checkpoint,
                   "classifier checkpoint or run directory (its latest; RUN/best for the best)");
   cmd->add_option("--data", args.data, "survey file (default: the checkpoint's)");
-  cmd->add_option("--out,-o", args.out, "output file: .csv, .h5 or .hdf5")->required();
+  cmd->add_option("--out,-o", args.out, "output file: .csv, .h5 or .hdf5 (required)");
   cmd->add_option("--split", args.split,
                   "objects to classify: all (every object of the file), or train, val, test, "
                   "unlabeled or unseen of the checkpoint's split set")
@@ -44,15 +44,18 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
       ->check(positive());
   cmd->add_flag("--merge", args.merge, "join the shard files given as arguments into --out");
   cmd->add_option("shards", args.inputs, "shard files to join (with --merge)");
+  add_config_flags(*cmd, args.config);
   return cmd;
 }
 
 namespace {
 
 int merge_shards(const PredictArgs& args) {
-  const auto shards =
-      merge_inputs("predict", !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty(),
-                   args.inputs, "all.csv");
+  require_flag(args.out, "predict", "--out");
+  const auto shards = merge_inputs(
+      "predict",
+      !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty() || given(args.config),
+      args.inputs, "all.csv");
   const auto objects = eval::merge_prediction_files(shards, args.out);
   spdlog::info("[predict] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
   return kExitSuccess;
@@ -79,11 +82,8 @@ struct PredictRun {
 };
 
 PredictRun open_classifier_checkpoint(const PredictArgs& args, const GlobalFlags& global) {
-  auto c = open_checkpoint(args.checkpoint, args.data, global);
-  if (c.manifest.kind != "classifier") {
-    throw ConfigError(c.dir.string() + " is a \"" + c.manifest.kind +
-                      "\" checkpoint; predict needs a classifier checkpoint (from finetune)");
-  }
+  auto c = open_checkpoint(args.checkpoint, args.data, global, args.config, "predict");
+  train::require_kind(c.manifest, train::CheckpointKind::kClassifier, c.dir, "predict");
   auto sharding = resolve_command_shard(args.shard, args.out, "predict");
   if (sharding.shard.count > 1 && eval::is_csv_output(args.out)) {
     throw ConfigError(
@@ -229,7 +229,11 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   if (!args.inputs.empty()) {
     throw ConfigError("predict: positional arguments are shard files for --merge");
   }
-  if (args.checkpoint.empty()) throw ConfigError("predict: --checkpoint is required");
+  require_flag(args.checkpoint, "predict", "--checkpoint");
+  if (dump_checkpoint_config(args.checkpoint, args.data, global, args.config, "predict")) {
+    return kExitSuccess;
+  }
+  require_flag(args.out, "predict", "--out");
   auto [c, sharding] = open_classifier_checkpoint(args, global);
   train::StopSignalScope stop_signals;
   // The survey is read in blocks of rows (--block); only its split membership, one byte per

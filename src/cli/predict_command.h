@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_flags.h"
 #include "cli/global_flags.h"
 
 namespace astrom3::cli {
@@ -22,6 +23,9 @@ struct PredictArgs {
   std::int64_t block = 8192;  // objects preprocessed and predicted at a time
   bool merge = false;
   std::vector<std::string> inputs;  // shard files, with --merge
+  /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,
+  /// data.path, data.split_set).
+  ConfigFlags config;
 };
 
 CLI::App* add_predict_command(CLI::App& app, PredictArgs& args);

@@ -26,8 +26,8 @@ CLI::App* add_pretrain_command(CLI::App& app, PretrainArgs& args) {
 }
 
 int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
-  const auto plan =
-      plan_run("clip", args.out, args.resume, args.config, global, "results/pretrain", args.dist);
+  const auto plan = plan_run(train::CheckpointKind::kClip, args.out, args.resume, args.config,
+                             global, "results/pretrain", args.dist);
   if (args.config.dump_config) {
     print_config(plan.config);
     return kExitSuccess;
@@ -49,7 +49,7 @@ int run_pretrain(const PretrainArgs& args, const GlobalFlags& global) {
       data::load_split_data(plan.config.data, worker_threads(plan.config.runtime.threads), load);
   train::ClipObjective objective(model, context.comm);
   return train_run("pretrain", plan, data, objective,
-                   train::make_manifest("clip", config::to_json(plan.config),
+                   train::make_manifest(train::CheckpointKind::kClip, config::to_json(plan.config),
                                         config::model_options_to_json(model_options), &data),
                    context);
 }

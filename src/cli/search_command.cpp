@@ -133,7 +133,9 @@ int run_search(const SearchArgs& args, const GlobalFlags& global) {
   const auto& rows = report.query_rows;
 
   auto mask = table.present_in(report.against).clone();
-  if (o.candidates != "any") mask = mask.logical_and(table.in_split(o.candidates));
+  if (o.candidates != config::CandidateSplit::kAny) {
+    mask = mask.logical_and(table.in_split(name_of(o.candidates, config::candidate_split_names())));
+  }
   const auto row_tensor = torch::tensor(rows, torch::kInt64);
   // Within one space the query is its own best match: exclude it. Across spaces the object's
   // own other modality is a legitimate (and telling) result.

@@ -29,8 +29,8 @@ std::vector<std::filesystem::path> merge_inputs(const std::string& command, bool
                                                 const std::string& example_out) {
   if (run_options) {
     throw ConfigError(command +
-                      " --merge joins existing shard files; it takes no --checkpoint, --data or "
-                      "--shard");
+                      " --merge joins existing shard files; it takes no --checkpoint, --data, "
+                      "--shard, --config, --set or --dump-config");
   }
   if (inputs.empty()) {
     throw ConfigError(command + " --merge: name the shard files, e.g. " + command +

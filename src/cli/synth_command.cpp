@@ -34,6 +34,41 @@ CLI::App* add_synth_command(CLI::App& app, SynthArgs& args) {
   return cmd;
 }
 
+namespace {
+
+// Refuses outputs that cannot be written before minutes of generation.
+void check_outputs(const SynthArgs& args) {
+  if (args.out.empty() && args.raw_layout.empty()) {
+    throw ConfigError("synth: --out FILE or --raw-layout DIR is required");
+  }
+  if (!args.out.empty()) prepare_output_location(args.out);
+  if (!args.raw_layout.empty() && std::filesystem::exists(args.raw_layout) &&
+      !std::filesystem::is_empty(args.raw_layout)) {
+    throw ConfigError("synth: --raw-layout " + args.raw_layout + " exists and is not empty");
+  }
+}
+
+// The planted cases' truth goes next to the survey file, or into the raw layout's directory
+// when only that is written (it is not part of the ASTROM3 layout itself).
+void write_planted_truth(const SynthArgs& args, const synth::SynthOptions& o,
+                         const data::Survey& survey,
+                         const std::vector<synth::PlantedTruth>& truth) {
+  const auto path = args.out.empty() ? std::filesystem::path(args.raw_layout) / "truth.csv"
+                                     : synth::truth_path_for(args.out);
+  synth::write_truth_csv(path, survey.ids, survey.labels, truth, synth::star_class_names());
+  std::int64_t mislabelled = 0, oddballs = 0;
+  for (const auto& t : truth) {
+    mislabelled += t.mislabelled;
+    oddballs += t.oddball;
+  }
+  spdlog::info(
+      "[synth] planted {} mislabels, {} {} oddballs and {} unseen-class objects; "
+      "truth in {}",
+      mislabelled, oddballs, o.oddball_class, o.unseen, path.string());
+}
+
+}  // namespace
+
 int run_synth(const SynthArgs& args, const GlobalFlags& global) {
   TypedFlags typed;
   add_typed(typed, "synth.objects", args.objects);
@@ -44,14 +79,7 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
   if (!resolved) return 0;
   const auto& config = *resolved;
   note_cpu_only(config, "synth");
-  if (args.out.empty() && args.raw_layout.empty()) {
-    throw ConfigError("synth: --out FILE or --raw-layout DIR is required");
-  }
-  if (!args.out.empty()) prepare_output_location(args.out);  // fail now, not after generating
-  if (!args.raw_layout.empty() && std::filesystem::exists(args.raw_layout) &&
-      !std::filesystem::is_empty(args.raw_layout)) {
-    throw ConfigError("synth: --raw-layout " + args.raw_layout + " exists and is not empty");
-  }
+  check_outputs(args);
 
   const int threads = worker_threads(config.runtime.threads);
   const auto t0 = std::chrono::steady_clock::now();
@@ -75,22 +103,7 @@ int run_synth(const SynthArgs& args, const GlobalFlags& global) {
         args.raw_layout, raw.lightcurves, raw.spectra_image + raw.spectra_table, raw.spectra_image,
         raw.spectra_table, raw.spectra_gzip, raw.split_sets);
   }
-  // The planted cases' truth goes next to the survey file, or into the raw layout's directory
-  // when only that is written (it is not part of the ASTROM3 layout itself).
-  if (config.synth.plants_cases()) {
-    const auto path = args.out.empty() ? std::filesystem::path(args.raw_layout) / "truth.csv"
-                                       : synth::truth_path_for(args.out);
-    synth::write_truth_csv(path, survey.ids, survey.labels, truth, synth::star_class_names());
-    std::int64_t mislabelled = 0, oddballs = 0;
-    for (const auto& t : truth) {
-      mislabelled += t.mislabelled;
-      oddballs += t.oddball;
-    }
-    spdlog::info(
-        "[synth] planted {} mislabels, {} {} oddballs and {} unseen-class objects; "
-        "truth in {}",
-        mislabelled, oddballs, config.synth.oddball_class, config.synth.unseen, path.string());
-  }
+  if (config.synth.plants_cases()) write_planted_truth(args, config.synth, survey, truth);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("[synth] done in {:.1f} s", seconds);

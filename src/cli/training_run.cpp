@@ -56,7 +56,7 @@ std::uint64_t init_seed(const config::RunConfig& config) {
   return derive_seed(config.runtime.seed, {kInitStream});
 }
 
-RunPlan plan_run(const std::string& kind, const std::string& out, const std::string& resume,
+RunPlan plan_run(train::CheckpointKind kind, const std::string& out, const std::string& resume,
                  const ConfigFlags& flags, const GlobalFlags& global,
                  const std::string& default_out, const DistFlags& dist_flags) {
   RunPlan plan;
@@ -65,8 +65,9 @@ RunPlan plan_run(const std::string& kind, const std::string& out, const std::str
     plan.checkpoint = train::resolve_checkpoint(resume);
     plan.resumed = train::read_manifest(plan.checkpoint);
     if (plan.resumed->kind != kind) {
-      throw ConfigError(plan.checkpoint.string() + " is a \"" + plan.resumed->kind +
-                        "\" checkpoint; this command resumes " + kind + " checkpoints");
+      throw ConfigError(
+          plan.checkpoint.string() + " is a \"" + train::kind_name(plan.resumed->kind) +
+          "\" checkpoint; this command resumes " + train::kind_name(kind) + " checkpoints");
     }
     base = plan.resumed->config;
   }
@@ -141,13 +142,13 @@ int train_run(const std::string& command, const RunPlan& plan, const data::Split
   }
   const auto result = trainer.fit();
   if (result.outcome == train::TrainOutcome::kInterrupted) return kExitInterrupted;
-  const auto best_value = state.best.value("value", nlohmann::json());
-  spdlog::info("[{}] done: best checkpoint {} ({}), metrics {}", command,
-               (plan.run_dir / "best").string(),
-               best_value.is_null()
-                   ? std::string("the last epoch: no validation objects")
-                   : fmt::format("{} = {}", config.train.best_metric, best_value.get<double>()),
-               (plan.run_dir / "metrics.jsonl").string());
+  const auto& best = state.best;
+  spdlog::info(
+      "[{}] done: best checkpoint {} ({}), metrics {}", command, (plan.run_dir / "best").string(),
+      !best || !best->value
+          ? std::string("the last epoch: no validation objects")
+          : fmt::format("{} = {}", name_of(best->metric, train::best_metric_names()), *best->value),
+      (plan.run_dir / "metrics.jsonl").string());
   return kExitSuccess;
 }
 

@@ -52,7 +52,7 @@ struct RunPlan {
 /// Resolves the configuration (a resumed run starts from its checkpoint's config) and the run
 /// directory: --out, else the resumed run's, else `default_out`. A fresh run refuses a
 /// directory that already holds one. `kind` is the checkpoint kind this command resumes.
-RunPlan plan_run(const std::string& kind, const std::string& out, const std::string& resume,
+RunPlan plan_run(train::CheckpointKind kind, const std::string& out, const std::string& resume,
                  const ConfigFlags& flags, const GlobalFlags& global,
                  const std::string& default_out, const DistFlags& dist_flags);
 

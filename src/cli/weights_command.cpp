@@ -25,17 +25,14 @@ CLI::App* add_export_command(CLI::App& app, ExportArgs& args) {
 int run_export(const ExportArgs& args, const GlobalFlags&) {
   const auto dir = train::resolve_checkpoint(args.checkpoint);
   const auto manifest = train::read_manifest(dir);
-  if (manifest.kind != "clip") {
-    throw ConfigError(dir.string() + " is a \"" + manifest.kind +
-                      "\" checkpoint; export handles clip checkpoints");
-  }
+  train::require_kind(manifest, train::CheckpointKind::kClip, dir, "export");
   // Loading into the model first proves the file is complete and matches its manifest.
   auto model = model::AstroM3Model(config::model_options_from_json(manifest.model));
   train::load_weights(dir, *model);
   prepare_output_location(args.out);
   io::write_safetensors(args.out, io::state_dict(*model),
                         {{"format", "pt"},
-                         {"astrom3_kind", manifest.kind},
+                         {"astrom3_kind", train::kind_name(manifest.kind)},
                          {"astrom3_model", manifest.model.dump()},
                          {"astrom3_class_names", nlohmann::json(manifest.class_names).dump()},
                          {"astrom3_split_set", manifest.split_set}});
@@ -72,7 +69,7 @@ int run_import(const ImportArgs& args, const GlobalFlags& global) {
   auto model = model::AstroM3Model(options);
   io::load_state_dict(*model, io::read_safetensors(args.weights).tensors, args.weights);
   prepare_output_location(std::filesystem::path(args.out) / "manifest.json");
-  auto manifest = train::make_manifest("clip", config::to_json(config),
+  auto manifest = train::make_manifest(train::CheckpointKind::kClip, config::to_json(config),
                                        config::model_options_to_json(options), nullptr);
   train::save_checkpoint(args.out, manifest, *model, nullptr);
   spdlog::info("[import] wrote checkpoint {} ({} trainable parameters) from {}", args.out,

@@ -254,6 +254,36 @@ void merge(Json& base, const Json& overlay) {
   }
 }
 
+namespace {
+
+void collect_changes(const Json& a, const Json& b, const std::string& path,
+                     std::vector<std::string>& out) {
+  if (!a.is_object() || !b.is_object()) {
+    if (a != b) out.push_back(path);
+    return;
+  }
+  const auto child = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  for (const auto& [key, value] : a.items()) {
+    if (!b.contains(key)) {
+      out.push_back(child(key));
+    } else {
+      collect_changes(value, b.at(key), child(key), out);
+    }
+  }
+  for (const auto& [key, value] : b.items()) {
+    if (!a.contains(key)) out.push_back(child(key));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> changed_keys(const Json& a, const Json& b) {
+  std::vector<std::string> out;
+  collect_changes(a, b, "", out);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void apply_assignment(Json& doc, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {

@@ -86,14 +86,14 @@ void visit(V& v, PhotometryEncoderOptions& o) {
   v.field("heads", o.heads, int_in(1, kMaxWidth));
   v.field("d_ff", o.d_ff, int_in(1, kMaxWidth));
   v.field("layers", o.layers, int_in(1, kMaxLayers));
-  v.field("activation", o.activation, one_of({"gelu", "relu"}));
+  v.field("activation", o.activation, activation_names());
   v.field("dropout", o.dropout, real_in(0.0, 1.0));
   v.field("embedding_dropout", o.embedding_dropout, real_in(0.0, 1.0));
-  v.field("token_padding", o.token_padding, one_of({"circular", "zeros"}));
-  v.field("attention", o.attention, one_of({"probsparse", "full"}));
+  v.field("token_padding", o.token_padding, token_padding_names());
+  v.field("attention", o.attention, attention_names());
   v.field("probsparse_factor", o.probsparse_factor, positive_int());
   v.field("probsparse_official_layout", o.probsparse_official_layout);
-  v.field("pooling", o.pooling, one_of({"flatten", "mean"}));
+  v.field("pooling", o.pooling, pooling_names());
   v.field("max_len", o.max_len, int_in(1, kMaxLength));
 }
 
@@ -119,7 +119,7 @@ void visit(V& v, ModelOptions& o) {
   using namespace astrom3::config;
   v.field("modalities", o.modalities, one_of({"photometry", "spectra", "metadata"}), 2);
   v.field("embedding_dim", o.embedding_dim, int_in(1, kMaxWidth));
-  v.field("logit_scale_clamp", o.logit_scale_clamp, one_of({"exp", "log"}));
+  v.field("logit_scale_clamp", o.logit_scale_clamp, logit_scale_clamp_names());
   v.field("logit_scale_init", o.logit_scale_init, real_in(1.0, 1.0e6));
   v.field("logit_scale_max", o.logit_scale_max, real_in(1.0, 1.0e6));
   v.section("photometry", o.photometry);
@@ -131,12 +131,12 @@ template <typename V>
 void visit(V& v, ClassifierOptions& o) {
   using namespace astrom3::config;
   v.field("mode", o.mode, one_of({"photometry", "spectra", "metadata", "all"}));
-  v.field("fusion", o.fusion, one_of({"avg", "weighted", "concat"}));
+  v.field("fusion", o.fusion, fusion_names());
   v.field("modality_dropout", o.modality_dropout, real_in(0.0, 0.95));
   v.field("freeze_encoders", o.freeze_encoders);
-  v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
-  v.field("normalization", o.normalization, one_of({"init", "split"}));
-  v.field("unknown_score", o.unknown_score, one_of({"mahalanobis", "energy", "max_softmax"}));
+  v.field("class_weights", o.class_weights, class_weights_names());
+  v.field("normalization", o.normalization, normalization_source_names());
+  v.field("unknown_score", o.unknown_score, unknown_score_names());
 }
 
 }  // namespace astrom3::model
@@ -147,13 +147,13 @@ template <typename V>
 void visit(V& v, TrainOptions& o) {
   using namespace astrom3::config;
   v.field("epochs", o.epochs, positive_int());
-  v.field("optimizer", o.optimizer, one_of({"adam", "adamw"}));
+  v.field("optimizer", o.optimizer, optimizer_names());
   v.field("lr", o.lr, positive_real());
   v.field("beta1", o.beta1, real_in(0.0, 1.0));
   v.field("beta2", o.beta2, real_in(0.0, 1.0));
   v.field("eps", o.eps, positive_real());
   v.field("weight_decay", o.weight_decay, real_in(0.0, 1.0e3));
-  v.field("schedule", o.schedule, one_of({"plateau", "cosine", "constant"}));
+  v.field("schedule", o.schedule, schedule_names());
   v.field("warmup_epochs", o.warmup_epochs, non_negative_int());
   v.field("warmup_start_factor", o.warmup_start_factor, real_in(0.0, 1.0));
   v.field("plateau_factor", o.plateau_factor, real_in(0.0, 1.0));
@@ -162,10 +162,10 @@ void visit(V& v, TrainOptions& o) {
   v.field("min_lr", o.min_lr, real_in(0.0, 1.0e3));
   v.field("clip_grad_norm", o.clip_grad_norm, real_in(0.0, 1.0e12));
   v.field("early_stopping_patience", o.early_stopping_patience, non_negative_int());
-  v.field("best_metric", o.best_metric, one_of({"val_accuracy", "val_loss"}));
+  v.field("best_metric", o.best_metric, best_metric_names());
   v.field("log_every_steps", o.log_every_steps, positive_int());
   v.field("keep_checkpoints", o.keep_checkpoints, positive_int());
-  v.field("precision", o.precision, one_of({"fp32", "bf16"}));
+  v.field("precision", o.precision, precision_names());
   v.field("allow_tf32", o.allow_tf32);
 }
 
@@ -176,7 +176,7 @@ namespace astrom3::dist {
 template <typename V>
 void visit(V& v, CommOptions& o) {
   using namespace astrom3::config;
-  v.field("backend", o.backend, one_of({"auto", "gloo", "nccl"}));
+  v.field("backend", o.backend, backend_names());
   v.field("timeout_s", o.timeout_s, positive_real());
   v.field("bucket_mb", o.bucket_mb, positive_real());
 }
@@ -201,8 +201,7 @@ namespace astrom3::eval {
 template <typename V>
 void visit(V& v, SearchOptions& o) {
   using namespace astrom3::config;
-  v.field("kind", o.index,
-          EnumNames<IndexKind>{{"exact", IndexKind::kExact}, {"ivf", IndexKind::kIvf}});
+  v.field("kind", o.index, index_kind_names());
   v.field("lists", o.ivf.lists, non_negative_int());
   v.field("probes", o.ivf.probes, positive_int());
   v.field("seed", o.ivf.seed, non_negative_int());
@@ -219,7 +218,7 @@ void visit(V& v, SearchCommandOptions& o) {
   v.field("modality", o.modality, non_empty_string());
   v.field("against", o.against, any_string());
   v.field("contrast", o.contrast, any_string());
-  v.field("candidates", o.candidates, one_of({"any", "train", "val", "test"}));
+  v.field("candidates", o.candidates, candidate_split_names());
   v.field("k", o.k, positive_int());
 }
 
@@ -243,9 +242,7 @@ void visit(V& v, MapCommandOptions& o) {
   v.field("modality", o.modality, non_empty_string());
   v.field("cluster_class", o.cluster_class, any_string());
   v.field("clusters", o.clusters, int_in(2, 50));
-  v.field("cluster_method", o.cluster_method,
-          EnumNames<eval::ClusterMethod>{{"spectral", eval::ClusterMethod::kSpectral},
-                                         {"kmeans", eval::ClusterMethod::kKMeans}});
+  v.field("cluster_method", o.cluster_method, eval::cluster_method_names());
   v.field("neighbours", o.neighbours, positive_int());
   v.field("seed", o.seed, non_negative_int());
 }
@@ -325,7 +322,7 @@ void check_cross_fields(const RunConfig& c) {
           "features, log10 MAD, delta t), got " +
           std::to_string(p.input_channels));
   }
-  if (p.attention == "probsparse" && c.data.seq_len < 2) {
+  if (p.attention == model::AttentionKind::kProbSparse && c.data.seq_len < 2) {
     // ProbSparse samples about factor * ln(L) keys: none for a single token.
     v.add(
         "data.seq_len: probsparse attention (model.photometry.attention) needs at least 2 "

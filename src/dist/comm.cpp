@@ -52,10 +52,10 @@ std::string failure(const std::string& what, const std::string& where, double ti
 
 // The process group of `backend` over `store`. Each backend exists only when its macro is
 // defined (CMake's "astrom3 distributed backends" line lists them).
-c10::intrusive_ptr<CollectiveBackend> make_backend(const std::string& backend,
+c10::intrusive_ptr<CollectiveBackend> make_backend(Backend backend,
                                                    const c10::intrusive_ptr<c10d::Store>& store,
                                                    const LaunchInfo& launch, Milliseconds timeout) {
-  if (backend == "gloo") {
+  if (backend == Backend::kGloo) {
 #ifdef USE_C10D_GLOO
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch; a loopback rendezvous
@@ -72,18 +72,17 @@ c10::intrusive_ptr<CollectiveBackend> make_backend(const std::string& backend,
     return c10::make_intrusive<c10d::ProcessGroupGloo>(store, launch.rank, launch.world_size,
                                                        options);
 #endif
-  } else if (backend == "nccl") {
+  } else if (backend == Backend::kNccl) {
 #ifdef USE_C10D_NCCL
     auto options = c10d::ProcessGroupNCCL::Options::create();
     options->timeout = timeout;
     return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, launch.rank, launch.world_size,
                                                        options);
 #endif
-  } else {
-    throw ConfigError("dist.backend: expected auto, gloo or nccl, got \"" + backend + "\"");
   }
-  throw ConfigError("dist.backend " + backend + ": this astrom3 was built without it (" +
-                    (backend == "gloo"
+  throw ConfigError("dist.backend " + name_of(backend, backend_names()) +
+                    ": this astrom3 was built without it (" +
+                    (backend == Backend::kGloo
                          ? std::string("install libgloo-dev and rebuild")
                          : std::string("it needs a CUDA build of LibTorch and nccl.h")) +
                     "; CMake's line \"astrom3 distributed backends\" lists the backends built)");
@@ -132,16 +131,17 @@ std::shared_ptr<Comm> Comm::create(const LaunchInfo& launch, const CommOptions& 
                                    const c10::Device& device) {
   auto comm = std::make_shared<Comm>();
   if (!launch.distributed()) return comm;
-  std::string backend = options.backend;
-  if (backend == "auto") backend = device.is_cuda() ? "nccl" : "gloo";
-  if (backend == "nccl" && !device.is_cuda()) {
+  Backend backend = options.backend;
+  if (backend == Backend::kAuto) backend = device.is_cuda() ? Backend::kNccl : Backend::kGloo;
+  const std::string& backend_name = name_of(backend, backend_names());
+  if (backend == Backend::kNccl && !device.is_cuda()) {
     throw ConfigError("dist.backend nccl needs CUDA devices; this rank runs on " + device.str() +
                       " (use gloo on CPUs)");
   }
   const auto timeout = Milliseconds(static_cast<std::int64_t>(options.timeout_s * 1000.0));
   comm->rank_ = launch.rank;
   comm->world_size_ = launch.world_size;
-  comm->backend_ = backend;
+  comm->backend_ = backend_name;
   comm->impl_ = std::make_unique<Impl>();
   auto& impl = *comm->impl_;
   impl.timeout_s = options.timeout_s;
@@ -172,10 +172,10 @@ std::shared_ptr<Comm> Comm::create(const LaunchInfo& launch, const CommOptions& 
   } catch (const astrom3::Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error("creating the " + backend + " process group failed on " + launch.describe() + ": " +
-                e.what());
+    throw Error("creating the " + backend_name + " process group failed on " + launch.describe() +
+                ": " + e.what());
   }
-  spdlog::info("[dist] {} joined a {} process group of {} ranks", launch.describe(), backend,
+  spdlog::info("[dist] {} joined a {} process group of {} ranks", launch.describe(), backend_name,
                launch.world_size);
   return comm;
 }

@@ -7,9 +7,9 @@
 namespace astrom3::eval {
 
 IndexKind parse_index_kind(const std::string& name) {
-  if (name == "exact") return IndexKind::kExact;
-  if (name == "ivf") return IndexKind::kIvf;
-  throw ConfigError("unknown index \"" + name + "\" (expected exact or ivf)");
+  if (const auto kind = parse_enum(name, index_kind_names())) return *kind;
+  throw ConfigError("unknown index \"" + name + "\" (expected " + names_list(index_kind_names()) +
+                    ")");
 }
 
 Neighbours find_neighbours(const torch::Tensor& queries, const torch::Tensor& candidates,

@@ -53,24 +53,14 @@ nlohmann::json matrix_to_json(const torch::Tensor& m) {
 
 }  // namespace
 
-const char* unknown_score_name(UnknownScore score) {
-  switch (score) {
-    case UnknownScore::kMahalanobis:
-      return "mahalanobis";
-    case UnknownScore::kEnergy:
-      return "energy";
-    case UnknownScore::kMaxSoftmax:
-      break;
-  }
-  return "max_softmax";
+const std::string& unknown_score_name(UnknownScore score) {
+  return name_of(score, model::unknown_score_names());
 }
 
 UnknownScore unknown_score_from_name(const std::string& name) {
-  for (auto s : kUnknownScores) {
-    if (name == unknown_score_name(s)) return s;
-  }
-  throw ConfigError("unknown-class score '" + name +
-                    "': expected mahalanobis, energy or max_softmax");
+  if (const auto score = parse_enum(name, model::unknown_score_names())) return *score;
+  throw ConfigError("unknown-class score '" + name + "': expected " +
+                    names_list(model::unknown_score_names()));
 }
 
 torch::Tensor unknown_scores(const OpenSetDetector& d, const torch::Tensor& logits) {

@@ -68,7 +68,7 @@ torch::Tensor AstroM3ModelImpl::present(const data::Batch& batch) const {
 torch::Tensor AstroM3ModelImpl::logit_scale(std::size_t pair) const {
   const auto& s = logit_scales_.at(pair);
   const double max = options_.logit_scale_max;
-  if (options_.logit_scale_clamp == "log")
+  if (options_.logit_scale_clamp == LogitScaleClamp::kLog)
     return s.clamp(0.0f, static_cast<float>(std::log(max))).exp();
   return s.exp().clamp(1.0, max);
 }

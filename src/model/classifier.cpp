@@ -17,12 +17,7 @@ ClassifierImpl::ClassifierImpl(const ModelOptions& model, const ClassifierOption
   const bool all = options.mode == "all";
   modalities_ = all ? parse_modalities(model.modalities)
                     : std::vector<data::Modality>{modality_from_name(options.mode)};
-  if (all && options.fusion != "avg" && options.fusion != "weighted" &&
-      options.fusion != "concat") {
-    throw ConfigError("finetune.fusion must be avg, weighted or concat, not \"" + options.fusion +
-                      "\"");
-  }
-  const bool heads = all && options.fusion == "concat";
+  const bool heads = all && options.fusion == Fusion::kConcat;
   for (auto m : modalities_) {
     const std::string name = modality_name(m);
     auto encoder = register_module(name + "_encoder", make_encoder(m, model));
@@ -39,7 +34,7 @@ ClassifierImpl::ClassifierImpl(const ModelOptions& model, const ClassifierOption
     const auto inputs = all ? model.embedding_dim : encoders_[0]->output_features();
     fc_ = register_module("fc", torch::nn::Linear(inputs, num_classes));
   }
-  if (all && options.fusion == "weighted") {
+  if (all && options.fusion == Fusion::kWeighted) {
     fusion_weight_ = register_parameter(
         "fusion_weight", torch::ones({static_cast<std::int64_t>(modalities_.size())}));
   }

@@ -12,7 +12,7 @@ double photometry_flops(const PhotometryEncoderOptions& p, double L) {
   const double d = static_cast<double>(p.d_model);
   double flops = 2.0 * L * static_cast<double>(p.input_channels) * 3.0 * d;  // token conv
   double attention = 0;
-  if (p.attention == "full") {
+  if (p.attention == AttentionKind::kFull) {
     attention = 2.0 * (2.0 * L * L * d);  // scores and weighted values, all heads
   } else {
     const auto length = static_cast<std::int64_t>(L);
@@ -48,7 +48,7 @@ ForwardFlops forward_flops(const ModelOptions& o) {
     if (m == data::kPhotometry) {
       const double L = static_cast<double>(o.seq_len);
       f.photometry = photometry_flops(o.photometry, L);
-      const double features = o.photometry.pooling == "flatten"
+      const double features = o.photometry.pooling == Pooling::kFlatten
                                   ? L * static_cast<double>(o.photometry.d_model)
                                   : static_cast<double>(o.photometry.d_model);
       f.projections += 2.0 * features * e;

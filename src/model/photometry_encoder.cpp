@@ -35,7 +35,7 @@ DataEmbeddingImpl::DataEmbeddingImpl(const PhotometryEncoderOptions& options) {
   auto value = group(*this, "value_embedding");
   auto conv =
       torch::nn::Conv1dOptions(options.input_channels, options.d_model, 3).padding(1).bias(false);
-  if (options.token_padding == "circular") {
+  if (options.token_padding == TokenPadding::kCircular) {
     conv.padding_mode(torch::kCircular);
     token_padding_ = ConvPadding::kCircular;
   }
@@ -58,11 +58,11 @@ torch::Tensor DataEmbeddingImpl::forward(const torch::Tensor& x) {
 }
 
 EncoderLayerImpl::EncoderLayerImpl(const PhotometryEncoderOptions& options)
-    : gelu_(options.activation == "gelu") {
+    : gelu_(options.activation == Activation::kGelu) {
   AttentionLayerOptions a;
   a.d_model = options.d_model;
   a.heads = options.heads;
-  a.kind = options.attention == "full" ? AttentionKind::kFull : AttentionKind::kProbSparse;
+  a.kind = options.attention;
   a.factor = options.probsparse_factor;
   a.official_layout = options.probsparse_official_layout;
   attention_ = register_module("attention", AttentionLayer(a));
@@ -102,11 +102,11 @@ PhotometryEncoderImpl::PhotometryEncoderImpl(const PhotometryEncoderOptions& opt
 }
 
 std::int64_t PhotometryEncoderImpl::output_features() const {
-  return options_.pooling == "flatten" ? seq_len_ * options_.d_model : options_.d_model;
+  return options_.pooling == Pooling::kFlatten ? seq_len_ * options_.d_model : options_.d_model;
 }
 
 torch::Tensor PhotometryEncoderImpl::sample_index(std::size_t layer, std::int64_t length) const {
-  if (options_.attention == "full") return {};
+  if (options_.attention == AttentionKind::kFull) return {};
   if (!fixed_index_.empty()) return fixed_index_.at(layer);
   // Evaluation draws from a key no training step uses, so inference is deterministic.
   const std::uint64_t step =
@@ -118,7 +118,7 @@ torch::Tensor PhotometryEncoderImpl::sample_index(std::size_t layer, std::int64_
 torch::Tensor PhotometryEncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
   TORCH_CHECK(x.dim() == 3 && x.size(2) == options_.input_channels, "photometry must be [B, L, ",
               options_.input_channels, "], got ", x.sizes());
-  TORCH_CHECK(options_.pooling != "flatten" || x.size(1) == seq_len_,
+  TORCH_CHECK(options_.pooling != Pooling::kFlatten || x.size(1) == seq_len_,
               "flatten pooling needs sequences of length ", seq_len_, ", got ", x.size(1));
   const auto valid = mask.to(torch::kBool);
   auto h = enc_embedding_(x);
@@ -126,7 +126,7 @@ torch::Tensor PhotometryEncoderImpl::forward(const torch::Tensor& x, const torch
     h = layers_[i]->as<EncoderLayerImpl>()->forward(h, valid, sample_index(i, x.size(1)));
   }
   h = dropout_(norm_(h)) * mask.unsqueeze(-1).to(h.dtype());  // zero the padded epochs
-  if (options_.pooling == "flatten") return h.reshape({h.size(0), -1});
+  if (options_.pooling == Pooling::kFlatten) return h.reshape({h.size(0), -1});
   return h.sum(1) / mask.sum(1, /*keepdim=*/true).clamp_min(1.0).to(h.dtype());
 }
 

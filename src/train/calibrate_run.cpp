@@ -17,10 +17,12 @@ namespace {
 
 // The unknown-class detector of the loaded weights: fitted on the train split's labelled
 // objects, its threshold at 95 % of the val objects (`val_logits`, those calibrated on).
-std::optional<eval::OpenSetDetector> fit_open_set(
-    const data::SplitData& data, model::ClassifierImpl& classifier,
-    const data::LoaderOptions& loader, const c10::Device& device, const std::string& unknown_score,
-    double temperature, const torch::Tensor& val_logits) {
+std::optional<eval::OpenSetDetector> fit_open_set(const data::SplitData& data,
+                                                  model::ClassifierImpl& classifier,
+                                                  const data::LoaderOptions& loader,
+                                                  const c10::Device& device,
+                                                  model::UnknownScore score, double temperature,
+                                                  const torch::Tensor& val_logits) {
   const auto p = eval::predict_classes(classifier, data.train, loader, device);
   const auto keep = p.ids.empty() ? torch::empty({0}, torch::kInt64)
                                   : p.usable.logical_and(p.labels.ge(0)).nonzero().squeeze(1);
@@ -30,7 +32,6 @@ std::optional<eval::OpenSetDetector> fit_open_set(
         "detector");
     return std::nullopt;
   }
-  const auto score = eval::unknown_score_from_name(unknown_score);
   auto d = eval::fit_open_set(score, temperature, p.logits.index_select(0, keep),
                               p.labels.index_select(0, keep), val_logits);
   spdlog::info(
@@ -45,7 +46,7 @@ std::optional<eval::OpenSetDetector> fit_open_set(
 
 void calibrate_run(const fs::path& run_dir, const data::SplitData& data,
                    model::ClassifierImpl& classifier, const data::LoaderOptions& loader,
-                   const c10::Device& device, const std::string& unknown_score) {
+                   const c10::Device& device, model::UnknownScore unknown_score) {
   std::set<fs::path> done;
   for (const char* link : {"best", "latest"}) {
     if (!fs::exists(run_dir / link / "manifest.json")) continue;

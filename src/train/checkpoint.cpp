@@ -34,8 +34,8 @@ fs::path temporary_sibling(const fs::path& path) {
 
 }  // namespace
 
-CheckpointManifest make_manifest(const std::string& kind, nlohmann::json config,
-                                 nlohmann::json model, const data::SplitData* data) {
+CheckpointManifest make_manifest(CheckpointKind kind, nlohmann::json config, nlohmann::json model,
+                                 const data::SplitData* data) {
   CheckpointManifest m;
   m.kind = kind;
   m.config = std::move(config);
@@ -51,11 +51,17 @@ CheckpointManifest make_manifest(const std::string& kind, nlohmann::json config,
   return m;
 }
 
+void require_kind(const CheckpointManifest& manifest, CheckpointKind kind, const fs::path& dir,
+                  const std::string& user) {
+  if (manifest.kind == kind) return;
+  throw ConfigError(dir.string() + " is a \"" + kind_name(manifest.kind) + "\" checkpoint; " +
+                    user + " needs a " + kind_name(kind) + " checkpoint");
+}
+
 json to_json(const CheckpointManifest& m) {
-  const auto& s = m.state;
   return {{"format", kCheckpointFormat},
           {"format_version", kCheckpointFormatVersion},
-          {"kind", m.kind},
+          {"kind", kind_name(m.kind)},
           {"astrom3_version", m.astrom3_version},
           {"libtorch_version", m.libtorch_version},
           {"model", m.model},
@@ -65,15 +71,7 @@ json to_json(const CheckpointManifest& m) {
             {"std", m.normalization.std},
             {"source", m.normalization_source}}},
           {"split_set", {{"name", m.split_set}, {"membership_hash", m.split_hash}}},
-          {"training_state",
-           {{"epoch", s.epoch},
-            {"step_in_epoch", s.step_in_epoch},
-            {"global_step", s.global_step},
-            {"stopped_early", s.stopped_early},
-            {"schedule", s.schedule},
-            {"early_stopping", s.early_stopping},
-            {"best", s.best},
-            {"epoch_sums", s.epoch_sums}}},
+          {"training_state", to_json(m.state)},
           {"metrics", m.metrics},
           {"init", m.init},
           {"calibration", m.calibration ? eval::to_json(*m.calibration) : json(nullptr)},
@@ -94,7 +92,13 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
   }
   try {
     CheckpointManifest m;
-    m.kind = doc.at("kind").get<std::string>();
+    const auto kind = doc.at("kind").get<std::string>();
+    if (const auto parsed = parse_enum(kind, checkpoint_kind_names())) {
+      m.kind = *parsed;
+    } else {
+      throw DataError(source + ": checkpoint kind \"" + kind + "\" is not " +
+                      names_list(checkpoint_kind_names()));
+    }
     m.astrom3_version = doc.at("astrom3_version").get<std::string>();
     m.libtorch_version = doc.at("libtorch_version").get<std::string>();
     m.model = doc.at("model");
@@ -104,15 +108,7 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     m.normalization_source = doc.at("normalization").value("source", "");
     m.split_set = doc.at("split_set").at("name").get<std::string>();
     m.split_hash = doc.at("split_set").at("membership_hash").get<std::string>();
-    const auto& s = doc.at("training_state");
-    m.state.epoch = s.at("epoch").get<std::int64_t>();
-    m.state.step_in_epoch = s.at("step_in_epoch").get<std::int64_t>();
-    m.state.global_step = s.at("global_step").get<std::int64_t>();
-    m.state.stopped_early = s.at("stopped_early").get<bool>();
-    m.state.schedule = s.at("schedule");
-    m.state.early_stopping = s.at("early_stopping");
-    m.state.best = s.at("best");
-    m.state.epoch_sums = s.at("epoch_sums");
+    m.state = training_state_from_json(doc.at("training_state"));
     m.metrics = doc.at("metrics");
     m.init = doc.value("init", json::object());
     if (doc.contains("calibration") && !doc.at("calibration").is_null()) {
@@ -126,6 +122,8 @@ CheckpointManifest manifest_from_json(const json& doc, const std::string& source
     m.config = doc.at("config");
     return m;
   } catch (const json::exception& e) {
+    throw DataError(source + ": malformed checkpoint manifest: " + e.what());
+  } catch (const std::invalid_argument& e) {
     throw DataError(source + ": malformed checkpoint manifest: " + e.what());
   }
 }

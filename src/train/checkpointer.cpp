@@ -26,9 +26,13 @@ void Checkpointer::prepare() const {
   if (writer_) fs::create_directories(run_dir_ / "checkpoints");
 }
 
+fs::path Checkpointer::path(const std::string& name) const {
+  return run_dir_ / "checkpoints" / name;
+}
+
 fs::path Checkpointer::save(const std::string& name, const CheckpointManifest& manifest,
                             torch::nn::Module& module, torch::optim::Optimizer* optimizer) const {
-  const fs::path dir = run_dir_ / "checkpoints" / name;
+  const fs::path dir = path(name);
   if (!writer_) return dir;
   save_checkpoint(dir, manifest, module, optimizer);
   point_link(run_dir_ / "latest", fs::path("checkpoints") / name);

@@ -13,14 +13,14 @@ bool EarlyStopping::update(double val_loss) {
   return patience_ > 0 && bad_epochs_ >= patience_;
 }
 
-nlohmann::json EarlyStopping::state() const {
-  return {{"best", best_}, {"has_best", has_best_}, {"bad_epochs", bad_epochs_}};
+EarlyStoppingState EarlyStopping::state() const {
+  return {best_, has_best_, bad_epochs_};
 }
 
-void EarlyStopping::restore(const nlohmann::json& state) {
-  best_ = state.at("best").get<double>();
-  has_best_ = state.at("has_best").get<bool>();
-  bad_epochs_ = state.at("bad_epochs").get<std::int64_t>();
+void EarlyStopping::restore(const EarlyStoppingState& state) {
+  best_ = state.best;
+  has_best_ = state.has_best;
+  bad_epochs_ = state.bad_epochs;
 }
 
 }  // namespace astrom3::train

@@ -13,8 +13,8 @@ double LrSchedule::lr(std::int64_t epoch) const {
                                                  static_cast<double>(o.warmup_epochs);
     return o.lr * f;
   }
-  if (o.schedule == "plateau") return plateau_lr_ < 0 ? o.lr : plateau_lr_;
-  if (o.schedule == "cosine") {
+  if (o.schedule == Schedule::kPlateau) return plateau_lr_ < 0 ? o.lr : plateau_lr_;
+  if (o.schedule == Schedule::kCosine) {
     const double span = static_cast<double>(std::max<std::int64_t>(1, o.epochs - o.warmup_epochs));
     const double t = std::min(1.0, static_cast<double>(epoch - o.warmup_epochs) / span);
     return o.min_lr + (o.lr - o.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
@@ -24,7 +24,7 @@ double LrSchedule::lr(std::int64_t epoch) const {
 
 void LrSchedule::end_epoch(std::int64_t epoch, double val_loss) {
   const auto& o = options_;
-  if (o.schedule != "plateau" || epoch < o.warmup_epochs) return;
+  if (o.schedule != Schedule::kPlateau || epoch < o.warmup_epochs) return;
   if (!has_best_ || val_loss < best_ * (1.0 - o.plateau_threshold)) {
     best_ = val_loss;
     has_best_ = true;
@@ -40,18 +40,15 @@ void LrSchedule::end_epoch(std::int64_t epoch, double val_loss) {
   }
 }
 
-nlohmann::json LrSchedule::state() const {
-  return {{"plateau_lr", plateau_lr_},
-          {"best", best_},
-          {"has_best", has_best_},
-          {"bad_epochs", bad_epochs_}};
+ScheduleState LrSchedule::state() const {
+  return {plateau_lr_, best_, has_best_, bad_epochs_};
 }
 
-void LrSchedule::restore(const nlohmann::json& state) {
-  plateau_lr_ = state.at("plateau_lr").get<double>();
-  best_ = state.at("best").get<double>();
-  has_best_ = state.at("has_best").get<bool>();
-  bad_epochs_ = state.at("bad_epochs").get<std::int64_t>();
+void LrSchedule::restore(const ScheduleState& state) {
+  plateau_lr_ = state.plateau_lr;
+  best_ = state.best;
+  has_best_ = state.has_best;
+  bad_epochs_ = state.bad_epochs;
 }
 
 }  // namespace astrom3::train

@@ -9,7 +9,7 @@ namespace astrom3::train {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& module,
                                                         const TrainOptions& o) {
   const auto betas = std::make_tuple(o.beta1, o.beta2);
-  if (o.optimizer == "adam") {
+  if (o.optimizer == OptimizerKind::kAdam) {
     return std::make_unique<FusedAdam>(
         module.parameters(),
         torch::optim::AdamOptions(o.lr).betas(betas).eps(o.eps).weight_decay(o.weight_decay));

@@ -27,15 +27,8 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Entries of a step's reduced sums that are not the objective's (they sort before its keys):
-// the objective's loss as back-propagated, and the number of ranks asked to stop.
-constexpr const char* kLossKey = "\x01loss";
-constexpr const char* kStopKey = "\x01stop";
-
 void accumulate(std::map<std::string, double>& sums, const std::map<std::string, double>& step) {
-  for (const auto& [key, value] : step) {
-    if (key != kStopKey && key != kLossKey) sums[key] += value;
-  }
+  for (const auto& [key, value] : step) sums[key] += value;
 }
 
 json prefixed(const json& metrics, const std::string& prefix) {
@@ -111,8 +104,7 @@ void Trainer::resume(const fs::path& checkpoint) {
   resumed_record_ = state_.step_in_epoch == 0 ? manifest.metrics : json();
   schedule_.restore(state_.schedule);
   early_stopping_.restore(state_.early_stopping);
-  epoch_sums_.clear();
-  for (const auto& [key, value] : state_.epoch_sums.items()) epoch_sums_[key] = value.get<double>();
+  epoch_sums_ = state_.epoch_sums;
   spdlog::info("[train] resuming from {} (epoch {}, step {} of it, global step {})",
                checkpoint.string(), state_.epoch + 1, state_.step_in_epoch, state_.global_step);
 }
@@ -121,57 +113,60 @@ json Trainer::evaluate(data::BatchLoader& loader) {
   auto& module = objective_.module();
   module.eval();
   torch::NoGradGuard no_grad;
-  const bool bf16 = setup_.options.precision == "bf16" && setup_.device.is_cuda();
+  const bool bf16 = setup_.options.precision == Precision::kBf16 && setup_.device.is_cuda();
   std::map<std::string, double> sums;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     CudaAutocastScope autocast(bf16);
-    accumulate(sums, reduce_sums(objective_.compute(*batch), 0.0));
+    accumulate(sums, reduce_step(objective_.compute(*batch), false).sums);
   }
   return objective_.summarize(sums);
 }
 
-std::map<std::string, double> Trainer::reduce_sums(const StepOutput& out, double stop) {
-  // One device-to-host copy (each .item() would synchronise a GPU) and one collective.
+Trainer::ReducedStep Trainer::reduce_step(const StepOutput& out, bool stop) {
+  // One device-to-host copy (each .item() would synchronise a GPU) and one collective over
+  // [loss, stop requests, the objective's sums in key order].
   std::vector<torch::Tensor> values;
-  std::vector<std::string> keys = {kLossKey, kStopKey};
   const auto device = out.loss.device();
   values.push_back(out.loss.detach().to(torch::kFloat64).reshape({}));
-  values.push_back(
-      torch::full({}, stop, torch::TensorOptions().dtype(torch::kFloat64).device(device)));
+  values.push_back(torch::full({}, stop ? 1.0 : 0.0,
+                               torch::TensorOptions().dtype(torch::kFloat64).device(device)));
   for (const auto& [key, value] : out.sums) {
-    keys.push_back(key);
     values.push_back(value.detach().to(torch::kFloat64).reshape({}));
   }
   auto all = torch::stack(values);
   comm_->all_reduce(all);
   const auto host = all.to(torch::kCPU);
   const double* v = host.data_ptr<double>();
-  std::map<std::string, double> sums;
-  for (const auto& key : keys) sums[key] = *v++;
-  return sums;
+  ReducedStep reduced;
+  reduced.loss = v[0];
+  reduced.stop = v[1] > 0;
+  std::size_t i = 2;
+  for (const auto& entry : out.sums) reduced.sums[entry.first] = v[i++];
+  return reduced;
 }
 
 fs::path Trainer::save(const std::string& name, const json& metrics) {
-  if (!rank0()) return checkpointer_.save(name, {}, objective_.module(), nullptr);
+  // Only rank 0 writes; the others learn where the checkpoint is.
+  if (!rank0()) return checkpointer_.path(name);
   CheckpointManifest manifest = setup_.manifest;
   state_.schedule = schedule_.state();
   state_.early_stopping = early_stopping_.state();
-  state_.epoch_sums = json::object();
-  for (const auto& [key, value] : epoch_sums_) state_.epoch_sums[key] = value;
+  state_.epoch_sums = epoch_sums_;
   manifest.state = state_;
   manifest.metrics = metrics;
   return checkpointer_.save(name, manifest, objective_.module(), optimizer_.get());
 }
 
 bool Trainer::update_best(const json& val_metrics) {
-  const auto& metric = setup_.options.best_metric;
-  const bool maximise = metric == "val_accuracy";
+  const auto metric = setup_.options.best_metric;
+  const bool maximise = metric == BestMetric::kValAccuracy;
   const double value = val_metrics.at(maximise ? "accuracy" : "loss").get<double>();
+  const auto& best = state_.best;
+  // A best without a value (epochs without validation objects) is beaten by any value.
   const bool better =
-      !state_.best.contains("value") || (maximise ? value > state_.best["value"].get<double>()
-                                                  : value < state_.best["value"].get<double>());
-  if (better) state_.best = {{"metric", metric}, {"value", value}, {"epoch", state_.epoch}};
+      !best || !best->value || (maximise ? value > *best->value : value < *best->value);
+  if (better) state_.best = BestEpoch{metric, value, state_.epoch};
   return better;
 }
 
@@ -258,13 +253,13 @@ bool Trainer::train_step(const data::Batch& batch, EpochRun& run, double waited)
   const auto& o = setup_.options;
   run.data_wait += waited;
   run.window_wait += waited;
-  const bool bf16 = o.precision == "bf16" && setup_.device.is_cuda();
+  const bool bf16 = o.precision == Precision::kBf16 && setup_.device.is_cuda();
   const StepOutput out = forward_step(objective_, *optimizer_, batch, setup_.seed,
                                       static_cast<std::uint64_t>(state_.global_step), bf16);
   // Global sums, and whether any rank was asked to stop: every rank then checks the same
   // loss and stops after the same step.
-  const auto step_sums = reduce_sums(out, stop_requested() != 0 ? 1.0 : 0.0);
-  const double loss = step_sums.at(kLossKey);
+  const auto step = reduce_step(out, stop_requested() != 0);
+  const double loss = step.loss;
   if (!std::isfinite(loss)) {
     notify_pause();
     // Name what exists: a failure at the first step has no checkpoint, and then the inputs
@@ -283,7 +278,7 @@ bool Trainer::train_step(const data::Batch& batch, EpochRun& run, double waited)
   const auto parameters = objective_.module().parameters();
   const double grad_norm =
       backward_step(out, *optimizer_, parameters, o.clip_grad_norm, reducer_.get());
-  accumulate(epoch_sums_, step_sums);
+  accumulate(epoch_sums_, step.sums);
   ++state_.step_in_epoch;
   ++state_.global_step;
   run.samples += batch.global_batch_size();
@@ -304,7 +299,7 @@ bool Trainer::train_step(const data::Batch& batch, EpochRun& run, double waited)
         {"grad_norm", grad_norm},
         {"samples_per_s", run.window_samples / std::max(1e-9, seconds_since(run.window_start))},
         {"data_wait_s", run.window_wait}};
-    for (const auto& [key, value] : step_sums) {
+    for (const auto& [key, value] : step.sums) {
       if (key.rfind("loss_", 0) == 0) record[key] = value;
     }
     record.update(objective_.step_extras());
@@ -313,7 +308,7 @@ bool Trainer::train_step(const data::Batch& batch, EpochRun& run, double waited)
     run.window_wait = 0.0;
     run.window_samples = 0;
   }
-  return step_sums.at(kStopKey) > 0;
+  return step.stop;
 }
 
 TrainResult Trainer::stop_mid_epoch(const EpochRun& run) {
@@ -383,9 +378,10 @@ std::optional<TrainResult> Trainer::end_epoch(const EpochRun& run) {
   if (validates) {
     improved = update_best(val_metrics);
   } else {
-    state_.best = {{"metric", o.best_metric}, {"value", nullptr}, {"epoch", state_.epoch}};
+    state_.best = BestEpoch{o.best_metric, std::nullopt, state_.epoch};
   }
-  record["best_" + o.best_metric] = state_.best["value"];
+  record["best_" + name_of(o.best_metric, best_metric_names())] =
+      state_.best->value ? json(*state_.best->value) : json(nullptr);
   result_.last_checkpoint = save(name, record);
   if (improved) checkpointer_.mark_best(name);
   checkpointer_.prune();

@@ -55,6 +55,11 @@ expect 2 'map.clusters: expected an integer in \[2, 50\], got 1' -- "$BIN" map -
 expect 2 'runtime.device' -- "$BIN" --device tpu search --dump-config
 expect 2 'search: --embeddings is required' -- "$BIN" search --query x
 expect 2 'map: --out is required' -- "$BIN" map -e "$WORK/a.h5"
+expect 2 'misclassified: --data names the survey of --checkpoint' -- "$BIN" misclassified \
+  -e "$WORK/a.h5" --data "$WORK/a.h5"
+expect 2 'embed: --checkpoint is required' -- "$BIN" embed --dump-config
+expect 2 'takes no --checkpoint, --data, --shard, --config' -- "$BIN" predict --merge \
+  --set loader.batch_size=3 --out "$WORK/m.csv" "$WORK/a.h5"
 # A command that computes on the CPU says so rather than ignoring --device.
 expect 3 'computes on the CPU; runtime.device=cuda has no effect' -- "$BIN" --device cuda outliers -e "$WORK/none.h5"
 expect 0 '"device": "cpu"' -- "$BIN" --device cpu synth --dump-config

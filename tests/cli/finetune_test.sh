@@ -88,8 +88,8 @@ for name, d in m["drop_modality"].items():
 PY
 expect 2 "needs a fused classifier" -- "$BIN" evaluate --checkpoint "$WORK/ft/best" \
   --drop-modality spectra --out "$WORK/ev-x"
-expect 2 "classifier checkpoints" -- "$BIN" evaluate --checkpoint "$WORK/pre" \
-  --drop-modality spectra --out "$WORK/ev-x"
+expect 2 "clip\" checkpoint; --drop-modality needs a classifier checkpoint" -- "$BIN" evaluate \
+  --checkpoint "$WORK/pre" --drop-modality spectra --out "$WORK/ev-x"
 [[ ! -e "$WORK/ev-x" ]] || fail "a refused --drop-modality created its output directory"
 
 # CLIP checkpoint: retrieval and frozen-embedding probes.
@@ -103,15 +103,39 @@ for r in m["retrieval"].values():
 assert sorted(m["frozen_embedding_classification"]) == ["knn_10", "logistic_regression", "nearest_centroid"]
 PY
 
+# --config/--set/--dump-config on a checkpoint's configuration: runtime, loader, data.path and
+# data.split_set may change; what the checkpoint fixes, or another command's key, is refused
+# before anything is written. --dump-config needs no --out.
+expect 0 '"batch_size": 7,?$' -- "$BIN" evaluate --checkpoint "$WORK/pre" --set loader.batch_size=7 \
+  --dump-config
+expect 0 '"threads": 1,?$' -- "$BIN" predict --checkpoint "$WORK/ft/best" --set runtime.threads=1 \
+  --dump-config
+expect 2 "evaluate: model.embedding_dim is fixed by the checkpoint .*only runtime" -- "$BIN" \
+  evaluate --checkpoint "$WORK/pre" --set model.embedding_dim=8 --out "$WORK/ev-y"
+expect 2 "embed: search.k does not apply to embed" -- "$BIN" embed --checkpoint "$WORK/pre" \
+  --set search.k=3 --out "$WORK/e-y.h5"
+expect 2 "predict: finetune.mode is fixed by the checkpoint" -- "$BIN" predict \
+  --checkpoint "$WORK/ft/best" --set finetune.mode=spectra --out "$WORK/p-y.csv"
+expect 2 "embed: --out is required" -- "$BIN" embed --checkpoint "$WORK/pre"
+checks=$((checks + 1))
+[[ ! -e "$WORK/ev-y" && ! -e "$WORK/e-y.h5" && ! -e "$WORK/p-y.csv" ]] ||
+  fail "a refused --set left an output behind"
+# Another batch size gives the same embeddings up to the last bits of float sums.
+expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --set loader.batch_size=17 \
+  --out "$WORK/e-b17.h5"
+
 # Embeddings: deterministic bytes, readable with h5py.
 expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --out "$WORK/e1.h5"
 expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --out "$WORK/e2.h5"
 checks=$((checks + 1))
 cmp -s "$WORK/e1.h5" "$WORK/e2.h5" || fail "embedding the same data twice gave different files"
 expect 0 "" -- "$BIN" embed --checkpoint "$WORK/pre" --split val --out "$WORK/ev.h5"
-$PY - "$WORK/e1.h5" "$WORK/ev.h5" <<'PY' || fail "embedding file content is wrong"
+$PY - "$WORK/e1.h5" "$WORK/ev.h5" "$WORK/e-b17.h5" <<'PY' || fail "embedding file content is wrong"
 import json, sys
 import h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f, h5py.File(sys.argv[3], "r") as g:
+    for m in ["photometry", "spectra", "metadata", "fused"]:
+        assert np.allclose(f["embeddings/" + m][:], g["embeddings/" + m][:], atol=1e-5), m
 with h5py.File(sys.argv[1], "r") as f:
     assert f.attrs["format"] == "astrom3-embeddings"
     mods = json.loads(f.attrs["modalities"])

@@ -238,7 +238,7 @@ TEST(RunConfig, AnalysisAndPrepareSectionsAreTypedStrictAndRoundTrip) {
             nlohmann::json::parse(R"({"kind": "exact", "lists": 0, "probes": 16, "seed": 0})"));
   EXPECT_EQ(to_json(d)["map"]["cluster_method"], "spectral");
   EXPECT_EQ(d.outliers.percentile, 99.0);
-  EXPECT_EQ(d.search.candidates, "any");
+  EXPECT_EQ(d.search.candidates, CandidateSplit::kAny);
 }
 
 TEST(RunConfig, AnalysisAndPrepareKeysAreCheckedWithTheirFullPath) {
@@ -289,6 +289,20 @@ const EnumNames<Colour> kColours = {{"red", Colour::kRed}, {"green", Colour::kGr
 template <typename V>
 void visit(V& v, Paint& p) {
   v.field("colour", p.colour, kColours);
+}
+
+TEST(ConfigTree, ChangedKeysNameEveryDifferingLeafOnce) {
+  const json a = {{"data", {{"path", "a.h5"}, {"seq_len", 200}}},
+                  {"loader", {{"batch_size", 32}}},
+                  {"model", {{"channels", {3, 64}}, {"only_a", 1}}}};
+  const json b = {{"data", {{"path", "b.h5"}, {"seq_len", 200}}},
+                  {"loader", {{"batch_size", 32}}},
+                  {"model", {{"channels", {3, 32}}, {"only_b", {{"x", 1}}}}},
+                  {"extra", 1}};
+  EXPECT_EQ(changed_keys(a, b), (std::vector<std::string>{"data.path", "extra", "model.channels",
+                                                          "model.only_a", "model.only_b"}));
+  EXPECT_TRUE(changed_keys(a, a).empty());
+  EXPECT_EQ(changed_keys(json(1), json(2)), std::vector<std::string>{""});
 }
 
 TEST(ConfigTree, EnumFieldsReadAndWriteTheirNamesAndRefuseOthers) {

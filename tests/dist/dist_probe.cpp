@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
   try {
     const auto launch = dist::detect_launch();
     dist::CommOptions options;
-    options.backend = "gloo";
+    options.backend = dist::Backend::kGloo;
     options.timeout_s = 20;
     auto comm = dist::Comm::create(launch, options, c10::Device(c10::kCPU));
     if (scenario == "collectives") {

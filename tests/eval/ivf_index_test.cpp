@@ -7,6 +7,7 @@
 #include "astrom3/eval/ivf_index.h"
 #include "astrom3/eval/neighbour_search.h"
 #include "astrom3/eval/similarity_search.h"
+#include "support/seeded_test.h"
 
 namespace astrom3::eval {
 namespace {
@@ -81,11 +82,13 @@ TEST(IvfIndex, PadsWhenTooFewCandidatesAndChecksOptions) {
   EXPECT_THROW(IvfIndex(c, mask, o), ConfigError);
 }
 
-TEST(NeighbourSearch, DispatchesOnTheIndexKind) {
+class NeighbourSearch : public test::SeededTest {};
+
+TEST_F(NeighbourSearch, DispatchesOnTheIndexKind) {
   EXPECT_EQ(parse_index_kind("exact"), IndexKind::kExact);
   EXPECT_EQ(parse_index_kind("ivf"), IndexKind::kIvf);
   EXPECT_THROW(parse_index_kind("hnsw"), ConfigError);
-  torch::manual_seed(2);
+  seed(2);
   const auto c = torch::randn({80, 8});
   const auto mask = torch::ones({80}, torch::kBool);
   const auto self = iota_rows(80);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "astrom3/common/error.h"
+#include "support/seeded_test.h"
 
 namespace astrom3::eval {
 namespace {
@@ -15,7 +16,9 @@ torch::Tensor f64(std::vector<double> v) {
   return torch::tensor(v, torch::kFloat64);
 }
 
-TEST(OpenSet, ThresholdKeepsTheRecallHalfwayToTheNextScore) {
+class OpenSet : public test::SeededTest {};
+
+TEST_F(OpenSet, ThresholdKeepsTheRecallHalfwayToTheNextScore) {
   const auto s = f64({5, 1, 4, 2, 3});
   EXPECT_DOUBLE_EQ(threshold_at_recall(s, 0.6), 3.5);  // 3 of 5 at or below
   EXPECT_DOUBLE_EQ(threshold_at_recall(s, 0.8), 4.5);  // exactly 4 of 5, not 5
@@ -27,7 +30,7 @@ TEST(OpenSet, ThresholdKeepsTheRecallHalfwayToTheNextScore) {
   EXPECT_THROW(threshold_at_recall(torch::empty({0}, torch::kFloat64), 0.95), Error);
 }
 
-TEST(OpenSet, AurocAndFprMatchHandCountedPairs) {
+TEST_F(OpenSet, AurocAndFprMatchHandCountedPairs) {
   // Known scores 1..20: the 95 % threshold is 19.5. Unseen: 18.5 beats 18 known objects, 19
   // beats 18 and ties 1 (18.5), 19.5 beats 19, 25 beats 20: AUROC = 75.5 / 80.
   std::vector<double> known;
@@ -48,7 +51,7 @@ TEST(OpenSet, AurocAndFprMatchHandCountedPairs) {
   EXPECT_DOUBLE_EQ(none.flagged_known, 0.5);
 }
 
-TEST(OpenSet, EnergyAndMaxSoftmaxHaveTheirClosedForms) {
+TEST_F(OpenSet, EnergyAndMaxSoftmaxHaveTheirClosedForms) {
   OpenSetDetector d;
   const auto z = torch::tensor({{0.0, std::log(3.0)}}, torch::kFloat64);
   d.score = UnknownScore::kEnergy;
@@ -60,7 +63,7 @@ TEST(OpenSet, EnergyAndMaxSoftmaxHaveTheirClosedForms) {
   EXPECT_NEAR(unknown_scores(d, z)[0].item<double>(), -0.75, 1e-12);
 }
 
-TEST(OpenSet, MahalanobisUsesTheSharedCovarianceOfTheTrainingLogits) {
+TEST_F(OpenSet, MahalanobisUsesTheSharedCovarianceOfTheTrainingLogits) {
   // Two classes whose logits scatter by (+-1, 0) and (0, +-1) around (0, 0) and (10, 0): the
   // shared covariance is diag(0.5, 0.5), shrunk by 1e-3 of its mean variance.
   const auto train = torch::tensor({{1.0, 0.0},
@@ -84,8 +87,8 @@ TEST(OpenSet, MahalanobisUsesTheSharedCovarianceOfTheTrainingLogits) {
   EXPECT_TRUE(torch::allclose(d.means, torch::tensor({{0.0, 0.0}, {10.0, 0.0}}, torch::kFloat64)));
 }
 
-TEST(OpenSet, ClassesWithoutTrainingObjectsAreNeverNearestAndSurviveJson) {
-  torch::manual_seed(3);
+TEST_F(OpenSet, ClassesWithoutTrainingObjectsAreNeverNearestAndSurviveJson) {
+  seed(3);
   // Three logits, class 2 never in the training labels.
   const auto train = torch::randn({40, 3}, torch::kFloat64) +
                      torch::tensor({5.0, 0.0, 0.0}, torch::kFloat64).repeat({40, 1});
@@ -113,12 +116,12 @@ TEST(OpenSet, ClassesWithoutTrainingObjectsAreNeverNearestAndSurviveJson) {
   EXPECT_THROW(open_set_from_json(broken, "test"), DataError);
 }
 
-TEST(OpenSet, MahalanobisSeparatesAClassMixtureThatMaxSoftmaxCannot) {
+TEST_F(OpenSet, MahalanobisSeparatesAClassMixtureThatMaxSoftmaxCannot) {
   // Known classes have logits near (8, -8) and (-8, 8); unseen objects near (16, 0) and
   // (0, -16): the same margin of 16 between the two logits, so max-softmax sees them as just as
   // confident (and energy ranks half of them more known), while the Mahalanobis distance sees a
   // pattern no class produces.
-  torch::manual_seed(5);
+  seed(5);
   const auto known_at = [](double a, double b, std::int64_t n) {
     return torch::randn({n, 2}, torch::kFloat64) * 0.5 +
            torch::tensor({a, b}, torch::kFloat64).repeat({n, 1});
@@ -143,7 +146,7 @@ TEST(OpenSet, MahalanobisSeparatesAClassMixtureThatMaxSoftmaxCannot) {
   EXPECT_LT(compared[2].second.auroc, 0.9);
 }
 
-TEST(OpenSet, ScoreNamesRoundTrip) {
+TEST_F(OpenSet, ScoreNamesRoundTrip) {
   for (auto s : kUnknownScores) EXPECT_EQ(unknown_score_from_name(unknown_score_name(s)), s);
   EXPECT_THROW(unknown_score_from_name("msp"), ConfigError);
 }

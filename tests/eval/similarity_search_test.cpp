@@ -10,6 +10,7 @@
 #include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/neighbour_report.h"
 #include "astrom3/eval/similarity_search.h"
+#include "support/seeded_test.h"
 #include "support/test_support.h"
 
 namespace astrom3::eval {
@@ -39,8 +40,10 @@ std::vector<std::vector<std::int64_t>> brute_force(const torch::Tensor& q, const
   return out;
 }
 
-TEST(SimilaritySearch, BlockedTopKEqualsBruteForceForAnyBlockSizes) {
-  torch::manual_seed(3);
+class SimilaritySearch : public test::SeededTest {};
+
+TEST_F(SimilaritySearch, BlockedTopKEqualsBruteForceForAnyBlockSizes) {
+  seed(3);
   const auto c = torch::randn({301, 12});
   const auto q = c.narrow(0, 0, 37) + 0.3 * torch::randn({37, 12});
   const auto mask = torch::rand({301}).gt(0.2);
@@ -69,7 +72,7 @@ TEST(SimilaritySearch, BlockedTopKEqualsBruteForceForAnyBlockSizes) {
   }
 }
 
-TEST(SimilaritySearch, TiesGoToTheLowerRowAndShortListsArePadded) {
+TEST_F(SimilaritySearch, TiesGoToTheLowerRowAndShortListsArePadded) {
   // Candidates 1, 2 and 4 are the same vector: for query (1, 0) they tie; 0 and 3 are masked.
   const auto c =
       torch::tensor(
@@ -92,7 +95,7 @@ TEST(SimilaritySearch, TiesGoToTheLowerRowAndShortListsArePadded) {
   }
 }
 
-TEST(SimilaritySearch, PairSimilarityHandCase) {
+TEST_F(SimilaritySearch, PairSimilarityHandCase) {
   const auto space = torch::tensor({1.0f, 0.0f, 0.0f, 2.0f, 3.0f, 3.0f}).view({3, 2});
   const auto mask = torch::tensor({1, 1, 0}).ne(0);
   const auto s = pair_similarity(space, mask, torch::tensor({0, 1}),

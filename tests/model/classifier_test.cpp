@@ -123,7 +123,7 @@ TEST(Classifier, AverageFusionUsesOnlyThePresentModalities) {
   EXPECT_FALSE(torch::allclose(classifier->forward(b)[0], classifier->forward(reference)[0]));
 }
 
-ClassifierOptions fused(const std::string& fusion, double modality_dropout = 0.0) {
+ClassifierOptions fused(Fusion fusion, double modality_dropout = 0.0) {
   ClassifierOptions c;
   c.mode = "all";
   c.fusion = fusion;
@@ -142,7 +142,7 @@ data::Batch only(const data::Batch& b, std::initializer_list<data::Modality> kee
 TEST(Classifier, ConcatFusionIsTheSumOfSingleModalityClassifiers) {
   const auto o = tiny();
   torch::manual_seed(3);
-  auto all = Classifier(o, fused("concat"), 10);
+  auto all = Classifier(o, fused(Fusion::kConcat), 10);
   all->eval();
   const auto sd = io::state_dict(*all);
   EXPECT_EQ(sd.count("fc.weight"), 0u);
@@ -177,8 +177,8 @@ TEST(Classifier, ConcatFusionIsTheSumOfSingleModalityClassifiers) {
 TEST(Classifier, WeightedFusionScalesEachModalityBeforeTheSharedHead) {
   const auto o = tiny();
   torch::manual_seed(4);
-  auto avg = Classifier(o, fused("avg"), 10);
-  auto weighted = Classifier(o, fused("weighted"), 10);
+  auto avg = Classifier(o, fused(Fusion::kAvg), 10);
+  auto weighted = Classifier(o, fused(Fusion::kWeighted), 10);
   avg->eval();
   weighted->eval();
   auto sd = io::state_dict(*avg);
@@ -206,8 +206,8 @@ TEST(Classifier, WeightedFusionScalesEachModalityBeforeTheSharedHead) {
 TEST(Classifier, ModalityDropoutHidesModalitiesInTrainingOnly) {
   const auto o = tiny();
   torch::manual_seed(5);
-  auto dropped = Classifier(o, fused("concat", 0.5), 10);
-  auto plain = Classifier(o, fused("concat"), 10);
+  auto dropped = Classifier(o, fused(Fusion::kConcat, 0.5), 10);
+  auto plain = Classifier(o, fused(Fusion::kConcat), 10);
   io::load_state_dict(*plain, io::state_dict(*dropped), "test");
   const std::int64_t n = 300;
   const auto b = batch(o, n);

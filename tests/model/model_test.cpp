@@ -146,14 +146,14 @@ TEST(ContrastiveLoss, ObjectsWithoutAModalityAreLeftOutOfItsPairs) {
 }
 
 TEST(LogitScale, PaperClampBlocksTheGradientAtInitAndLogClampDoesNot) {
-  for (const std::string clamp : {"exp", "log"}) {
+  for (const auto clamp : {LogitScaleClamp::kExp, LogitScaleClamp::kLog}) {
     auto o = tiny_options();
     o.logit_scale_clamp = clamp;
     auto model = AstroM3Model(o);
     const auto batch = random_batch(o, 4, 5);
     contrastive_loss(*model, model->embed(batch), batch).total.backward();
     const double g = model->raw_logit_scale(0).grad().abs().item<double>();
-    if (clamp == "exp") {
+    if (clamp == LogitScaleClamp::kExp) {
       EXPECT_EQ(g, 0.0) << "exp(ln 100) > 100 in float32, so the clamp passes no gradient";
     } else {
       EXPECT_GT(g, 0.0);
@@ -214,9 +214,9 @@ TEST(Model, SameSeedSameInitialWeights) {
 TEST(Attention, FullAttentionIgnoresPaddedEpochs) {
   // Changing the padded epochs of an object must not change its masked-mean embedding.
   auto o = tiny_options();
-  o.photometry.attention = "full";
-  o.photometry.pooling = "mean";
-  o.photometry.token_padding = "zeros";
+  o.photometry.attention = AttentionKind::kFull;
+  o.photometry.pooling = Pooling::kMean;
+  o.photometry.token_padding = TokenPadding::kZeros;
   auto model = make_model(o, 5);
   model->eval();
   auto batch = random_batch(o, 2, 6);

@@ -69,7 +69,7 @@ TEST(Checkpoint, AFlippedByteInAnyFileIsRefusedOnLoad) {
   const config::RunConfig config;
   save_checkpoint(
       dir / "ck",
-      make_manifest("clip", config::to_json(config),
+      make_manifest(CheckpointKind::kClip, config::to_json(config),
                     config::model_options_to_json(config::resolved_model_options(config)), nullptr),
       *model, &optimizer);
   const auto manifest = read_manifest(dir / "ck");
@@ -103,7 +103,7 @@ TEST(Checkpoint, ADanglingLatestNamesTheNewestIntactCheckpoint) {
   torch::nn::Linear model(2, 2);
   const config::RunConfig config;
   const auto manifest =
-      make_manifest("clip", config::to_json(config),
+      make_manifest(CheckpointKind::kClip, config::to_json(config),
                     config::model_options_to_json(config::resolved_model_options(config)), nullptr);
   for (const char* name : {"epoch-0001", "epoch-0002"}) {
     save_checkpoint(dir / "run" / "checkpoints" / name, manifest, *model, nullptr);

@@ -62,7 +62,7 @@ TEST(LrSchedule, CosineEndsAtMinLr) {
   TrainOptions o;
   o.lr = 1.0;
   o.min_lr = 0.1;
-  o.schedule = "cosine";
+  o.schedule = Schedule::kCosine;
   o.epochs = 12;
   o.warmup_epochs = 2;
   LrSchedule s(o);

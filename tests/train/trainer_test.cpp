@@ -65,8 +65,8 @@ struct PretrainRun {
     setup.options = c.train;
     setup.seed = c.runtime.seed;
     setup.run_dir = dir;
-    setup.manifest =
-        make_manifest("clip", config::to_json(c), config::model_options_to_json(options), &data);
+    setup.manifest = make_manifest(CheckpointKind::kClip, config::to_json(c),
+                                   config::model_options_to_json(options), &data);
     if (observer) setup.observers.push_back(observer);
     trainer = std::make_unique<Trainer>(override ? *override : *objective, *train_loader,
                                         *val_loader, setup);
@@ -235,7 +235,7 @@ TEST(Trainer, CheckpointsRoundTripAndPointersAreMaintained) {
   EXPECT_EQ(latest.filename(), "epoch-0003");
   EXPECT_TRUE(fs::exists(dir / "run" / "best" / "model.safetensors"));
   const auto manifest = read_manifest(latest);
-  EXPECT_EQ(manifest.kind, "clip");
+  EXPECT_EQ(manifest.kind, CheckpointKind::kClip);
   EXPECT_EQ(manifest.split_set, "full_42");
   EXPECT_EQ(manifest.split_hash.size(), 16u);
   EXPECT_EQ(manifest.normalization.mean.size(), 38u);
@@ -282,7 +282,7 @@ TEST(Trainer, AnEmptyValidationSplitSelectsNothingAndStopsNothing) {
   auto config = small_config();
   config.train.epochs = 4;
   config.train.early_stopping_patience = 1;
-  config.train.schedule = "plateau";
+  config.train.schedule = Schedule::kPlateau;
   config.train.plateau_patience = 0;
   PretrainRun run(config, dir / "run", nullptr, /*empty_val=*/true);
   const auto result = run.trainer->fit();
@@ -295,7 +295,9 @@ TEST(Trainer, AnEmptyValidationSplitSelectsNothingAndStopsNothing) {
   const auto manifest = read_manifest(dir / "run" / "best");
   EXPECT_EQ(manifest.state.epoch, 4);
   EXPECT_FALSE(manifest.state.stopped_early);
-  EXPECT_EQ(manifest.state.best.at("epoch"), 4);
+  ASSERT_TRUE(manifest.state.best.has_value());
+  EXPECT_EQ(manifest.state.best->epoch, 4);
+  EXPECT_FALSE(manifest.state.best->value.has_value());
   // No plateau reduction without a val loss: every epoch after warm-up ran at train.lr.
   std::ifstream log(dir / "run" / "metrics.jsonl");
   std::string line;

@@ -9,18 +9,30 @@
 #include <string>
 #include <vector>
 
+#include "astrom3/common/enum_names.h"
 #include "astrom3/data/splits.h"
 #include "astrom3/eval/embedding_map.h"
 
 namespace astrom3::config {
+
+/// Which objects `search` may return: any, or only those of one split of the split set.
+enum class CandidateSplit { kAny, kTrain, kVal, kTest };
+
+inline const EnumNames<CandidateSplit>& candidate_split_names() {
+  static const EnumNames<CandidateSplit> names{{"any", CandidateSplit::kAny},
+                                               {"train", CandidateSplit::kTrain},
+                                               {"val", CandidateSplit::kVal},
+                                               {"test", CandidateSplit::kTest}};
+  return names;
+}
 
 /// `search`: astrom3 search (docs/embeddings.md).
 struct SearchCommandOptions {
   std::string modality = "fused";  // space of the queries: photometry | spectra | metadata | fused
   std::string against;             // space of the candidates; empty = modality
   std::string contrast;            // optional second space to compare neighbours in
-  std::string candidates = "any";  // split of the candidates: any | train | val | test
-  std::int64_t k = 10;             // neighbours per query
+  CandidateSplit candidates = CandidateSplit::kAny;  // the split names are the splits
+  std::int64_t k = 10;                               // neighbours per query
 };
 
 /// `outliers`: astrom3 outliers.

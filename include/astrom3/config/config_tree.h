@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "astrom3/common/enum_names.h"
+
 namespace astrom3::config {
 
 using Json = nlohmann::json;
@@ -43,28 +45,9 @@ Rule<std::string> non_empty_string();
 Rule<std::string> any_string();
 Rule<std::string> matches(std::function<bool(const std::string&)> ok, std::string expected);
 
-/// The configuration names of a closed set of option values (an enum class), in the order error
-/// messages list them. Every enumerator must appear exactly once.
-template <typename E>
-using EnumNames = std::vector<std::pair<std::string, E>>;
-
-/// The name of `value`; std::logic_error when the table lacks it (a programming error).
-template <typename E>
-const std::string& name_of(E value, const EnumNames<E>& names) {
-  for (const auto& [name, e] : names) {
-    if (e == value) return name;
-  }
-  throw std::logic_error("an enumerator without a configuration name");
-}
-
-/// The enumerator called `name`, or nothing.
-template <typename E>
-std::optional<E> parse_enum(const std::string& name, const EnumNames<E>& names) {
-  for (const auto& [n, e] : names) {
-    if (n == name) return e;
-  }
-  return std::nullopt;
-}
+using astrom3::EnumNames;
+using astrom3::name_of;
+using astrom3::parse_enum;
 
 /// Violations collected while reading; thrown together as one ConfigError.
 class Violations {
@@ -166,6 +149,10 @@ Json parse_json_file(const std::filesystem::path& path);
 
 /// Deep-merges `overlay` into `base`: objects merge key by key, everything else is replaced.
 void merge(Json& base, const Json& overlay);
+
+/// Dotted paths of the leaves where `a` and `b` differ, in key order: values that differ, and keys
+/// that only one of them has (a whole absent object counts as its path). Lists compare whole.
+std::vector<std::string> changed_keys(const Json& a, const Json& b);
 
 /// Applies one "a.b.c=value" assignment. The path must already exist in `doc` (so that a typo
 /// fails); the value is parsed as a JSON literal and, failing that, taken as a string.

@@ -16,15 +16,25 @@
 #include <c10/core/Device.h>
 #include <torch/types.h>
 
+#include "astrom3/common/enum_names.h"
 #include "astrom3/dist/launch.h"
 
 namespace astrom3::dist {
 
+/// The process-group backend; kAuto picks NCCL for CUDA devices and Gloo otherwise.
+enum class Backend { kAuto, kGloo, kNccl };
+
+inline const EnumNames<Backend>& backend_names() {
+  static const EnumNames<Backend> names{
+      {"auto", Backend::kAuto}, {"gloo", Backend::kGloo}, {"nccl", Backend::kNccl}};
+  return names;
+}
+
 /// The `dist` section of a run config.
 struct CommOptions {
-  std::string backend = "auto";  // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
-  double timeout_s = 600.0;      // rendezvous and per-collective limit
-  double bucket_mb = 25.0;       // gradient all-reduce bucket size (GradientReducer)
+  Backend backend = Backend::kAuto;
+  double timeout_s = 600.0;  // rendezvous and per-collective limit
+  double bucket_mb = 25.0;   // gradient all-reduce bucket size (GradientReducer)
 };
 
 enum class ReduceOp { kSum, kMax };

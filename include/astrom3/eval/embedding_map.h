@@ -17,6 +17,7 @@
 
 #include <torch/types.h>
 
+#include "astrom3/common/enum_names.h"
 #include "astrom3/data/survey.h"
 #include "astrom3/eval/embedding_file.h"
 
@@ -33,6 +34,12 @@ torch::Tensor pca_2d(const torch::Tensor& x);
 
 /// How `map` splits a class: spectral clustering of the neighbour graph or spherical k-means.
 enum class ClusterMethod { kSpectral, kKMeans };
+
+inline const EnumNames<ClusterMethod>& cluster_method_names() {
+  static const EnumNames<ClusterMethod> names{{"spectral", ClusterMethod::kSpectral},
+                                              {"kmeans", ClusterMethod::kKMeans}};
+  return names;
+}
 
 struct Clustering {
   std::vector<std::int64_t> assignment;  // [N] in [0, k)

@@ -7,6 +7,7 @@
 
 #include <torch/types.h>
 
+#include "astrom3/common/enum_names.h"
 #include "astrom3/eval/ivf_index.h"
 #include "astrom3/eval/similarity_search.h"
 
@@ -14,7 +15,12 @@ namespace astrom3::eval {
 
 enum class IndexKind { kExact, kIvf };
 
-/// "exact" or "ivf"; ConfigError otherwise.
+inline const EnumNames<IndexKind>& index_kind_names() {
+  static const EnumNames<IndexKind> names{{"exact", IndexKind::kExact}, {"ivf", IndexKind::kIvf}};
+  return names;
+}
+
+/// By index_kind_names(); ConfigError otherwise.
 IndexKind parse_index_kind(const std::string& name);
 
 struct SearchOptions {

@@ -20,15 +20,18 @@
 #include <torch/types.h>
 #include <nlohmann/json.hpp>
 
+#include "astrom3/model/model_options.h"
+
 namespace astrom3::eval {
 
-enum class UnknownScore { kMahalanobis, kEnergy, kMaxSoftmax };
+/// The score is a classifier option (finetune.unknown_score), so the enum lives with them.
+using model::UnknownScore;
 
 inline constexpr UnknownScore kUnknownScores[] = {UnknownScore::kMahalanobis, UnknownScore::kEnergy,
                                                   UnknownScore::kMaxSoftmax};
 
-/// "mahalanobis", "energy", "max_softmax".
-const char* unknown_score_name(UnknownScore score);
+/// "mahalanobis", "energy", "max_softmax" (model::unknown_score_names()).
+const std::string& unknown_score_name(UnknownScore score);
 /// The inverse; ConfigError naming the choices for anything else.
 UnknownScore unknown_score_from_name(const std::string& name);
 

@@ -10,6 +10,8 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include "astrom3/model/model_options.h"
+
 namespace astrom3::model {
 
 /// Informer's ProbSparse attention (Zhou et al. 2021), as in the official code:
@@ -32,8 +34,6 @@ std::int64_t probsparse_count(std::int64_t factor, std::int64_t length);
 /// Keys sampled per query, uniformly with replacement, from a portable generator: [L, U] int64.
 torch::Tensor probsparse_sample_index(std::int64_t length, std::int64_t samples,
                                       std::uint64_t seed);
-
-enum class AttentionKind { kProbSparse, kFull };
 
 struct AttentionLayerOptions {
   std::int64_t d_model = 128;

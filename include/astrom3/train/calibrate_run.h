@@ -21,12 +21,12 @@ namespace astrom3::train {
 inline constexpr std::int64_t kMinCalibrationObjects = 20;
 
 /// Calibrates the checkpoints of `run_dir` (each once, when `best` and `latest` are the same)
-/// with `classifier` (its weights are replaced by each checkpoint's in turn). `unknown_score`
-/// names the detector's score (eval::unknown_score_from_name). A checkpoint whose val split has
+/// with `classifier` (its weights are replaced by each checkpoint's in turn), fitting the
+/// detector's `unknown_score`. A checkpoint whose val split has
 /// fewer than kMinCalibrationObjects labelled objects the classifier reads stays uncalibrated
 /// (temperature 1) and without a detector; a warning says so.
 void calibrate_run(const std::filesystem::path& run_dir, const data::SplitData& data,
                    model::ClassifierImpl& classifier, const data::LoaderOptions& loader,
-                   const c10::Device& device, const std::string& unknown_score);
+                   const c10::Device& device, model::UnknownScore unknown_score);
 
 }  // namespace astrom3::train

@@ -25,6 +25,7 @@
 #include "astrom3/data/survey.h"
 #include "astrom3/eval/calibration.h"
 #include "astrom3/eval/open_set.h"
+#include "astrom3/train/training_state.h"
 
 namespace astrom3::train {
 
@@ -34,22 +35,23 @@ inline constexpr const char* kWeightsFile = "model.safetensors";
 inline constexpr const char* kOptimizerFile = "optimizer.pt";
 inline constexpr const char* kManifestFile = "manifest.json";
 
-/// Where training stands; enough to continue exactly where it stopped.
-struct TrainingState {
-  std::int64_t epoch = 0;          // epoch in progress (or next to start)
-  std::int64_t step_in_epoch = 0;  // optimiser steps already done in `epoch`
-  std::int64_t global_step = 0;    // optimiser steps since the start of training
-  bool stopped_early = false;      // early stopping ended training (train.epochs may grow)
-  nlohmann::json schedule = nlohmann::json::object();
-  nlohmann::json early_stopping = nlohmann::json::object();
-  nlohmann::json best = nlohmann::json::object();        // {metric, value, epoch}
-  nlohmann::json epoch_sums = nlohmann::json::object();  // partial-epoch accumulators
-};
+/// What a checkpoint's weights are: a CLIP model (pre-training, import) or a fine-tuned
+/// classifier. Manifests and messages use the names "clip" and "classifier".
+enum class CheckpointKind { kClip, kClassifier };
+
+inline const EnumNames<CheckpointKind>& checkpoint_kind_names() {
+  static const EnumNames<CheckpointKind> names{{"clip", CheckpointKind::kClip},
+                                               {"classifier", CheckpointKind::kClassifier}};
+  return names;
+}
+inline const std::string& kind_name(CheckpointKind kind) {
+  return name_of(kind, checkpoint_kind_names());
+}
 
 struct CheckpointManifest {
-  std::string kind = "clip";  // what the weights are: clip (pre-training)
-  nlohmann::json config;      // the resolved run config
-  nlohmann::json model;       // config::model_options_to_json
+  CheckpointKind kind = CheckpointKind::kClip;
+  nlohmann::json config;  // the resolved run config
+  nlohmann::json model;   // config::model_options_to_json
   std::vector<std::string> class_names;
   data::NormalizationStats normalization;  // the statistics the run's inputs were scaled with
   /// Where they came from: "split set sub10_42" or "checkpoint DIR" (a CLIP model's, reused by
@@ -77,12 +79,17 @@ struct CheckpointManifest {
 /// options (config::model_options_to_json of the resolved ones), class names and, when `data`
 /// is given, the split set's name, membership hash and normalization. The JSON forms keep this
 /// area below `config` (docs/architecture.md).
-CheckpointManifest make_manifest(const std::string& kind, nlohmann::json config,
-                                 nlohmann::json model, const data::SplitData* data);
+CheckpointManifest make_manifest(CheckpointKind kind, nlohmann::json config, nlohmann::json model,
+                                 const data::SplitData* data);
 
 nlohmann::json to_json(const CheckpointManifest& manifest);
 /// Throws DataError naming `source` when the document is not a checkpoint manifest.
 CheckpointManifest manifest_from_json(const nlohmann::json& doc, const std::string& source);
+
+/// Throws ConfigError unless the checkpoint at `dir` holds `kind`:
+/// `DIR is a "clip" checkpoint; USER needs a classifier checkpoint`.
+void require_kind(const CheckpointManifest& manifest, CheckpointKind kind,
+                  const std::filesystem::path& dir, const std::string& user);
 
 /// Writes `dir` atomically. `optimizer` may be null (weights-only checkpoints).
 void save_checkpoint(const std::filesystem::path& dir, const CheckpointManifest& manifest,

@@ -27,6 +27,8 @@ class Checkpointer {
 
   /// Creates RUN/checkpoints (writer only); call before the first save.
   void prepare() const;
+  /// The directory of checkpoint `name`.
+  std::filesystem::path path(const std::string& name) const;
   /// Writes checkpoint `name` and points `latest` at it; returns its directory (on every rank).
   std::filesystem::path save(const std::string& name, const CheckpointManifest& manifest,
                              torch::nn::Module& module, torch::optim::Optimizer* optimizer) const;

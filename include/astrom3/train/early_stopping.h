@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
+#include "astrom3/train/training_state.h"
 
 namespace astrom3::train {
 
@@ -17,8 +17,8 @@ class EarlyStopping {
   bool update(double val_loss);
   std::int64_t epochs_without_improvement() const { return bad_epochs_; }
 
-  nlohmann::json state() const;
-  void restore(const nlohmann::json& state);
+  EarlyStoppingState state() const;
+  void restore(const EarlyStoppingState& state);
 
  private:
   std::int64_t patience_;

@@ -6,9 +6,8 @@
 
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
-
 #include "astrom3/train/train_options.h"
+#include "astrom3/train/training_state.h"
 
 namespace astrom3::train {
 
@@ -23,8 +22,8 @@ class LrSchedule {
   /// ReduceLROnPlateau(mode=min, threshold_mode=rel, cooldown=0).
   void end_epoch(std::int64_t epoch, double val_loss);
 
-  nlohmann::json state() const;
-  void restore(const nlohmann::json& state);
+  ScheduleState state() const;
+  void restore(const ScheduleState& state);
 
  private:
   TrainOptions options_;

@@ -114,9 +114,14 @@ class Trainer {
   bool rank0() const { return comm_->rank() == 0; }
   void notify_record(const nlohmann::json& record);
   void notify_pause();
-  /// Sums of a step (or validation batch) over the ranks, on the host, with the loss shares
-  /// and `stop` summed too (one collective).
-  std::map<std::string, double> reduce_sums(const StepOutput& out, double stop);
+  /// A step's (or validation batch's) figures summed over the ranks, on the host.
+  struct ReducedStep {
+    double loss = 0;    // the objective's loss as back-propagated, summed over ranks
+    bool stop = false;  // some rank was asked to stop
+    std::map<std::string, double> sums;  // the objective's sums (StepOutput::sums)
+  };
+  /// One collective for all of them; `stop` is this rank's request.
+  ReducedStep reduce_step(const StepOutput& out, bool stop);
 
   Objective& objective_;
   data::BatchLoader& train_;
