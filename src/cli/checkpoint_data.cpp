@@ -34,40 +34,55 @@ std::string why_not_settable(const std::string& key, const std::filesystem::path
 
 }  // namespace
 
-CheckpointData open_checkpoint(const std::string& checkpoint, const std::string& data_path,
-                               const GlobalFlags& global, const ConfigFlags& flags,
-                               const char* command) {
+void check_stored_config(const train::CheckpointManifest& manifest,
+                         const std::filesystem::path& dir) {
+  try {
+    config::run_config_from_json(manifest.config);
+    config::model_options_from_json(manifest.model);
+  } catch (const ConfigError& e) {
+    throw DataError((dir / train::kManifestFile).string() +
+                    ": the configuration the checkpoint stores is invalid:\n" + e.what());
+  }
+}
+
+CheckpointData open_checkpoint(const std::string& checkpoint, const GlobalFlags& global,
+                               const CheckpointSettings& settings) {
   CheckpointData c;
   c.dir = train::resolve_checkpoint(checkpoint);
   c.manifest = train::read_manifest(c.dir);
-  TypedFlags typed;
-  if (!data_path.empty()) typed.emplace_back("data.path", data_path);
-  c.config = resolve_config(flags, global, typed, c.manifest.config);
-  if (given(flags)) {
-    const auto stored = config::to_json(resolve_config({}, global, typed, c.manifest.config));
-    for (const auto& key : config::changed_keys(stored, config::to_json(c.config))) {
-      const auto why = why_not_settable(key, c.dir, command);
-      if (why.empty()) continue;
-      throw ConfigError(std::string(command) + ": " + why +
-                        "; only runtime.*, loader.*, data.path and data.split_set can change");
+  check_stored_config(c.manifest, c.dir);
+  TypedFlags typed = settings.typed;
+  if (!settings.data_path.empty()) typed.emplace_back("data.path", settings.data_path);
+  c.config = resolve_config(settings.flags, global, typed, c.manifest.config);
+  // What the checkpoint stores, with only the global flags and --data: the keys that differ
+  // were set by this command's --config, --set or typed flags.
+  TypedFlags data_only;
+  if (!settings.data_path.empty()) data_only.emplace_back("data.path", settings.data_path);
+  const auto stored = config::to_json(resolve_config({}, global, data_only, c.manifest.config));
+  config::Violations refused;
+  for (const auto& key : config::changed_keys(stored, config::to_json(c.config))) {
+    const auto why = why_not_settable(key, c.dir, settings.command);
+    if (!why.empty()) {
+      refused.add(std::string(settings.command) + ": " + why +
+                  "; only runtime.*, loader.*, data.path and data.split_set can change");
     }
   }
+  refused.throw_if_any();
   c.model = config::model_options_from_json(c.manifest.model);
   return c;
 }
 
-bool dump_checkpoint_config(const std::string& checkpoint, const std::string& data_path,
-                            const GlobalFlags& global, const ConfigFlags& flags,
-                            const char* command) {
-  if (!flags.dump_config) return false;
-  print_config(open_checkpoint(checkpoint, data_path, global, flags, command).config);
+bool dump_checkpoint_config(const std::string& checkpoint, const GlobalFlags& global,
+                            const CheckpointSettings& settings) {
+  if (!settings.flags.dump_config) return false;
+  print_config(open_checkpoint(checkpoint, global, settings).config);
   return true;
 }
 
-CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
-                                    const GlobalFlags& global, const data::SplitRowSelector& select,
-                                    const ConfigFlags& flags, const char* command) {
-  CheckpointData c = open_checkpoint(checkpoint, data_path, global, flags, command);
+CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalFlags& global,
+                                    const CheckpointSettings& settings,
+                                    const data::SplitRowSelector& select) {
+  CheckpointData c = open_checkpoint(checkpoint, global, settings);
   // Inputs are scaled as in training: the checkpoint's statistics, not those of the split set
   // (they differ when a classifier was fine-tuned with its CLIP model's statistics, or when the
   // survey file was re-prepared). Imported weights record none; they use the split set's.

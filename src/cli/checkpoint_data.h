@@ -24,28 +24,39 @@ struct CheckpointData {
   data::SplitData data;
 };
 
+/// How a command adjusts the configuration a checkpoint stores.
+struct CheckpointSettings {
+  const char* command = "";  // for messages
+  std::string data_path;     // --data; empty = the checkpoint's data.path
+  ConfigFlags flags;         // --config / --set / --dump-config
+  TypedFlags typed;          // the command's own flags that write one key each
+};
+
+/// Throws DataError naming the manifest when the configuration a checkpoint stores is not a
+/// valid one (a damaged or hand-edited manifest): it is not the user's flags that are wrong.
+void check_stored_config(const train::CheckpointManifest& manifest,
+                         const std::filesystem::path& dir);
+
 /// The checkpoint's manifest, its run configuration and model options; reads no data (`data`
-/// stays empty). The configuration is the checkpoint's with, in rising precedence, `flags`
-/// (--config, --set), the global flags and `data_path` (when given) applied. Only runtime.*,
-/// loader.*, data.path and data.split_set may change: another key is a ConfigError naming it
-/// (fixed by the checkpoint: model, finetune, train, the rest of data; or another command's).
-CheckpointData open_checkpoint(const std::string& checkpoint, const std::string& data_path,
-                               const GlobalFlags& global, const ConfigFlags& flags = {},
-                               const char* command = "");
+/// stays empty). The configuration is the checkpoint's with, in rising precedence, --config,
+/// --set, the global flags, `data_path` (when given) and the typed flags applied. Only
+/// runtime.*, loader.*, data.path and data.split_set may change: other keys are one ConfigError
+/// naming each (fixed by the checkpoint: model, finetune, train, the rest of data; or another
+/// command's).
+CheckpointData open_checkpoint(const std::string& checkpoint, const GlobalFlags& global,
+                               const CheckpointSettings& settings = {});
 
-/// With --dump-config: prints the configuration `command` would run the checkpoint with and
+/// With --dump-config: prints the configuration the command would run the checkpoint with and
 /// returns true (the command then ends with success).
-bool dump_checkpoint_config(const std::string& checkpoint, const std::string& data_path,
-                            const GlobalFlags& global, const ConfigFlags& flags,
-                            const char* command);
+bool dump_checkpoint_config(const std::string& checkpoint, const GlobalFlags& global,
+                            const CheckpointSettings& settings);
 
-/// Loads the checkpoint's manifest and `data_path` (the checkpoint's own data file when empty)
-/// with the checkpoint's split set. Warns when the split's membership differs from training's.
-/// `select` narrows the rows whose stores are prepared (data::load_split_data).
-CheckpointData load_checkpoint_data(const std::string& checkpoint, const std::string& data_path,
-                                    const GlobalFlags& global,
-                                    const data::SplitRowSelector& select = {},
-                                    const ConfigFlags& flags = {}, const char* command = "");
+/// open_checkpoint, then the configured data file (the checkpoint's own by default) with the
+/// split set. Warns when the split's membership differs from training's. `select` narrows the
+/// rows whose stores are prepared (data::load_split_data).
+CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalFlags& global,
+                                    const CheckpointSettings& settings,
+                                    const data::SplitRowSelector& select = {});
 
 /// The checkpoint's CLIP model (kind "clip") or fine-tuned classifier (kind "classifier") with
 /// its weights, on the configured device. Throws ConfigError naming `command` when the kind is

@@ -13,7 +13,7 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
   command.add_option("--config", flags.files, "JSON config file(s); later files win")
       ->check(CLI::ExistingFile);
   command.add_option("--set", flags.assignments,
-                     "override one setting, e.g. --set data.seq_len=100 (repeatable)");
+                     "override one setting, e.g. --set loader.batch_size=64 (repeatable)");
   command.add_flag("--dump-config", flags.dump_config,
                    "print the resolved configuration as JSON and exit");
 }

@@ -72,7 +72,8 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
     throw ConfigError("embed: positional arguments are shard files for --merge");
   }
   require_flag(args.checkpoint, "embed", "--checkpoint");
-  if (dump_checkpoint_config(args.checkpoint, args.data, global, args.config, "embed")) {
+  const CheckpointSettings settings{"embed", args.data, args.config, {}};
+  if (dump_checkpoint_config(args.checkpoint, global, settings)) {
     return kExitSuccess;
   }
   require_flag(args.out, "embed", "--out");
@@ -98,13 +99,18 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
     if (!wanted("test")) test.clear();
     catalogue = dist::keep_shard({&train, &val, &test}, shard);
   };
-  const auto c =
-      load_checkpoint_data(args.checkpoint, args.data, global, select, args.config, "embed");
+  const auto c = load_checkpoint_data(args.checkpoint, global, settings, select);
   auto model = load_clip_model(c, "embed");
   const auto device = dist::rank_device(c.config.runtime.device, launch);
   model->to(device);
 
   const auto info = file_info(c, splits, shard, catalogue);
+  if (catalogue == 0) {
+    spdlog::warn(
+        "[embed] no object of {} is in the {} split(s) of split set {}: the file has no rows "
+        "(embed reads split members only; `astrom3 inspect` lists the split sets)",
+        c.config.data.path, args.split, c.data.split_set);
+  }
   eval::EmbeddingFileWriter writer(out, info);
   for (const auto& s : splits) {
     eval::for_each_embedding_batch(*model, split_store(c.data, s), c.config.loader, device,

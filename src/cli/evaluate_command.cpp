@@ -161,11 +161,11 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args) {
 }
 
 int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global) {
-  if (dump_checkpoint_config(args.checkpoint, args.data, global, args.config, "evaluate")) {
+  const CheckpointSettings settings{"evaluate", args.data, args.config, {}};
+  if (dump_checkpoint_config(args.checkpoint, global, settings)) {
     return kExitSuccess;
   }
-  const auto c =
-      load_checkpoint_data(args.checkpoint, args.data, global, {}, args.config, "evaluate");
+  const auto c = load_checkpoint_data(args.checkpoint, global, settings);
   if (split_store(c.data, args.split)->size() == 0) {
     if (c.manifest.kind != train::CheckpointKind::kClassifier) {
       throw DataError("the " + args.split + " split of split set " + c.data.split_set + " in " +

@@ -12,6 +12,7 @@
 #include "astrom3/train/classifier_objective.h"
 #include "astrom3/train/split_leakage.h"
 #include "astrom3/train/stop_signal.h"
+#include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
 #include "cli/training_run.h"
 
@@ -74,6 +75,7 @@ InitCheckpoint open_init_checkpoint(const FinetuneArgs& args, const config::RunC
   if (args.init.empty()) return init;
   init.dir = train::resolve_checkpoint(args.init);
   init.manifest = train::read_manifest(init.dir);
+  check_stored_config(init.manifest, init.dir);
   train::require_kind(init.manifest, train::CheckpointKind::kClip, init.dir, "finetune --init");
   train::check_split_leakage(init.manifest.split_set, init.dir.string(), config.data.split_set,
                              args.allow_split_mismatch);

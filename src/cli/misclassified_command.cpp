@@ -23,7 +23,8 @@ namespace {
 // predictions to the table by object id.
 eval::ClassifierOpinion classify(const MisclassifiedArgs& args, const GlobalFlags& global,
                                  const eval::EmbeddingTable& table) {
-  const auto c = load_checkpoint_data(args.checkpoint, args.data, global);
+  const auto c =
+      load_checkpoint_data(args.checkpoint, global, {"misclassified", args.data, {}, {}});
   auto classifier = load_classifier(c, "misclassified --checkpoint");
   if (c.data.survey->class_names != table.info.class_names) {
     throw ConfigError("misclassified: the classes of " + c.dir.string() + " differ from those of " +

@@ -37,7 +37,8 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
   cmd->add_option("--shard", args.shard,
                   "classify only shard I of N (0-based) of the objects, into the HDF5 file "
                   "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
-  cmd->add_option("--batch", args.batch, "objects per forward pass (default: the checkpoint's)")
+  cmd->add_option("--batch", args.batch,
+                  "objects per forward pass (loader.batch_size; default: the checkpoint's)")
       ->check(positive());
   cmd->add_option("--block", args.block,
                   "objects preprocessed at a time; bounds the memory of the prepared inputs")
@@ -81,8 +82,14 @@ struct PredictRun {
   CommandShard sharding;
 };
 
+CheckpointSettings settings_of(const PredictArgs& args) {
+  CheckpointSettings settings{"predict", args.data, args.config, {}};
+  add_typed(settings.typed, "loader.batch_size", args.batch);
+  return settings;
+}
+
 PredictRun open_classifier_checkpoint(const PredictArgs& args, const GlobalFlags& global) {
-  auto c = open_checkpoint(args.checkpoint, args.data, global, args.config, "predict");
+  auto c = open_checkpoint(args.checkpoint, global, settings_of(args));
   train::require_kind(c.manifest, train::CheckpointKind::kClassifier, c.dir, "predict");
   auto sharding = resolve_command_shard(args.shard, args.out, "predict");
   if (sharding.shard.count > 1 && eval::is_csv_output(args.out)) {
@@ -161,8 +168,7 @@ bool classify_blocks(const PredictArgs& args, const CheckpointData& c,
   const bool all = args.split == "all";
   const auto wanted = parse_split(args.split);
   const auto device = resolve_device(c.config.runtime.device);
-  auto loader = c.config.loader;
-  if (args.batch > 0) loader.batch_size = args.batch;
+  const auto& loader = c.config.loader;
   const int threads = worker_threads(c.config.runtime.threads);
   for (std::int64_t b = selection.first_row, e = b; b < selection.end_row; b = e) {
     e = b + std::min(selection.end_row - b, args.block);  // a huge --block must not overflow
@@ -230,7 +236,7 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
     throw ConfigError("predict: positional arguments are shard files for --merge");
   }
   require_flag(args.checkpoint, "predict", "--checkpoint");
-  if (dump_checkpoint_config(args.checkpoint, args.data, global, args.config, "predict")) {
+  if (dump_checkpoint_config(args.checkpoint, global, settings_of(args))) {
     return kExitSuccess;
   }
   require_flag(args.out, "predict", "--out");

@@ -3,6 +3,7 @@
 // shard per rank under a distributed launch), or join shard files (--merge).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,9 @@ struct PredictArgs {
   std::string data;
   std::string out;
   std::string split = "all";
-  std::string shard;          // "I/N"
-  std::int64_t batch = 0;     // 0: the checkpoint's loader.batch_size
-  std::int64_t block = 8192;  // objects preprocessed and predicted at a time
+  std::string shard;                  // "I/N"
+  std::optional<std::int64_t> batch;  // loader.batch_size; default: the checkpoint's
+  std::int64_t block = 8192;          // objects preprocessed and predicted at a time
   bool merge = false;
   std::vector<std::string> inputs;  // shard files, with --merge
   /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,

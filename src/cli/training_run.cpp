@@ -12,6 +12,7 @@
 #include "astrom3/model/parameter_summary.h"
 #include "astrom3/train/stop_signal.h"
 #include "astrom3/train/trainer.h"
+#include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
 #include "cli/validators.h"
 
@@ -64,6 +65,7 @@ RunPlan plan_run(train::CheckpointKind kind, const std::string& out, const std::
   if (!resume.empty()) {
     plan.checkpoint = train::resolve_checkpoint(resume);
     plan.resumed = train::read_manifest(plan.checkpoint);
+    check_stored_config(*plan.resumed, plan.checkpoint);
     if (plan.resumed->kind != kind) {
       throw ConfigError(
           plan.checkpoint.string() + " is a \"" + train::kind_name(plan.resumed->kind) +

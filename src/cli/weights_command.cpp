@@ -10,6 +10,7 @@
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/parameter_summary.h"
 #include "astrom3/train/checkpoint.h"
+#include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
 
 namespace astrom3::cli {
@@ -25,6 +26,7 @@ CLI::App* add_export_command(CLI::App& app, ExportArgs& args) {
 int run_export(const ExportArgs& args, const GlobalFlags&) {
   const auto dir = train::resolve_checkpoint(args.checkpoint);
   const auto manifest = train::read_manifest(dir);
+  check_stored_config(manifest, dir);
   train::require_kind(manifest, train::CheckpointKind::kClip, dir, "export");
   // Loading into the model first proves the file is complete and matches its manifest.
   auto model = model::AstroM3Model(config::model_options_from_json(manifest.model));

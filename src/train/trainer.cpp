@@ -100,8 +100,21 @@ void Trainer::resume(const fs::path& checkpoint) {
   load_weights(checkpoint, objective_.module());
   load_optimizer(checkpoint, *optimizer_, setup_.device);
   state_ = manifest.state;
+  if (state_.step_in_epoch > train_.batches_per_epoch()) {
+    throw DataError(checkpoint.string() + " was written " + std::to_string(state_.step_in_epoch) +
+                    " steps into an epoch, but an epoch of this data has " +
+                    std::to_string(train_.batches_per_epoch()) +
+                    " steps: resume with the run's own data and loader.batch_size");
+  }
   // The epoch record the checkpoint was saved with, restored to metrics.jsonl if a crash lost it.
   resumed_record_ = state_.step_in_epoch == 0 ? manifest.metrics : json();
+  if (state_.best && state_.best->metric != setup_.options.best_metric && rank0()) {
+    const auto& now = name_of(setup_.options.best_metric, best_metric_names());
+    spdlog::warn(
+        "[train] train.best_metric is {} now but was {} when `best` (epoch {}) was chosen: the "
+        "next validated epoch becomes `best`, and later ones must beat it in {}",
+        now, name_of(state_.best->metric, best_metric_names()), state_.best->epoch, now);
+  }
   schedule_.restore(state_.schedule);
   early_stopping_.restore(state_.early_stopping);
   epoch_sums_ = state_.epoch_sums;
@@ -163,9 +176,10 @@ bool Trainer::update_best(const json& val_metrics) {
   const bool maximise = metric == BestMetric::kValAccuracy;
   const double value = val_metrics.at(maximise ? "accuracy" : "loss").get<double>();
   const auto& best = state_.best;
-  // A best without a value (epochs without validation objects) is beaten by any value.
-  const bool better =
-      !best || !best->value || (maximise ? value > *best->value : value < *best->value);
+  // A best without a value (epochs without validation objects), or one of another metric (a run
+  // resumed with another train.best_metric), is beaten by any value.
+  const bool better = !best || !best->value || best->metric != metric ||
+                      (maximise ? value > *best->value : value < *best->value);
   if (better) state_.best = BestEpoch{metric, value, state_.epoch};
   return better;
 }

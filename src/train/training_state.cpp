@@ -45,6 +45,11 @@ TrainingState training_state_from_json(const json& doc) {
   s.step_in_epoch = doc.at("step_in_epoch").get<std::int64_t>();
   s.global_step = doc.at("global_step").get<std::int64_t>();
   s.stopped_early = doc.at("stopped_early").get<bool>();
+  if (s.epoch < 0 || s.step_in_epoch < 0 || s.global_step < s.step_in_epoch) {
+    throw std::invalid_argument("training_state: epoch " + std::to_string(s.epoch) + ", step " +
+                                std::to_string(s.step_in_epoch) + ", global step " +
+                                std::to_string(s.global_step) + " is not a training position");
+  }
   if (const auto& j = doc.at("schedule"); !empty_object(j)) {
     s.schedule.plateau_lr = j.at("plateau_lr").get<double>();
     s.schedule.best = j.at("best").get<double>();

@@ -22,7 +22,7 @@ expect 2 "data leakage" -- "$BIN" finetune "${FT[@]}" --set data.split_set=sub50
 [[ ! -e "$WORK/leak/latest" ]] || fail "refused fine-tuning still trained"
 expect 0 "data leakage" -- "$BIN" --threads 1 finetune "${FT[@]}" --set data.split_set=sub50_66 \
   --set train.epochs=1 --init "$WORK/pre" --allow-split-mismatch --out "$WORK/leak-ok"
-expect 2 "clip checkpoints" -- "$BIN" finetune "${FT[@]}" --init "$WORK/leak-ok" --out "$WORK/x"
+expect 2 "finetune --init needs a clip checkpoint" -- "$BIN" finetune "${FT[@]}" --init "$WORK/leak-ok" --out "$WORK/x"
 
 # Fine-tune from CLIP, resume for one more epoch, evaluate.
 expect 0 "initialised [0-9]+ tensors" -- "$BIN" --threads 1 finetune "${FT[@]}" --init "$WORK/pre/best" \

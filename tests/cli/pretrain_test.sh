@@ -81,6 +81,19 @@ expect 0 "resuming from .*epoch 3, step 2 of it, global step 8" -- "$BIN" --thre
 checks=$((checks + 1))
 [[ $(grep '"type":"epoch"' "$WORK/old/metrics.jsonl" | grep -c '"epoch":4,"global_step":12,') -eq 1 ]] ||
   fail "the old checkpoint's run did not finish epoch 4 at step 12:"$'\n'"$(cat "$WORK/old/metrics.jsonl")"
+# A damaged stored configuration is the checkpoint's fault (exit 3 naming its manifest), not a
+# mistake in the user's flags (exit 2).
+cp -r "$OLD" "$WORK/damaged"
+python3 - "$WORK/damaged/manifest.json" <<'PY' || fail "could not damage the manifest"
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["config"]["model"]["photometry"]["pooling"] = "max"
+json.dump(m, open(sys.argv[1], "w"))
+PY
+expect 3 "damaged/manifest.json: the configuration the checkpoint stores is invalid" -- \
+  "$BIN" pretrain --resume "$WORK/damaged" --set "data.path=$WORK/old.h5"
+expect 3 "model.photometry.pooling: expected one of flatten, mean" -- \
+  "$BIN" evaluate --checkpoint "$WORK/damaged" --data "$WORK/old.h5"
 written_by=$(sed -n 's/.*"libtorch_version": "\([^"]*\)".*/\1/p' "$OLD/manifest.json")
 if "$BIN" --version | grep -q "(LibTorch $written_by)"; then
   "$BIN" --threads 1 pretrain --config "$OLD.config.json" --set "data.path=$WORK/old.h5" \

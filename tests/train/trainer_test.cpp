@@ -185,6 +185,55 @@ TEST(Trainer, ResumedRunIsBitIdenticalToAStraightRun) {
   EXPECT_EQ(epochs, (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
+TEST(Trainer, ABestOfAnotherMetricIsReplacedByTheNextEpochAfterAResume) {
+  // Run 2 epochs selecting on val_accuracy, resume selecting on val_loss: epoch 3 becomes `best`
+  // with its loss. A stored accuracy compared as a loss (lower is better) kept it for good.
+  test::TempDir dir;
+  auto config = small_config();
+  config.train.epochs = 2;
+  {
+    PretrainRun first(config, dir / "run");
+    first.trainer->fit();
+    ASSERT_TRUE(first.trainer->state().best.has_value());
+    EXPECT_EQ(first.trainer->state().best->metric, BestMetric::kValAccuracy);
+  }
+  config.train.epochs = 3;
+  config.train.best_metric = BestMetric::kValLoss;
+  PretrainRun second(config, dir / "run");
+  second.trainer->resume(resolve_checkpoint(dir / "run"));
+  const auto result = second.trainer->fit();
+  const auto& best = second.trainer->state().best;
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(best->metric, BestMetric::kValLoss);
+  EXPECT_EQ(best->epoch, 3);
+  ASSERT_TRUE(best->value.has_value());
+  EXPECT_EQ(*best->value, result.last_epoch.at("val_loss").get<double>());
+  EXPECT_EQ(fs::read_symlink(dir / "run" / "best"), fs::path("checkpoints") / "epoch-0003");
+}
+
+TEST(Trainer, ACheckpointPastTheEndOfAnEpochOfThisDataIsRefused) {
+  test::TempDir dir;
+  auto config = small_config();
+  config.train.epochs = 1;
+  {
+    PretrainRun first(config, dir / "run");
+    first.trainer->fit();
+  }
+  const auto checkpoint = resolve_checkpoint(dir / "run");
+  auto manifest = read_manifest(checkpoint);
+  manifest.state.step_in_epoch = 99;
+  manifest.state.global_step = 200;
+  rewrite_manifest(checkpoint, manifest);
+  PretrainRun second(config, dir / "run");
+  try {
+    second.trainer->resume(checkpoint);
+    FAIL() << "a position beyond the epoch was accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("written 99 steps into an epoch"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Trainer, AnEpochRecordLostAfterItsCheckpointIsRestoredOnResume) {
   // kill -9 between committing a checkpoint and writing its metrics.jsonl line lost the epoch's
   // record for good (issue 21 item 3); the manifest holds the record, so resume restores it.

@@ -94,6 +94,17 @@ TEST(TrainingState, ABestWithoutValueRoundTripsAsNull) {
   EXPECT_EQ(back.best->epoch, 4);
 }
 
+TEST(TrainingState, AnImpossiblePositionIsRefused) {
+  auto doc = read_json(kOldCheckpoint / kManifestFile);
+  for (const auto& [key, value] :
+       {std::make_pair("epoch", -1), std::make_pair("step_in_epoch", -2),
+        std::make_pair("global_step", 1)}) {  // 1 global step, but 2 into the epoch
+    auto bad = doc;
+    bad["training_state"][key] = value;
+    EXPECT_THROW(manifest_from_json(bad, "m.json"), DataError) << key;
+  }
+}
+
 TEST(TrainingState, UnknownNamesInAManifestAreDataErrorsNamingTheFile) {
   auto doc = read_json(kOldCheckpoint / kManifestFile);
   auto bad_metric = doc;

@@ -63,7 +63,8 @@ struct TrainingState {
 
 nlohmann::json to_json(const TrainingState& state);
 /// Throws nlohmann::json::exception on a missing or mistyped key and std::invalid_argument on
-/// an unknown best metric; checkpoint reading turns both into a DataError naming the file.
+/// an unknown best metric or an impossible position (negative, or fewer global steps than steps
+/// into the epoch); checkpoint reading turns both into a DataError naming the file.
 /// Empty `schedule`, `early_stopping` and `best` objects (checkpoints that were never trained,
 /// e.g. imported weights) read as the defaults.
 TrainingState training_state_from_json(const nlohmann::json& doc);
