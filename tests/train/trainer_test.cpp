@@ -135,6 +135,13 @@ struct RecordingObserver : TrainingObserver {
   int pauses = 0;
 };
 
+// A fresh run of `c` in `dir`, trained to its end; its final state.
+TrainingState train_to_the_end(const config::RunConfig& c, const fs::path& dir) {
+  PretrainRun run(c, dir);
+  run.trainer->fit();
+  return run.trainer->state();
+}
+
 TEST(Trainer, AnObserverSeesEveryStepAndExactlyTheRecordsOfMetricsJsonl) {
   test::TempDir dir;
   auto config = small_config();
@@ -164,10 +171,7 @@ TEST(Trainer, ResumedRunIsBitIdenticalToAStraightRun) {
   EXPECT_EQ(result.outcome, TrainOutcome::kCompleted);
 
   config.train.epochs = 2;
-  {
-    PretrainRun first(config, dir / "split");
-    first.trainer->fit();
-  }
+  train_to_the_end(config, dir / "split");
   config.train.epochs = 4;
   PretrainRun second(config, dir / "split");
   second.trainer->resume(resolve_checkpoint(dir / "split"));
@@ -191,12 +195,9 @@ TEST(Trainer, ABestOfAnotherMetricIsReplacedByTheNextEpochAfterAResume) {
   test::TempDir dir;
   auto config = small_config();
   config.train.epochs = 2;
-  {
-    PretrainRun first(config, dir / "run");
-    first.trainer->fit();
-    ASSERT_TRUE(first.trainer->state().best.has_value());
-    EXPECT_EQ(first.trainer->state().best->metric, BestMetric::kValAccuracy);
-  }
+  const auto first = train_to_the_end(config, dir / "run");
+  ASSERT_TRUE(first.best.has_value());
+  EXPECT_EQ(first.best->metric, BestMetric::kValAccuracy);
   config.train.epochs = 3;
   config.train.best_metric = BestMetric::kValLoss;
   PretrainRun second(config, dir / "run");
@@ -215,10 +216,7 @@ TEST(Trainer, ACheckpointPastTheEndOfAnEpochOfThisDataIsRefused) {
   test::TempDir dir;
   auto config = small_config();
   config.train.epochs = 1;
-  {
-    PretrainRun first(config, dir / "run");
-    first.trainer->fit();
-  }
+  train_to_the_end(config, dir / "run");
   const auto checkpoint = resolve_checkpoint(dir / "run");
   auto manifest = read_manifest(checkpoint);
   manifest.state.step_in_epoch = 99;
