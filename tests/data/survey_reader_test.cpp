@@ -148,11 +148,13 @@ TEST_F(SurveyReaderTest, SplitMembershipAndNormalizationMatchTheSplitSet) {
   const auto m = reader.split_membership(name);
   ASSERT_EQ(static_cast<std::int64_t>(m.size()), s.size());
   std::vector<SplitMembership> expected(m.size(), SplitMembership::none);
-  for (const auto& [list, code] : {std::make_pair(&set.train, SplitMembership::train),
-                                   std::make_pair(&set.val, SplitMembership::val),
-                                   std::make_pair(&set.test, SplitMembership::test),
-                                   std::make_pair(&set.unlabeled, SplitMembership::unlabeled),
-                                   std::make_pair(&set.unseen, SplitMembership::unseen)}) {
+  const std::pair<const std::vector<std::int64_t>*, SplitMembership> lists[] = {
+      {&set.train, SplitMembership::train},
+      {&set.val, SplitMembership::val},
+      {&set.test, SplitMembership::test},
+      {&set.unlabeled, SplitMembership::unlabeled},
+      {&set.unseen, SplitMembership::unseen}};
+  for (const auto& [list, code] : lists) {
     for (auto r : *list) expected[static_cast<std::size_t>(r)] = code;
   }
   EXPECT_EQ(m, expected);
