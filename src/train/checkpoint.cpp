@@ -17,6 +17,7 @@
 #include "astrom3/data/schema.h"
 #include "astrom3/io/safetensors.h"
 #include "astrom3/io/state_dict.h"
+#include "astrom3/train/optimizer.h"
 
 namespace astrom3::train {
 namespace fs = std::filesystem;
@@ -254,6 +255,7 @@ void load_optimizer(const fs::path& dir, torch::optim::Optimizer& optimizer,
     throw DataError(file.string() +
                     ": not a readable optimiser state: " + e.what_without_backtrace());
   }
+  check_optimizer_state(optimizer, file);
 }
 
 void check_resume_data(const CheckpointManifest& resumed, const data::SplitData& data,

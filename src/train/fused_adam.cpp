@@ -11,19 +11,6 @@
 namespace astrom3::train {
 namespace {
 
-// The optimiser's state map is keyed by the parameter's TensorImpl: LibTorch 1.13 formats the
-// pointer as a string (c10::guts::to_string), 2.x uses the pointer itself.
-template <class Key>
-Key state_key(void* impl) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream text;
-    text << impl;
-    return text.str();
-  } else {
-    return impl;
-  }
-}
-
 bool fusable(const torch::Tensor& p) {
   return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&
          p.grad().is_contiguous();
@@ -70,7 +57,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     const auto [beta1, beta2] = o.betas();
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      const Key key = state_key<Key>(p.unsafeGetTensorImpl());
+      const Key key = optimizer_state_key<Key>(p.unsafeGetTensorImpl());
       auto it = state_.find(key);
       if (it == state_.end()) {
         auto fresh = std::make_unique<torch::optim::AdamParamState>();

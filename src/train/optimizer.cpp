@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <sstream>
+
+#include "astrom3/common/error.h"
 #include "astrom3/train/fused_adam.h"
 
 namespace astrom3::train {
@@ -24,6 +27,41 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& modul
   groups.emplace_back(decay, options(o.weight_decay));
   groups.emplace_back(no_decay, options(0.0));
   return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o.lr));
+}
+
+void check_optimizer_state(torch::optim::Optimizer& optimizer, const std::filesystem::path& file) {
+  auto& state = optimizer.state();
+  using Key = typename std::decay_t<decltype(state)>::key_type;
+  std::size_t index = 0;
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& p : group.params()) {
+      const auto it = state.find(optimizer_state_key<Key>(p.unsafeGetTensorImpl()));
+      ++index;
+      if (it == state.end()) continue;
+      torch::Tensor m, v;
+      if (const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
+        m = adam->exp_avg();
+        v = adam->exp_avg_sq();
+      } else if (const auto* adamw =
+                     dynamic_cast<const torch::optim::AdamWParamState*>(it->second.get())) {
+        m = adamw->exp_avg();
+        v = adamw->exp_avg_sq();
+      } else {
+        continue;
+      }
+      if (m.defined() && v.defined() && m.sizes() == p.sizes() && v.sizes() == p.sizes()) {
+        continue;
+      }
+      std::ostringstream shapes;
+      shapes << "parameter " << index << " has shape " << p.sizes() << " but moments of shape "
+             << (m.defined() ? m.sizes() : c10::IntArrayRef{});
+      throw DataError(file.string() + ": the optimiser state does not fit the model (" +
+                      shapes.str() +
+                      "). LibTorch 2.x misreads optimiser states that LibTorch 1.x wrote; resume "
+                      "with the LibTorch named in manifest.json (libtorch_version), or start a new "
+                      "run from these weights");
+    }
+  }
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

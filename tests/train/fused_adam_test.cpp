@@ -5,7 +5,9 @@
 
 #include <sstream>
 
+#include "astrom3/common/error.h"
 #include "astrom3/train/fused_adam.h"
+#include "astrom3/train/optimizer.h"
 
 using astrom3::train::FusedAdam;
 
@@ -86,3 +88,41 @@ TEST(FusedAdam, SkipsParametersWithoutGradients) {
   EXPECT_TRUE(torch::equal(a[1], before));
   EXPECT_FALSE(torch::equal(a[0].detach(), make_parameters()[0].detach()));
 }
+
+namespace astrom3::train {
+namespace {
+
+// What a LibTorch 2.x build makes of an archive that LibTorch 1.x wrote: parameters mapped onto
+// other parameters' moments. Loading must refuse it instead of stepping out of bounds.
+TEST(OptimizerState, MomentsOfAnotherParametersShapeAreRefusedNamingTheFile) {
+  for (const auto kind : {OptimizerKind::kAdam, OptimizerKind::kAdamW}) {
+    torch::manual_seed(1);
+    torch::nn::Linear linear(3, 2);
+    TrainOptions o;
+    o.optimizer = kind;
+    auto optimizer = make_optimizer(*linear, o);
+    linear(torch::randn({4, 3})).sum().backward();
+    optimizer->step();
+    EXPECT_NO_THROW(check_optimizer_state(*optimizer, "opt.pt"));
+
+    auto& state = optimizer->state();
+    using Key = std::decay_t<decltype(state)>::key_type;
+    const auto weight = optimizer_state_key<Key>(linear->weight.unsafeGetTensorImpl());
+    const auto bias = optimizer_state_key<Key>(linear->bias.unsafeGetTensorImpl());
+    ASSERT_TRUE(state.count(weight) && state.count(bias));
+    state[weight] = state.at(bias)->clone();
+    try {
+      check_optimizer_state(*optimizer, "opt.pt");
+      FAIL() << "moments of the bias's shape passed for the weight";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("opt.pt: the optimiser state does not fit the model "
+                                           "(parameter 1 has shape [2, 3] but moments of shape "
+                                           "[2])"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace astrom3::train

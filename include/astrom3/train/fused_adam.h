@@ -14,11 +14,28 @@
 // Parameters on other devices or of other dtypes, and amsgrad, use LibTorch's step.
 #pragma once
 
+#include <sstream>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include <torch/optim/adam.h>
 
 namespace astrom3::train {
+
+/// The key of a parameter in an optimiser's state map, whose type the map gives: LibTorch 1.13
+/// keys by the TensorImpl's address formatted as a string (c10::guts::to_string), 2.x by the
+/// address itself.
+template <class Key>
+Key optimizer_state_key(void* impl) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream text;
+    text << impl;
+    return text.str();
+  } else {
+    return impl;
+  }
+}
 
 class FusedAdam : public torch::optim::Adam {
  public:
