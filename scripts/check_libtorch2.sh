@@ -14,6 +14,7 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 source "$REPO/scripts/lib/packages.sh"
+source "$REPO/scripts/lib/phase.sh"
 ROOT="${ASTROM3_TRIXIE_ROOT:-$REPO/.cache/trixie}"
 CCACHE_HOST="${ASTROM3_TRIXIE_CCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/astrom3/ccache-trixie}"
 JOBS="${ASTROM3_JOBS:-2}"
@@ -76,7 +77,8 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$WANT" ]]; then
     log "creating a Debian $SUITE root in $ROOT"
     rm -rf "$ROOT"
     mkdir -p "$(dirname "$ROOT")"
-    debootstrap --variant=minbase "$SUITE" "$ROOT" > "$(dirname "$ROOT")/debootstrap.log" 2>&1 || {
+    phase "debootstrap (Debian $SUITE)" debootstrap --variant=minbase "$SUITE" "$ROOT" \
+      > "$(dirname "$ROOT")/debootstrap.log" 2>&1 || {
       tail -20 "$(dirname "$ROOT")/debootstrap.log"
       exit 1
     }
@@ -86,7 +88,8 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$WANT" ]]; then
   mount_into "$ROOT/proc" -t proc proc
   log "installing ${#PACKAGES[@]} packages in the chroot"
   in_root apt-get update -qq
-  in_root apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" > "$ROOT/.astrom3-apt.log" 2>&1 || {
+  phase "chroot packages" in_root apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" \
+    > "$ROOT/.astrom3-apt.log" 2>&1 || {
     tail -30 "$ROOT/.astrom3-apt.log"
     exit 1
   }
@@ -103,12 +106,11 @@ mount -o remount,bind,ro "$ROOT/src"
 
 TORCH="$(in_root dpkg-query -W -f='${Version}' libtorch-dev)"
 log "LibTorch under test: libtorch-dev $TORCH ($(in_root g++ --version | head -1))"
-in_root bash -euo pipefail -c "
+phase "build (LibTorch $TORCH)" in_root bash -euo pipefail -c "
   mkdir -p /build
   cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DASTROM3_BUILD_BENCHMARKS=OFF -DASTROM3_WERROR=${ASTROM3_WERROR:-OFF} > /build/configure.log 2>&1 || { cat /build/configure.log; exit 1; }
   cmake --build /build -j $JOBS
   /build/astrom3 --version
-  cd /build
-  ctest --output-on-failure -j $JOBS
 "
+phase "ctest (LibTorch $TORCH)" in_root bash -euo pipefail -c "cd /build && ctest --output-on-failure -j $JOBS"
 log "passed against LibTorch $TORCH"

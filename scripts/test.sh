@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds astrom3 and runs the whole test suite through CTest.
+# Installs the dependencies, builds astrom3 and runs the whole test suite through CTest; prints
+# each phase's wall time ("[phase] ...").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-./scripts/build.sh
+source scripts/lib/phase.sh
+phase "setup (Debian packages)" ./scripts/setup.sh
+phase "build (LibTorch 1.13)" ./scripts/build.sh
 cd "${ASTROM3_BUILD_DIR:-build}"
-ctest --output-on-failure -j 2
+phase "ctest (LibTorch 1.13)" ctest --output-on-failure -j 2

@@ -3,17 +3,13 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "astrom3/common/tensor_values.h"
 #include "astrom3/eval/embedding_probes.h"
 
 namespace astrom3::eval {
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::int64_t> to_vector(const torch::Tensor& t) {
-  const auto c = t.to(torch::kInt64).contiguous();
-  return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
-}
 
 torch::Tensor l2_normalised(const torch::Tensor& x) {
   return x / x.norm(2, {1}, true).clamp_min(1e-12);
@@ -34,8 +30,8 @@ ClassifierEvaluation evaluate_classifier(const ClassPredictions& p,
     e.not_scored = labelled.sum().item<std::int64_t>() - keep.numel();
     labels = p.labels.index_select(0, keep).contiguous();
     e.logits = p.logits.index_select(0, keep);
-    truth = to_vector(labels);
-    predicted = to_vector(e.logits.argmax(1));
+    truth = tensor_values<std::int64_t>(labels);
+    predicted = tensor_values<std::int64_t>(e.logits.argmax(1));
   }
   e.report = classification_report(truth, predicted, class_names);
   e.calibrated = calibration.has_value();
@@ -139,7 +135,7 @@ ClipEvaluation evaluate_clip(const EmbeddingBatch& query, const EmbeddingBatch& 
   const auto x_train = train.fused.index_select(0, tr);
   const auto y_train = train.labels.index_select(0, tr);
   const auto x_query = query.fused.index_select(0, q);
-  const auto truth = to_vector(query.labels.index_select(0, q));
+  const auto truth = tensor_values<std::int64_t>(query.labels.index_select(0, q));
   const auto classes = static_cast<std::int64_t>(class_names.size());
   // The distance probes compare directions; the linear probe reads the raw fused embeddings.
   const auto unit_train = l2_normalised(x_train), unit_query = l2_normalised(x_query);

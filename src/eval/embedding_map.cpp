@@ -18,7 +18,7 @@ namespace {
 namespace F = torch::nn::functional;
 
 // Stream of the sample that spectral clustering fits on large inputs, apart from k-means's.
-constexpr std::uint64_t kSampleStream = 0x5ec7'5a3d;
+constexpr std::uint64_t kMapSampleStream = 0x5ec7'5a3d;
 
 // The leading-k eigenvectors of the normalised k-NN affinity of unit rows u [m, E] -> [m, k].
 torch::Tensor spectral_embedding(const torch::Tensor& u, std::int64_t k, std::int64_t neighbours) {
@@ -159,7 +159,7 @@ Clustering spectral_clustering(const torch::Tensor& x, std::int64_t k, std::uint
   }
   std::vector<std::int64_t> sample;
   if (n > options.max_objects) {
-    sample = permutation(n, derive_seed(seed, {kSampleStream}));
+    sample = permutation(n, derive_seed(seed, {kMapSampleStream}));
     sample.resize(options.max_objects);
     std::sort(sample.begin(), sample.end());
   } else {

@@ -1,26 +1,17 @@
 #include "astrom3/eval/embedding_probes.h"
+#include "astrom3/common/tensor_values.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 
 namespace astrom3::eval {
-namespace {
-
-std::vector<std::int64_t> to_vector(const torch::Tensor& t) {
-  const auto c = t.to(torch::kInt64).contiguous();
-  return std::vector<std::int64_t>(c.data_ptr<std::int64_t>(),
-                                   c.data_ptr<std::int64_t>() + c.numel());
-}
-
-}  // namespace
-
 std::vector<std::int64_t> nearest_centroid(const torch::Tensor& train, const torch::Tensor& labels,
                                            std::int64_t classes, const torch::Tensor& query) {
   auto centroids = torch::zeros({classes, train.size(1)});
   centroids.index_add_(0, labels, train);
   centroids = centroids / centroids.norm(2, {1}, true).clamp_min(1e-12);
-  return to_vector(torch::matmul(query, centroids.t()).argmax(1));
+  return tensor_values<std::int64_t>(torch::matmul(query, centroids.t()).argmax(1));
 }
 
 std::vector<std::int64_t> k_nearest_neighbours(const torch::Tensor& train,
@@ -40,7 +31,7 @@ std::vector<std::int64_t> k_nearest_neighbours(const torch::Tensor& train,
     auto weight = torch::zeros({end - begin, classes}, torch::kFloat64);
     weight.scatter_add_(1, neighbour_labels, (std::get<0>(top).to(torch::kFloat64) + 1.0) / 2.0);
     const auto score = votes + weight / static_cast<double>(k + 1);
-    const auto predicted = to_vector(score.argmax(1));
+    const auto predicted = tensor_values<std::int64_t>(score.argmax(1));
     out.insert(out.end(), predicted.begin(), predicted.end());
   }
   return out;
@@ -66,7 +57,7 @@ std::vector<std::int64_t> logistic_regression_probe(const torch::Tensor& train,
   };
   lbfgs.step(closure);
   torch::NoGradGuard no_grad;
-  return to_vector((torch::matmul(query.to(torch::kFloat64), w) + b).argmax(1));
+  return tensor_values<std::int64_t>((torch::matmul(query.to(torch::kFloat64), w) + b).argmax(1));
 }
 
 }  // namespace astrom3::eval

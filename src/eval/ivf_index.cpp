@@ -15,7 +15,7 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-constexpr std::uint64_t kSampleStream = 0x1f1d'5a3b;
+constexpr std::uint64_t kIvfSampleStream = 0x1f1d'5a3b;
 constexpr std::int64_t kAssignBlock = 65536;
 
 // [N] most similar centre of each unit row, in blocks.
@@ -36,7 +36,7 @@ torch::Tensor train_cells(const torch::Tensor& sample, std::int64_t lists, int i
   Rng rng(seed);
   auto seeding = sample;
   if (sample.size(0) > 8 * lists) {
-    auto pick = permutation(sample.size(0), derive_seed(seed, {kSampleStream, 1}));
+    auto pick = permutation(sample.size(0), derive_seed(seed, {kIvfSampleStream, 1}));
     pick.resize(8 * lists);
     seeding = sample.index_select(0, torch::tensor(pick));
   }
@@ -80,7 +80,7 @@ IvfIndex::IvfIndex(const torch::Tensor& candidates, const torch::Tensor& mask,
   // k-means needs far fewer points than the index holds: it fits on a sample.
   auto sample = u;
   if (m > options.train_per_list * lists) {
-    auto pick = permutation(m, derive_seed(options.seed, {kSampleStream}));
+    auto pick = permutation(m, derive_seed(options.seed, {kIvfSampleStream}));
     pick.resize(options.train_per_list * lists);
     std::sort(pick.begin(), pick.end());
     sample = u.index_select(0, torch::tensor(pick));

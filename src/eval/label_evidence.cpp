@@ -13,7 +13,7 @@
 namespace astrom3::eval {
 namespace {
 namespace F = torch::nn::functional;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoEvidence = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tensor& labels,
@@ -61,10 +61,10 @@ LabelEvidence label_evidence(const torch::Tensor& embeddings, const torch::Tenso
 
   LabelEvidence out;
   out.centroid_prediction.assign(static_cast<std::size_t>(n), -1);
-  out.centroid_margin.assign(static_cast<std::size_t>(n), kNaN);
+  out.centroid_margin.assign(static_cast<std::size_t>(n), kNoEvidence);
   out.knn_prediction.assign(static_cast<std::size_t>(n), -1);
-  out.knn_share.assign(static_cast<std::size_t>(n), kNaN);
-  out.knn_own_share.assign(static_cast<std::size_t>(n), kNaN);
+  out.knn_share.assign(static_cast<std::size_t>(n), kNoEvidence);
+  out.knn_own_share.assign(static_cast<std::size_t>(n), kNoEvidence);
   const auto* pl = lab.data_ptr<std::int64_t>();
   const auto* pb = best.contiguous().data_ptr<std::int64_t>();
   const auto* pm = margin.data_ptr<double>();

@@ -7,14 +7,10 @@
 #include <limits>
 
 #include "astrom3/common/error.h"
+#include "astrom3/common/tensor_values.h"
 
 namespace astrom3::eval {
 namespace {
-
-std::vector<double> to_vector(const torch::Tensor& t) {
-  const auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
 
 torch::Tensor matrix_from_json(const nlohmann::json& rows, std::int64_t n,
                                const std::string& what) {
@@ -86,7 +82,7 @@ torch::Tensor unknown_scores(const OpenSetDetector& d, const torch::Tensor& logi
 }
 
 double threshold_at_recall(const torch::Tensor& scores, double recall) {
-  auto v = to_vector(scores);
+  auto v = tensor_values<double>(scores);
   if (v.empty()) throw Error("open-set threshold: no known-class objects to choose it on");
   std::sort(v.begin(), v.end());
   const auto n = v.size();
@@ -132,7 +128,7 @@ OpenSetDetector fit_open_set(UnknownScore score, double temperature,
 OpenSetQuality open_set_quality(const torch::Tensor& known, const torch::Tensor& unseen,
                                 double threshold) {
   OpenSetQuality q;
-  const auto a = to_vector(known), b = to_vector(unseen);
+  const auto a = tensor_values<double>(known), b = tensor_values<double>(unseen);
   q.known = static_cast<std::int64_t>(a.size());
   q.unseen = static_cast<std::int64_t>(b.size());
   if (a.empty() || b.empty()) {

@@ -54,7 +54,7 @@ bool is_csv_output(const fs::path& path) {
   throw ConfigError(path.string() + ": the output must end in .csv, .h5 or .hdf5");
 }
 
-namespace {
+namespace detail {
 
 // Writes blocks of rows to a CSV or HDF5 file as they come: memory follows the block, not the
 // file. HDF5 columns are appendable datasets, created with the file's attributes up front.
@@ -191,14 +191,14 @@ class ColumnSink {
   std::int64_t rows_ = 0;
 };
 
-}  // namespace
+}  // namespace detail
 
 struct PredictionWriter::State {
   State(const fs::path& path, const PredictionFileInfo& i)
       : output(path), info(i), sink(output.temp_path(), i, is_csv_output(path)) {}
   AtomicOutput output;
   PredictionFileInfo info;
-  ColumnSink sink;
+  detail::ColumnSink sink;
   std::vector<data::Modality> modalities;  // the classifier's
 };
 
@@ -431,7 +431,7 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
   prepare_output_location(out);
   AtomicOutput output(out);
   {
-    ColumnSink sink(output.temp_path(), merged, csv);
+    detail::ColumnSink sink(output.temp_path(), merged, csv);
     for (const auto& [k, entry] : by_index) {
       const auto& [path, header] = entry;
       for (std::uint64_t first = 0; first < header.rows; first += kMergeBlock) {

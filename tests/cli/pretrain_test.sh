@@ -70,10 +70,12 @@ cmp -s "$WORK/straight.safetensors" "$WORK/cut.safetensors" ||
   fail "interrupted + resumed run differs from the uninterrupted run"
 
 # A checkpoint written by an earlier astrom3 (before the training state became typed structs;
-# tests/data/checkpoints/README.md) resumes and finishes with the LibTorch that wrote it (1.13):
-# the result is the uninterrupted run's, bit for bit. LibTorch 2.x misreads optimiser archives
-# that 1.x wrote (their parameter keys); there the resume must be refused with exit 3 naming
-# optimizer.pt, never crash (it segfaulted), and the weights and manifest must still serve.
+# tests/data/checkpoints/README.md) resumes and finishes with the LibTorch that wrote it (1.13).
+# Where this machine also reproduces the fixture's first 8 steps bit for bit (same kernels as
+# the writer's CPU; another CPU's BLAS or vector width changes the last bits), the resumed run
+# must end with the uninterrupted run's weights, bit for bit. LibTorch 2.x misreads optimiser
+# archives that 1.x wrote (their parameter keys); there the resume must be refused with exit 3
+# naming optimizer.pt, never crash (it segfaulted), and the weights and manifest must still serve.
 OLD="$SRC/tests/data/checkpoints/clip-v1-mid-epoch"
 "$BIN" synth --out "$WORK/old.h5" --objects 160 --seed 11 2>/dev/null || fail "synth failed"
 mkdir -p "$WORK/old/checkpoints" && cp -r "$OLD" "$WORK/old/checkpoints/epoch-0002-step-000002"
@@ -84,13 +86,27 @@ if "$BIN" --version | grep -q "(LibTorch $written_by)"; then
   checks=$((checks + 1))
   [[ $(grep '"type":"epoch"' "$WORK/old/metrics.jsonl" | grep -c '"epoch":4,"global_step":12,') -eq 1 ]] ||
     fail "the old checkpoint's run did not finish epoch 4 at step 12:"$'\n'"$(cat "$WORK/old/metrics.jsonl")"
-  "$BIN" --threads 1 pretrain --config "$OLD.config.json" --set "data.path=$WORK/old.h5" \
-    --out "$WORK/old-straight" 2>/dev/null || fail "uninterrupted run of the old config failed"
-  expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/old" --out "$WORK/old.safetensors"
-  expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/old-straight" --out "$WORK/old-straight.safetensors"
+  # The fixture's own position, recomputed here: the stop of its README.
+  env ASTROM3_FAULT=step@7:TERM "$BIN" --threads 1 pretrain --config "$OLD.config.json" \
+    --set "data.path=$WORK/old.h5" --out "$WORK/old-cut" > /dev/null 2>&1
+  rc=$?
   checks=$((checks + 1))
-  cmp -s "$WORK/old.safetensors" "$WORK/old-straight.safetensors" ||
-    fail "the old checkpoint, resumed, differs from an uninterrupted run"
+  [[ $rc -eq 75 ]] || fail "the fixture's stop, recomputed: exit code $rc, expected 75"
+  cp -r "$OLD" "$WORK/old-fixture"
+  expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/old-fixture" --out "$WORK/old-fixture.safetensors"
+  expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/old-cut/latest" --out "$WORK/old-cut.safetensors"
+  if cmp -s "$WORK/old-fixture.safetensors" "$WORK/old-cut.safetensors"; then
+    "$BIN" --threads 1 pretrain --config "$OLD.config.json" --set "data.path=$WORK/old.h5" \
+      --out "$WORK/old-straight" 2>/dev/null || fail "uninterrupted run of the old config failed"
+    expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/old" --out "$WORK/old.safetensors"
+    expect 0 "wrote" -- "$BIN" export --checkpoint "$WORK/old-straight" --out "$WORK/old-straight.safetensors"
+    checks=$((checks + 1))
+    cmp -s "$WORK/old.safetensors" "$WORK/old-straight.safetensors" ||
+      fail "the old checkpoint, resumed, differs from an uninterrupted run"
+  else
+    echo "note: this CPU does not reproduce the fixture's first 8 steps bit for bit (other" \
+      "kernels than the writer's); the resumed run's end is checked, not its bits"
+  fi
 else
   expect 3 "optimizer.pt: the optimiser state does not fit the model" -- "$BIN" --threads 1 \
     pretrain --resume "$WORK/old/checkpoints/epoch-0002-step-000002" --set "data.path=$WORK/old.h5"
