@@ -104,6 +104,9 @@ mount_into "$ROOT/ccache" --bind "$CCACHE_HOST"
 mount_into "$ROOT/src" --bind "$REPO"
 mount -o remount,bind,ro "$ROOT/src"
 
+# The chroot's BLAS as scripts/setup.sh chooses it natively (a root made before the switch to
+# OpenBLAS's OpenMP build still has the pthread build, which has the higher priority).
+in_root /src/scripts/lib/select_blas.sh
 TORCH="$(in_root dpkg-query -W -f='${Version}' libtorch-dev)"
 log "LibTorch under test: libtorch-dev $TORCH ($(in_root g++ --version | head -1))"
 phase "build (LibTorch $TORCH)" in_root bash -euo pipefail -c "

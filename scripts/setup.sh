@@ -12,12 +12,14 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 if ((${#missing[@]})); then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
   echo "[setup] installing: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "[setup] all ${#PACKAGES[@]} packages present"
 fi
+# LibTorch's BLAS: OpenBLAS's OpenMP build, also where the pthread build is installed too.
+$SUDO "$(dirname "$0")/lib/select_blas.sh"

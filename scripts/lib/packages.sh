@@ -5,7 +5,10 @@
 ASTROM3_BUILD_PACKAGES=(
   build-essential cmake ccache pkg-config
   libtorch-dev
-  libopenblas0-pthread  # without it Debian's LibTorch resolves libblas.so.3 to the reference BLAS (~4x slower)
+  # OpenBLAS built on OpenMP, the thread pool LibTorch's own loops use: without an OpenBLAS,
+  # Debian's LibTorch resolves libblas.so.3 to the reference BLAS (~4x slower); with the pthread
+  # build, its threads and LibTorch's fight over the cores (scripts/lib/select_blas.sh).
+  libopenblas0-openmp
   libhdf5-dev libcli11-dev libspdlog-dev nlohmann-json3-dev libgtest-dev
   libbenchmark-dev  # bench/bench_micro.cpp (Google Benchmark)
   libzip-dev libcfitsio-dev  # astrom3 prepare: photometry.zip and LAMOST FITS spectra
