@@ -22,4 +22,4 @@ else
   echo "[setup] all ${#PACKAGES[@]} packages present"
 fi
 # LibTorch's BLAS: OpenBLAS's OpenMP build, also where the pthread build is installed too.
-$SUDO "$(dirname "$0")/lib/select_blas.sh"
+"$(dirname "$0")/lib/select_blas.sh" --check || $SUDO "$(dirname "$0")/lib/select_blas.sh"

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/phase.sh
 phase "setup (Debian packages)" ./scripts/setup.sh
-phase "build (LibTorch 1.13)" ./scripts/build.sh
+phase "build (native LibTorch)" ./scripts/build.sh
 cd "${ASTROM3_BUILD_DIR:-build}"
-phase "ctest (LibTorch 1.13)" ctest --output-on-failure -j 2
+phase "ctest (native LibTorch)" ctest --output-on-failure -j 2

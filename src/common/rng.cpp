@@ -1,4 +1,5 @@
 #include "astrom3/common/rng.h"
+#include "astrom3/common/math_constants.h"
 
 #include <cmath>
 #include <numeric>
@@ -9,7 +10,6 @@ namespace {
 std::uint64_t rotl(std::uint64_t x, int k) {
   return (x << k) | (x >> (64 - k));
 }
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 }  // namespace
 
 std::uint64_t mix64(std::uint64_t x) {

@@ -1,4 +1,5 @@
 #include "astrom3/synth/lightcurve_model.h"
+#include "astrom3/common/math_constants.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +7,6 @@
 namespace astrom3::synth {
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 using namespace star_class;
 
 double frac(double x) {

@@ -4,11 +4,10 @@
 #include <cmath>
 
 #include "astrom3/common/atomic_file.h"
+#include "astrom3/common/math_constants.h"
 
 namespace astrom3::synth {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 void add_emission(RawSpectrum& s, double center, double sigma, double strength) {
   // Scale by the continuum near the line so that the emission shows at any flux level.

@@ -1,12 +1,11 @@
 #include "astrom3/synth/star_model.h"
+#include "astrom3/common/math_constants.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace astrom3::synth {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 using namespace star_class;
 

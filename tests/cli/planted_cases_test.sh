@@ -30,8 +30,9 @@ PY=/usr/bin/python3
 # scripts/check_robustness.sh reruns this test on other trajectories: ASTROM3_TEST_SEED (the
 # training seed, runtime.seed; default 42), ASTROM3_TEST_THREADS (intra-op threads; default one
 # per core) and ASTROM3_PLANTED_FIGURES (a file to which the measured figures are appended as
-# one JSON line). OPENBLAS_CORETYPE and OMP_NUM_THREADS (OpenBLAS's own thread count, which
-# --threads does not set) are recorded with the figures.
+# one JSON line). OPENBLAS_CORETYPE and OMP_NUM_THREADS (OpenBLAS's own thread count with its
+# pthread build, which --threads does not set; the OpenMP build that scripts/setup.sh selects
+# follows --threads) are recorded with the figures.
 RUN=("$BIN" --threads "${ASTROM3_TEST_THREADS:-0}")
 TRAIN_SEED="${ASTROM3_TEST_SEED:-42}"
 # What the test asserts (scripts/check_robustness.sh reads these lines).
