@@ -150,6 +150,14 @@ BENCHMARK_TEMPLATE(BM_DropoutOf, model::fast_dropout)
     ->Name("BM_FastDropout")
     ->Arg(2)
     ->Unit(benchmark::kMillisecond);
+// The same activation in bf16 (mixed precision): the same masks on 16-bit values.
+void BM_FastDropoutBf16(benchmark::State& state) {
+  configure(state);
+  const auto x = torch::randn({kBatch, kSeqLen, 512}).to(torch::kBFloat16);
+  for (auto _ : state) benchmark::DoNotOptimize(model::fast_dropout(x, 0.245, /*train=*/true));
+  set_items(state, kBatch);
+}
+BENCHMARK(BM_FastDropoutBf16)->Arg(2)->Unit(benchmark::kMillisecond);
 
 void BM_ContrastiveLoss(benchmark::State& state) {
   configure(state);

@@ -6,6 +6,7 @@
 //   astrom3_bench_model --config configs/paper/clip-full.json --set loader.batch_size=32
 //       --mode step --steps 10 --threads 2      (one command)
 //   astrom3_bench_model --config configs/paper/clip-full.json --mode infer --batch 256
+//   astrom3_bench_model ... --set train.precision=bf16   (bf16 mixed precision, CPU or CUDA)
 //   astrom3_bench_model --config ... --print-model model.json --print-train train.json
 //   astrom3_bench_model --config ... --profile trace.json   (chrome://tracing; per-op totals:
 //       scripts/profile_summary.py trace.json)
@@ -119,12 +120,14 @@ int main(int argc, char** argv) {
     torch::set_num_threads(threads);
     const auto device = resolve_device(device_spec);
     if (batch <= 0) batch = cfg.loader.batch_size;
-    const bool bf16 = cfg.train.precision == astrom3::train::Precision::kBf16 && device.is_cuda();
+    const auto precision = cfg.train.precision;  // --set train.precision=bf16: mixed precision
+    warn_if_bf16_is_emulated(precision, device, "bench");
     if (device.is_cuda()) allow_tf32(cfg.train.allow_tf32);
 
     auto model = model::make_model(options, cfg.runtime.seed);
     model->to(device);
     train::ClipObjective objective(model);
+    objective.set_precision(precision);
     const auto optimizer = train::make_optimizer(*model, cfg.train);
     const auto parameters = model->parameters();
     const auto batch_data = random_batch(batch, options.seq_len, 1).to(device);
@@ -134,15 +137,14 @@ int main(int argc, char** argv) {
     if (mode == "step") {
       model->train();
       run = [&] {
-        const auto out = train::forward_step(objective, *optimizer, batch_data, cfg.runtime.seed,
-                                             global_step++, bf16);
+        const auto out =
+            train::forward_step(objective, *optimizer, batch_data, cfg.runtime.seed, global_step++);
         train::backward_step(out, *optimizer, parameters, cfg.train.clip_grad_norm);
       };
     } else {
       model->eval();
       run = [&] {
         torch::InferenceMode guard;
-        CudaAutocastScope autocast(bf16);
         model->embed(batch_data);
       };
     }
@@ -167,7 +169,7 @@ int main(int argc, char** argv) {
                 {"steps", steps},
                 {"threads", threads},
                 {"device", device.str()},
-                {"precision", bf16 ? "bf16" : "fp32"},
+                {"precision", name_of(precision, precision_names())},
                 {"samples_per_s", rate},
                 {"flops_per_sample", per_sample},
                 {"gflops_per_s", rate * per_sample / 1e9},

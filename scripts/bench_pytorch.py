@@ -9,7 +9,9 @@ that astrom3 links, numpy, scipy, h5py). Every mode prints one JSON object.
         one CLIP training step: forward, loss, backward, gradient clipping and Adam.
     bench_pytorch.py infer --model MODEL.json --batch 256 [--steps N] [--threads 2]
         embedding inference (eval mode, torch.inference_mode).
-    --device cuda [--bf16]: the same on a GPU (bf16 autocast), with peak GPU memory.
+    --bf16: the same under PyTorch's bf16 autocast (torch.autocast on the CPU or CUDA, the way a
+        Python user turns on mixed precision; its loss and softmax follow autocast's own lists).
+    --device cuda: the same on a GPU, with peak GPU memory.
     bench_pytorch.py epoch --model MODEL.json --train TRAIN.json --data SURVEY.h5 [--workers 2]
         one pre-training epoch plus a validation pass, from the raw survey file: a DataLoader
         with per-sample numpy preprocessing (scripts/bench_loader_numpy.py) feeding the model.
@@ -55,7 +57,8 @@ def sample_indices(model_cfg, seq_len):
 
 
 def autocast():
-    return torch.autocast("cuda", dtype=torch.bfloat16) if BF16 else contextlib.nullcontext()
+    return (torch.autocast(DEVICE.type, dtype=torch.bfloat16) if BF16
+            else contextlib.nullcontext())
 
 
 def synchronize():
@@ -214,10 +217,10 @@ def main():
     ap.add_argument("--split-set", default="full_42")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (CUDA only)")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (CPU or CUDA)")
     a = ap.parse_args()
     global DEVICE, BF16
-    DEVICE, BF16 = torch.device(a.device), a.bf16 and a.device.startswith("cuda")
+    DEVICE, BF16 = torch.device(a.device), a.bf16
     torch.set_num_threads(a.threads)
     model_cfg = json.loads(Path(a.model).read_text())
     train = json.loads(Path(a.train).read_text())

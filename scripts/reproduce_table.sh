@@ -6,11 +6,15 @@
 # ablation); finally results/paper_table.md (scripts/paper_table.py).
 #
 # Usage: scripts/reproduce_table.sh [--quick] [--seeds 42,0,66,12,123] [--data FILE]
-#                                   [--out DIR] [--set key=value ...]
+#                                   [--out DIR] [--rows photometry,all] [--precision bf16]
+#                                   [--set key=value ...]
 #   --quick   the quick configs (configs/quick/) on the synthetic demo survey (data/demo.h5,
 #             generated if missing): at most 30 minutes for 3 seeds on 2 CPU cores.
 #             Without it: configs/paper/ (the paper's protocol; a GPU machine and the real
 #             survey, e.g. --data data/astrom3.h5 --set runtime.device=cuda).
+#   --rows    the modalities to fine-tune (default photometry,spectra,metadata,all).
+#   --precision fp32|bf16: of every run, training (train.precision) and evaluation
+#             (evaluate --precision); default fp32.
 #   --set     extra config overrides for every run (repeatable).
 # Every run keeps its directory (config, metrics, checkpoints, eval/metrics.json); rerunning
 # skips finished runs and resumes interrupted ones, so the table can be rebuilt without
@@ -21,18 +25,38 @@ QUICK=0
 SEEDS="42,0,66,12,123"
 DATA=""
 OUT=""
+ROWS="photometry,spectra,metadata,all"
+PRECISION=fp32
 EXTRA=()
 while [[ $# -gt 0 ]]; do
+  if [[ $1 != --quick && $1 != -h && $1 != --help && $# -lt 2 ]]; then
+    echo "reproduce_table.sh: $1 needs a value" >&2; exit 2
+  fi
   case "$1" in
     --quick) QUICK=1; shift ;;
     --seeds) SEEDS="$2"; shift 2 ;;
     --data) DATA="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
+    --rows) ROWS="$2"; shift 2 ;;
+    --precision) PRECISION="$2"; shift 2 ;;
     --set) EXTRA+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "reproduce_table.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+IFS=',' read -r -a MODE_LIST <<< "$ROWS"
+[[ ${#MODE_LIST[@]} -gt 0 ]] || { echo "reproduce_table.sh: --rows lists no modality" >&2; exit 2; }
+for mode in "${MODE_LIST[@]}"; do
+  case "$mode" in
+    photometry|spectra|metadata|all) ;;
+    *) echo "reproduce_table.sh: --rows: unknown modality $mode" \
+         "(expected photometry, spectra, metadata, all)" >&2; exit 2 ;;
+  esac
+done
+case "$PRECISION" in
+  fp32|bf16) EXTRA+=(--set "train.precision=$PRECISION") ;;
+  *) echo "reproduce_table.sh: --precision: expected fp32 or bf16, got $PRECISION" >&2; exit 2 ;;
+esac
 BIN="${ASTROM3_BIN:-build/astrom3}"
 [[ -x "$BIN" ]] || { echo "reproduce_table.sh: $BIN not found; run scripts/build.sh" >&2; exit 2; }
 if [[ $QUICK -eq 1 ]]; then
@@ -61,6 +85,16 @@ train() {
   touch "$dir/done"
 }
 
+# One precision per run directory: a rerun at another one would mix fp32 and bf16 cells (the
+# finished ones are skipped) into one table.
+mkdir -p "$OUT"
+if [[ -f "$OUT/precision" && "$(cat "$OUT/precision")" != "$PRECISION" ]]; then
+  echo "reproduce_table.sh: $OUT holds a $(cat "$OUT/precision") run; use another --out for" \
+    "--precision $PRECISION" >&2
+  exit 2
+fi
+echo "$PRECISION" > "$OUT/precision"
+
 start=$(date +%s)
 IFS=',' read -r -a SEED_LIST <<< "$SEEDS"
 for seed in "${SEED_LIST[@]}"; do
@@ -70,7 +104,7 @@ for seed in "${SEED_LIST[@]}"; do
   mkdir -p "$OUT"
   train "$pre" pretrain --config "$CONF/$CLIP" "${common[@]}" --set "data.split_set=full_$seed" \
     2> "$OUT.pretrain-$seed.log" || { cat "$OUT.pretrain-$seed.log" >&2; exit 1; }
-  for mode in photometry spectra metadata all; do
+  for mode in "${MODE_LIST[@]}"; do
     for subset in full sub50 sub25 sub10; do
       for init in scratch clip; do
         run="$OUT/seed$seed/$mode-$subset-$init"
@@ -88,6 +122,7 @@ for seed in "${SEED_LIST[@]}"; do
         drop=()
         [[ $mode == all ]] && drop=(--drop-modality photometry,spectra,metadata)
         "$BIN" evaluate --checkpoint "$run/best" --split test --out "$run/eval" "${drop[@]}" \
+          --precision "$PRECISION" \
           >> "$run.log" 2>&1 ||
           { cat "$run.log" >&2; exit 1; }
       done

@@ -12,6 +12,9 @@ Run with Debian's interpreter (/usr/bin/python3, python3-torch 1.13, python3-num
     /usr/bin/python3 scripts/reference/astrom3_ref.py weights GOLDEN OUT
         writes the weights of a golden file as a plain safetensors file (official keys), as
         Python users write theirs, for `astrom3 import`.
+    /usr/bin/python3 scripts/reference/astrom3_ref.py bf16-errors tests/data/golden/model_CASE.json
+        runs a golden case under PyTorch's CPU bf16 autocast and prints its errors against the
+        float32 outputs (the scale astrom3's bf16 tolerances are set against).
     /usr/bin/python3 scripts/reference/astrom3_ref.py check-export FILE CONFIG
         loads an astrom3-exported safetensors file into this reference with strict key
         checking and verifies that it reproduces the embeddings of the golden case.
@@ -361,6 +364,41 @@ def check_export(path, config_path):
     print("ok: %d tensors, metadata keys %s" % (len(tensors), sorted(metadata)))
 
 
+def bf16_errors(config_path):
+    """PyTorch's own CPU bf16 autocast on a golden case, against the case's float32 outputs:
+    the error scale that astrom3's bf16 tolerances (tests/model/golden_model_test.cpp) are
+    compared with. Embeddings are cast to float32 before the loss, as astrom3 does."""
+    config = json.loads(Path(config_path).read_text())
+    golden, _ = load_safetensors(Path(config_path).with_suffix(".safetensors"))
+    model = AstroM3(config["model"], config["data"]["seq_len"], 2575)
+    model.load_state_dict({k[len("weight."):]: v for k, v in golden.items()
+                           if k.startswith("weight.")}, strict=True)
+    model.eval()
+    n = config["model"]["photometry"]["layers"]
+    indices = [golden["input.sample_index.%d" % i] for i in range(n)]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        emb = model.embed(golden["input.photometry"], golden["input.photometry_mask"],
+                          golden["input.spectra"], golden["input.metadata"], indices)
+    emb = {k: v.float() for k, v in emb.items()}
+    losses, _, _ = clip_loss(model, emb, golden["input.present"].bool())
+    total = sum(losses.values())
+    total.backward()
+    out = {"embedding_max_abs_diff": max(float((v - golden["output.embedding." + k]).abs().max())
+                                         for k, v in emb.items()),
+           "loss_rel_diff": abs(float(total) / float(golden["output.loss"]) - 1)}
+    frob = {}
+    got = torch.cat([p.grad.flatten() for _, p in model.named_parameters()])
+    want = torch.cat([golden["grad." + k].flatten() for k, _ in model.named_parameters()])
+    out["gradient_model_rel_frobenius"] = float((got - want).norm() / want.norm())
+    for k, p in model.named_parameters():
+        ref = golden["grad." + k]
+        if float(ref.norm()) > 1e-6 * float(ref.numel()) ** 0.5:  # skip zero-gradient tensors
+            frob[k] = float((p.grad - ref).norm() / ref.norm())
+    out["gradient_max_rel_frobenius"] = max(frob.values())
+    out["gradient_worst_tensor"] = max(frob, key=frob.get)
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "golden":
         make_golden(sys.argv[2])
@@ -368,6 +406,8 @@ if __name__ == "__main__":
         golden, _ = load_safetensors(sys.argv[2])
         save_safetensors(sys.argv[3], {k[len("weight."):]: v for k, v in golden.items()
                                        if k.startswith("weight.")}, {"format": "pt"})
+    elif len(sys.argv) == 3 and sys.argv[1] == "bf16-errors":
+        bf16_errors(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "check-export":
         check_export(sys.argv[2], sys.argv[3])
     else:

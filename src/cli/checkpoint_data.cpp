@@ -26,6 +26,10 @@ std::string why_not_settable(const std::string& key, const std::filesystem::path
       in_section(key, "loader")) {
     return "";
   }
+  if (key == "train.precision") {  // how the checkpoint was trained; inference has its own
+    return key + " is how " + dir.string() + " was trained; " + command +
+           " computes at --precision fp32|bf16 (default fp32)";
+  }
   for (const char* fixed : {"model", "finetune", "train", "data"}) {
     if (in_section(key, fixed)) return key + " is fixed by the checkpoint " + dir.string();
   }
@@ -106,21 +110,26 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalF
   return c;
 }
 
-model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command) {
+model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command,
+                                    Precision precision) {
   train::require_kind(c.manifest, train::CheckpointKind::kClip, c.dir, command);
   auto model = model::AstroM3Model(c.model);
   train::load_weights(c.dir, *model);
-  model->to(resolve_device(c.config.runtime.device));
+  const auto device = resolve_device(c.config.runtime.device);
+  model->to(device);
+  model->set_precision(precision);
+  warn_if_bf16_is_emulated(precision, device, command);
   return model;
 }
 
-model::Classifier load_classifier(const CheckpointData& c, const std::string& command) {
-  return load_classifier(c, c.data.survey->class_names, command);
+model::Classifier load_classifier(const CheckpointData& c, const std::string& command,
+                                  Precision precision) {
+  return load_classifier(c, c.data.survey->class_names, command, precision);
 }
 
 model::Classifier load_classifier(const CheckpointData& c,
                                   const std::vector<std::string>& class_names,
-                                  const std::string& command) {
+                                  const std::string& command, Precision precision) {
   train::require_kind(c.manifest, train::CheckpointKind::kClassifier, c.dir, command);
   // The output layer's rows are the checkpoint's classes: another class list would be read
   // through the wrong names (or fail on the shape) without this check.
@@ -136,7 +145,10 @@ model::Classifier load_classifier(const CheckpointData& c,
   const auto classes = static_cast<std::int64_t>(class_names.size());
   auto classifier = model::Classifier(c.model, c.config.finetune, classes);
   train::load_weights(c.dir, *classifier);
-  classifier->to(resolve_device(c.config.runtime.device));
+  const auto device = resolve_device(c.config.runtime.device);
+  classifier->to(device);
+  classifier->set_precision(precision);
+  warn_if_bf16_is_emulated(precision, device, command);
   return classifier;
 }
 

@@ -60,14 +60,18 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalF
 
 /// The checkpoint's CLIP model (kind "clip") or fine-tuned classifier (kind "classifier") with
 /// its weights, on the configured device. Throws ConfigError naming `command` when the kind is
-/// another.
-model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command);
-model::Classifier load_classifier(const CheckpointData& c, const std::string& command);
+/// another. `precision`: the compute precision set on the model (a warning when bf16 would be
+/// emulated on this CPU).
+model::AstroM3Model load_clip_model(const CheckpointData& c, const std::string& command,
+                                    Precision precision = Precision::kFp32);
+model::Classifier load_classifier(const CheckpointData& c, const std::string& command,
+                                  Precision precision = Precision::kFp32);
 /// The classifier of `c` for a survey whose label vocabulary is `class_names` (DataError when
 /// they are not the classes it was trained on); the overload above takes c.data.survey's.
 model::Classifier load_classifier(const CheckpointData& c,
                                   const std::vector<std::string>& class_names,
-                                  const std::string& command);
+                                  const std::string& command,
+                                  Precision precision = Precision::kFp32);
 
 /// The softmax temperature fitted when the classifier was fine-tuned; 1 when uncalibrated.
 double calibrated_temperature(const CheckpointData& c);

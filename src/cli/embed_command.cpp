@@ -13,6 +13,7 @@
 #include "astrom3/model/astrom3_model.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
+#include "cli/precision_flag.h"
 #include "cli/shard_flags.h"
 
 namespace astrom3::cli {
@@ -29,6 +30,7 @@ CLI::App* add_embed_command(CLI::App& app, EmbedArgs& args) {
                   "OUT-stem.shard-IIIII-of-NNNNN.h5 (a distributed launch shards by rank)");
   cmd->add_flag("--merge", args.merge, "join the shard files given as arguments into --out");
   cmd->add_option("shards", args.inputs, "shard files to join (with --merge)");
+  add_precision_flag(*cmd, args.precision);
   add_config_flags(*cmd, args.config);
   return cmd;
 }
@@ -37,10 +39,11 @@ namespace {
 
 int merge_shards(const EmbedArgs& args) {
   require_flag(args.out, "embed", "--out");
-  const auto shards = merge_inputs(
-      "embed",
-      !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty() || given(args.config),
-      args.inputs, "all.h5");
+  const auto shards =
+      merge_inputs("embed",
+                   !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty() ||
+                       given(args.config) || args.precision.given,
+                   args.inputs, "all.h5");
   prepare_output_location(args.out);
   const auto objects = eval::merge_embedding_files(shards, args.out);
   spdlog::info("[embed] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
@@ -50,10 +53,12 @@ int merge_shards(const EmbedArgs& args) {
 // What the embedding file records about its run: the checkpoint, split set, spaces, classes and
 // this shard's place among the `catalogue` objects of the requested splits.
 eval::EmbeddingFileInfo file_info(const CheckpointData& c, const std::vector<std::string>& splits,
-                                  const dist::Shard& shard, std::int64_t catalogue) {
+                                  const dist::Shard& shard, std::int64_t catalogue,
+                                  Precision precision) {
   eval::EmbeddingFileInfo info;
   info.checkpoint = c.dir.string();
   info.split_set = c.data.split_set;
+  info.precision = name_of(precision, precision_names());
   info.modalities = c.model.modalities;
   info.class_names = c.data.survey->class_names;
   info.dim = c.model.embedding_dim;
@@ -100,11 +105,11 @@ int run_embed(const EmbedArgs& args, const GlobalFlags& global) {
     catalogue = dist::keep_shard({&train, &val, &test}, shard);
   };
   const auto c = load_checkpoint_data(args.checkpoint, global, settings, select);
-  auto model = load_clip_model(c, "embed");
+  auto model = load_clip_model(c, "embed", args.precision.value);
   const auto device = dist::rank_device(c.config.runtime.device, launch);
   model->to(device);
 
-  const auto info = file_info(c, splits, shard, catalogue);
+  const auto info = file_info(c, splits, shard, catalogue, args.precision.value);
   if (catalogue == 0) {
     spdlog::warn(
         "[embed] no object of {} is in the {} split(s) of split set {}: the file has no rows "

@@ -10,6 +10,7 @@
 
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
+#include "cli/precision_flag.h"
 
 namespace astrom3::cli {
 
@@ -18,7 +19,8 @@ struct EmbedArgs {
   std::string data;
   std::string out;
   std::string split = "all";
-  std::string shard;  // "I/N"
+  std::string shard;        // "I/N"
+  PrecisionFlag precision;  // --precision: of the model's forward pass
   bool merge = false;
   std::vector<std::string> inputs;  // shard files, with --merge
   /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,

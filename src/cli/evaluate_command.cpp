@@ -19,6 +19,7 @@
 #include "astrom3/model/modality_encoder.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
+#include "cli/precision_flag.h"
 #include "cli/validators.h"
 
 namespace astrom3::cli {
@@ -108,8 +109,8 @@ json score_open_set(model::ClassifierImpl& classifier, const CheckpointData& c,
 }
 
 json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out,
-                         const std::vector<data::Modality>& hidden) {
-  auto classifier = load_classifier(c, "evaluate");
+                         const std::vector<data::Modality>& hidden, Precision precision) {
+  auto classifier = load_classifier(c, "evaluate", precision);
   const auto all = score_split(*classifier, c, split, {}, out / "confusion.csv", "");
   json metrics = eval::to_json(all);
   if (auto open_set = score_open_set(*classifier, c, all.logits); !open_set.is_null()) {
@@ -126,8 +127,9 @@ json evaluate_classifier(const CheckpointData& c, const std::string& split, cons
   return metrics;
 }
 
-json evaluate_clip(const CheckpointData& c, const std::string& split, std::int64_t k) {
-  auto model = load_clip_model(c, "evaluate");
+json evaluate_clip(const CheckpointData& c, const std::string& split, std::int64_t k,
+                   Precision precision) {
+  auto model = load_clip_model(c, "evaluate", precision);
   const auto device = resolve_device(c.config.runtime.device);
   const auto query =
       eval::compute_embeddings(*model, split_store(c.data, split), c.config.loader, device);
@@ -156,6 +158,7 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& args) {
                   "one row each (repeatable or comma-separated)")
       ->delimiter(',')
       ->check(CLI::IsMember({"photometry", "spectra", "metadata"}));
+  add_precision_flag(*cmd, args.precision);
   add_config_flags(*cmd, args.config);
   return cmd;
 }
@@ -180,13 +183,14 @@ int run_evaluate(const EvaluateArgs& args, const GlobalFlags& global) {
   const fs::path out = args.out.empty() ? default_out(c.dir, args.split) : fs::path(args.out);
   prepare_output_location(out / "metrics.json");
   json metrics = c.manifest.kind == train::CheckpointKind::kClassifier
-                     ? evaluate_classifier(c, args.split, out, hidden)
-                     : evaluate_clip(c, args.split, args.neighbours);
+                     ? evaluate_classifier(c, args.split, out, hidden, args.precision.value)
+                     : evaluate_clip(c, args.split, args.neighbours, args.precision.value);
   metrics["checkpoint"] = c.dir.string();
   metrics["kind"] = train::kind_name(c.manifest.kind);
   metrics["data"] = c.config.data.path;
   metrics["split_set"] = c.data.split_set;
   metrics["split"] = args.split;
+  metrics["precision"] = name_of(args.precision.value, precision_names());
   metrics["normalization"] = c.data.normalization_source;
   write_text_file_atomic(out / "metrics.json", metrics.dump(2) + "\n");
   spdlog::info("[evaluate] wrote {}", (out / "metrics.json").string());

@@ -8,6 +8,7 @@
 
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
+#include "cli/precision_flag.h"
 
 namespace astrom3::cli {
 
@@ -19,6 +20,7 @@ struct EvaluateArgs {
   std::int64_t neighbours = 10;
   /// Fused classifiers: modalities to evaluate without, one extra evaluation each.
   std::vector<std::string> drop_modality;
+  PrecisionFlag precision;  // --precision: of the model's forward pass
   /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,
   /// data.path, data.split_set).
   ConfigFlags config;

@@ -14,6 +14,7 @@
 #include "astrom3/eval/embedding_file.h"
 #include "astrom3/eval/label_evidence.h"
 #include "cli/checkpoint_data.h"
+#include "cli/precision_flag.h"
 #include "cli/validators.h"
 
 namespace astrom3::cli {
@@ -25,7 +26,7 @@ eval::ClassifierOpinion classify(const MisclassifiedArgs& args, const GlobalFlag
                                  const eval::EmbeddingTable& table) {
   const auto c =
       load_checkpoint_data(args.checkpoint, global, {"misclassified", args.data, {}, {}});
-  auto classifier = load_classifier(c, "misclassified --checkpoint");
+  auto classifier = load_classifier(c, "misclassified --checkpoint", args.precision.value);
   if (c.data.survey->class_names != table.info.class_names) {
     throw ConfigError("misclassified: the classes of " + c.dir.string() + " differ from those of " +
                       args.embeddings);
@@ -52,9 +53,9 @@ CLI::App* add_misclassified_command(CLI::App& app, MisclassifiedArgs& args) {
   cmd->add_option("--modality", args.modality,
                   "space: all (every modality of the file, the default), photometry, spectra, "
                   "metadata or fused (misclassified.modality)");
-  cmd->add_option("--checkpoint", args.checkpoint,
-                  "fine-tuned classifier (checkpoint or run directory) whose predictions join "
-                  "the evidence");
+  auto* checkpoint = cmd->add_option("--checkpoint", args.checkpoint,
+                                     "fine-tuned classifier (checkpoint or run directory) whose "
+                                     "predictions join the evidence");
   cmd->add_option("--data", args.data, "survey file for --checkpoint (default: the checkpoint's)");
   cmd->add_option("--k", args.k, "neighbours of the k-NN vote (misclassified.k)")
       ->check(positive());
@@ -62,6 +63,7 @@ CLI::App* add_misclassified_command(CLI::App& app, MisclassifiedArgs& args) {
   cmd->add_option("--show", args.show, "rows of the terminal summary (misclassified.show)")
       ->check(non_negative());
   cmd->add_option("--out,-o", args.out, "CSV of every labelled object, most suspicious first");
+  add_precision_flag(*cmd, args.precision)->needs(checkpoint);  // of the classifier only
   add_config_flags(*cmd, args.config);
   return cmd;
 }

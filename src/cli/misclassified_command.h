@@ -11,6 +11,7 @@
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
 #include "cli/index_flags.h"
+#include "cli/precision_flag.h"
 
 namespace astrom3::cli {
 
@@ -18,8 +19,9 @@ namespace astrom3::cli {
 struct MisclassifiedArgs {
   std::string embeddings;
   std::optional<std::string> modality;
-  std::string checkpoint;  // fine-tuned classifier whose predictions join the evidence
-  std::string data;        // survey file for the classifier (default: the checkpoint's)
+  std::string checkpoint;   // fine-tuned classifier whose predictions join the evidence
+  std::string data;         // survey file for the classifier (default: the checkpoint's)
+  PrecisionFlag precision;  // --precision: of the classifier's forward pass
   std::optional<std::int64_t> k;
   IndexFlags index;
   std::optional<std::int64_t> show;

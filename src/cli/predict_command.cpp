@@ -17,6 +17,7 @@
 #include "astrom3/train/stop_signal.h"
 #include "cli/checkpoint_data.h"
 #include "cli/exit_codes.h"
+#include "cli/precision_flag.h"
 #include "cli/shard_flags.h"
 #include "cli/validators.h"
 
@@ -45,6 +46,7 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
       ->check(positive());
   cmd->add_flag("--merge", args.merge, "join the shard files given as arguments into --out");
   cmd->add_option("shards", args.inputs, "shard files to join (with --merge)");
+  add_precision_flag(*cmd, args.precision);
   add_config_flags(*cmd, args.config);
   return cmd;
 }
@@ -53,10 +55,11 @@ namespace {
 
 int merge_shards(const PredictArgs& args) {
   require_flag(args.out, "predict", "--out");
-  const auto shards = merge_inputs(
-      "predict",
-      !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty() || given(args.config),
-      args.inputs, "all.csv");
+  const auto shards =
+      merge_inputs("predict",
+                   !args.checkpoint.empty() || !args.data.empty() || !args.shard.empty() ||
+                       given(args.config) || args.precision.given,
+                   args.inputs, "all.csv");
   const auto objects = eval::merge_prediction_files(shards, args.out);
   spdlog::info("[predict] merged {} shards into {} ({} objects)", shards.size(), args.out, objects);
   return kExitSuccess;
@@ -142,6 +145,7 @@ eval::PredictionFileInfo file_info(const CheckpointData& c, const data::SurveyRe
   info.class_names = reader.class_names();
   for (auto m : classifier.modalities()) info.modalities.push_back(model::modality_name(m));
   info.temperature = calibrated_temperature(c);
+  info.precision = name_of(args.precision.value, precision_names());
   if (c.manifest.open_set) {
     info.unknown_score_method = eval::unknown_score_name(c.manifest.open_set->score);
     info.unknown_threshold = c.manifest.open_set->threshold;
@@ -246,7 +250,7 @@ int run_predict(const PredictArgs& args, const GlobalFlags& global) {
   // object, is held whole.
   data::SurveyReader reader(c.config.data.path);
   attach_survey(c, reader, args.split);
-  auto classifier = load_classifier(c, reader.class_names(), "predict");
+  auto classifier = load_classifier(c, reader.class_names(), "predict", args.precision.value);
   const auto membership = c.data.split_set.empty() ? std::vector<data::SplitMembership>()
                                                    : reader.split_membership(c.data.split_set);
   const auto selection = data::select_rows(reader.size(), membership, args.split == "all",

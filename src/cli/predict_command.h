@@ -11,6 +11,7 @@
 
 #include "cli/config_flags.h"
 #include "cli/global_flags.h"
+#include "cli/precision_flag.h"
 
 namespace astrom3::cli {
 
@@ -22,6 +23,7 @@ struct PredictArgs {
   std::string shard;                  // "I/N"
   std::optional<std::int64_t> batch;  // loader.batch_size; default: the checkpoint's
   std::int64_t block = 8192;          // objects preprocessed and predicted at a time
+  PrecisionFlag precision;            // --precision: of the classifier's forward pass
   bool merge = false;
   std::vector<std::string> inputs;  // shard files, with --merge
   /// --config / --set / --dump-config on the checkpoint's configuration (runtime, loader,

@@ -30,7 +30,7 @@ std::vector<std::filesystem::path> merge_inputs(const std::string& command, bool
   if (run_options) {
     throw ConfigError(command +
                       " --merge joins existing shard files; it takes no --checkpoint, --data, "
-                      "--shard, --config, --set or --dump-config");
+                      "--shard, --config, --set, --dump-config or --precision");
   }
   if (inputs.empty()) {
     throw ConfigError(command + " --merge: name the shard files, e.g. " + command +

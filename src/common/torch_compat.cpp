@@ -12,29 +12,57 @@ std::string libtorch_version() {
          std::to_string(TORCH_VERSION_PATCH);
 }
 
-CudaAutocastScope::CudaAutocastScope(bool enabled) : enabled_(enabled) {
-  if (!enabled_) return;
+namespace {
+
+bool autocast_enabled(c10::DeviceType device) {
 #if ASTROM3_TORCH_AT_LEAST(2, 4)
-  previous_ = at::autocast::is_autocast_enabled(at::kCUDA);
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
+  return at::autocast::is_autocast_enabled(device);
 #else
-  previous_ = at::autocast::is_enabled();
-  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-  at::autocast::set_enabled(true);
+  return device == c10::DeviceType::CPU ? at::autocast::is_cpu_enabled()
+                                        : at::autocast::is_enabled();
 #endif
+}
+
+void set_autocast(c10::DeviceType device, bool enabled, c10::ScalarType dtype) {
+#if ASTROM3_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_dtype(device, dtype);
+  at::autocast::set_autocast_enabled(device, enabled);
+#else
+  if (device == c10::DeviceType::CPU) {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(enabled);
+  }
+#endif
+}
+
+c10::ScalarType autocast_dtype(c10::DeviceType device) {
+#if ASTROM3_TORCH_AT_LEAST(2, 4)
+  return at::autocast::get_autocast_dtype(device);
+#else
+  return device == c10::DeviceType::CPU ? at::autocast::get_autocast_cpu_dtype()
+                                        : at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+
+}  // namespace
+
+AutocastScope::AutocastScope(c10::DeviceType device, bool enabled)
+    : device_(device), enabled_(enabled) {
+  if (!enabled_) return;
+  previous_ = autocast_enabled(device_);
+  previous_dtype_ = autocast_dtype(device_);
+  set_autocast(device_, true, at::kBFloat16);
   at::autocast::increment_nesting();
 }
 
-CudaAutocastScope::~CudaAutocastScope() {
+AutocastScope::~AutocastScope() {
   if (!enabled_) return;
   // Cached casts of the weights must not outlive the outermost autocast region.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-#if ASTROM3_TORCH_AT_LEAST(2, 4)
-  at::autocast::set_autocast_enabled(at::kCUDA, previous_);
-#else
-  at::autocast::set_enabled(previous_);
-#endif
+  set_autocast(device_, previous_, previous_dtype_);
 }
 
 void allow_tf32(bool allow) {

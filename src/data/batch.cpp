@@ -21,6 +21,24 @@ Batch Batch::to(const torch::Device& device, bool non_blocking) const {
   return b;
 }
 
+Batch Batch::slice(std::int64_t start, std::int64_t count) const {
+  const auto part = [&](const torch::Tensor& t) {
+    return t.defined() ? t.narrow(0, start, count) : t;
+  };
+  Batch b;
+  b.photometry = part(photometry);
+  b.photometry_mask = part(photometry_mask);
+  b.spectra = part(spectra);
+  b.metadata = part(metadata);
+  b.labels = part(labels);
+  b.present = part(present);
+  b.rows = part(rows);
+  if (!ids.empty()) b.ids.assign(ids.begin() + start, ids.begin() + start + count);
+  b.global_offset = global_offset + start;
+  b.global_size = global_batch_size();
+  return b;
+}
+
 Batch allocate_batch(std::int64_t batch_size, std::int64_t seq_len, bool pinned) {
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned);
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned);

@@ -36,6 +36,7 @@ EmbeddingFileWriter::EmbeddingFileWriter(const std::filesystem::path& path,
   s.file.set_attr("format_version", std::int64_t{1});
   s.file.set_attr("checkpoint", info.checkpoint);
   s.file.set_attr("split_set", info.split_set);
+  s.file.set_attr("precision", info.precision);
   s.file.set_attr("modalities", nlohmann::json(info.modalities).dump());
   s.file.set_attr("class_names", nlohmann::json(info.class_names).dump());
   s.file.set_attr("shard_index", std::int64_t{info.shard_index});
@@ -164,6 +165,7 @@ EmbeddingTable read_embedding_file(const std::filesystem::path& path,
   }
   t.info.checkpoint = f.attr_string("checkpoint");
   t.info.split_set = f.attr_string("split_set");
+  t.info.precision = f.has_attr("precision") ? f.attr_string("precision") : "fp32";
   // Files written before sharding existed hold a whole catalogue.
   t.info.shard_index = f.has_attr("shard_index") ? static_cast<int>(f.attr_int("shard_index")) : 0;
   t.info.shard_count = f.has_attr("shard_count") ? static_cast<int>(f.attr_int("shard_count")) : 1;

@@ -70,6 +70,7 @@ std::int64_t merge_embedding_files(const std::vector<fs::path>& shards, const fs
       const auto& first = by_index.begin()->second;
       require_same("checkpoint", info.checkpoint, i.checkpoint, first, path);
       require_same("split_set", info.split_set, i.split_set, first, path);
+      require_same("precision", info.precision, i.precision, first, path);
       require_same("modalities", nlohmann::json(info.modalities).dump(),
                    nlohmann::json(i.modalities).dump(), first, path);
       require_same("class_names", nlohmann::json(info.class_names).dump(),

@@ -81,6 +81,7 @@ class ColumnSink {
     f.set_attr("class_names", nlohmann::json(info.class_names).dump());
     f.set_attr("modalities", nlohmann::json(info.modalities).dump());
     f.set_attr("temperature", info.temperature);
+    f.set_attr("precision", info.precision);
     f.set_attr("unknown_score_method", info.unknown_score_method);
     f.set_attr("unknown_threshold", info.unknown_threshold);
     f.set_attr("shard_index", std::int64_t{info.shard_index});
@@ -324,6 +325,7 @@ ShardHeader read_shard_header(const fs::path& path) {
     throw DataError(f.where() + ": attribute class_names or modalities is not a JSON list");
   }
   i.temperature = f.attr_double("temperature");
+  i.precision = f.has_attr("precision") ? f.attr_string("precision") : "fp32";
   i.unknown_score_method = f.attr_string("unknown_score_method");
   i.unknown_threshold = f.attr_double("unknown_threshold");
   i.shard_index = static_cast<int>(f.attr_int("shard_index"));
@@ -400,6 +402,7 @@ std::int64_t merge_prediction_files(const std::vector<fs::path>& shards, const f
       if (a.class_names != b.class_names) differs(path, first, "class_names");
       if (a.modalities != b.modalities) differs(path, first, "modalities");
       if (a.temperature != b.temperature) differs(path, first, "temperature");
+      if (a.precision != b.precision) differs(path, first, "precision (--precision)");
       const bool same_threshold =
           a.unknown_threshold == b.unknown_threshold ||
           (std::isnan(a.unknown_threshold) && std::isnan(b.unknown_threshold));

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "astrom3/common/error.h"
+#include "astrom3/common/torch_compat.h"
+#include "astrom3/model/inference_chunks.h"
 #include "astrom3/model/photometry_encoder.h"
 
 namespace astrom3::model {
@@ -53,10 +55,18 @@ std::vector<torch::Tensor> AstroM3ModelImpl::project(const std::vector<torch::Te
   std::vector<torch::Tensor> out;
   out.reserve(features.size());
   for (std::size_t i = 0; i < features.size(); ++i) {
-    const auto e = projections_[i](features[i]);
+    // A bf16 projection is normalised in float32: the loss's logits are s * cos in [-s, s],
+    // where bf16's 8-bit mantissa would cost up to 0.4 at s = 100.
+    const auto e = projections_[i](features[i]).to(torch::kFloat32);
     out.push_back(e / e.norm(2, {-1}, /*keepdim=*/true));
   }
   return out;
+}
+
+std::vector<torch::Tensor> AstroM3ModelImpl::embed(const data::Batch& batch) {
+  AutocastScope autocast(batch.present.device().type(), precision_ == Precision::kBf16);
+  return forward_in_chunks(batch, inference_chunk_rows(batch, precision_),
+                           [this](const data::Batch& b) { return project(features(b)); });
 }
 
 torch::Tensor AstroM3ModelImpl::present(const data::Batch& batch) const {

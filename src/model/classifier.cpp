@@ -5,8 +5,10 @@
 #include <sstream>
 
 #include "astrom3/common/error.h"
+#include "astrom3/common/torch_compat.h"
 #include "astrom3/io/state_dict.h"
 #include "astrom3/model/dropout.h"
+#include "astrom3/model/inference_chunks.h"
 #include "astrom3/model/photometry_encoder.h"
 
 namespace astrom3::model {
@@ -69,7 +71,7 @@ torch::Tensor ClassifierImpl::fuse_embeddings(const data::Batch& batch, const to
   // (P + S + M) / 3.
   torch::Tensor sum, count;
   for (std::size_t i = 0; i < encoders_.size(); ++i) {
-    auto e = projections_[i](encoders_[i]->encode(batch));
+    auto e = projections_[i](encoders_[i]->encode(batch)).to(torch::kFloat32);  // see project()
     e = e / e.norm(2, {-1}, /*keepdim=*/true);
     if (fusion_weight_.defined()) e = e * fusion_weight_[static_cast<std::int64_t>(i)];
     const auto use = mask.select(1, static_cast<std::int64_t>(i)).to(e.dtype()).unsqueeze(1);
@@ -82,7 +84,7 @@ torch::Tensor ClassifierImpl::fuse_embeddings(const data::Batch& batch, const to
 torch::Tensor ClassifierImpl::fuse_heads(const data::Batch& batch, const torch::Tensor& mask) {
   torch::Tensor logits;
   for (std::size_t i = 0; i < encoders_.size(); ++i) {
-    const auto l = heads_[i](encoders_[i]->encode(batch));
+    const auto l = heads_[i](encoders_[i]->encode(batch)).to(torch::kFloat32);
     const auto use = mask.select(1, static_cast<std::int64_t>(i)).to(l.dtype()).unsqueeze(1);
     logits = i == 0 ? l * use : logits + l * use;
   }
@@ -90,9 +92,13 @@ torch::Tensor ClassifierImpl::fuse_heads(const data::Batch& batch, const torch::
 }
 
 torch::Tensor ClassifierImpl::forward(const data::Batch& batch) {
-  if (options_.mode != "all") return fc_(encoders_[0]->encode(batch));
-  const auto mask = fusion_mask(batch);
-  return heads_.empty() ? fuse_embeddings(batch, mask) : fuse_heads(batch, mask);
+  AutocastScope autocast(batch.present.device().type(), precision_ == Precision::kBf16);
+  const auto logits = [this](const data::Batch& b) -> std::vector<torch::Tensor> {
+    if (options_.mode != "all") return {fc_(encoders_[0]->encode(b)).to(torch::kFloat32)};
+    const auto mask = fusion_mask(b);
+    return {(heads_.empty() ? fuse_embeddings(b, mask) : fuse_heads(b, mask)).to(torch::kFloat32)};
+  };
+  return forward_in_chunks(batch, inference_chunk_rows(batch, precision_), logits).front();
 }
 
 std::size_t ClassifierImpl::load_clip_weights(const io::TensorMap& clip,

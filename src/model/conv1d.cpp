@@ -36,7 +36,9 @@ torch::Tensor conv1d_gemm(const torch::Tensor& x, const torch::Tensor& weight,
                   .reshape({batch, in_channels * kernel, out_length});
   }
   auto y = torch::matmul(w, columns);  // [B, C_out, L_out]
-  if (bias.defined()) y = y + bias.view({1, -1, 1});
+  // The bias in the product's dtype: under bf16 autocast the activations stay bf16 instead of
+  // being promoted to float32 by a float32 bias (no-op in float32).
+  if (bias.defined()) y = y + bias.to(y.scalar_type()).view({1, -1, 1});
   return y;
 }
 

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include "astrom3/common/rng.h"
-#include "astrom3/common/torch_compat.h"
 #include "astrom3/train/optimizer.h"
 
 namespace astrom3::train {
@@ -14,8 +13,7 @@ constexpr std::uint64_t kStepSeedStream = 0x53544550ULL;  // "STEP"
 }  // namespace
 
 StepOutput forward_step(Objective& objective, torch::optim::Optimizer& optimizer,
-                        const data::Batch& batch, std::uint64_t seed, std::uint64_t global_step,
-                        bool bf16) {
+                        const data::Batch& batch, std::uint64_t seed, std::uint64_t global_step) {
   torch::manual_seed(derive_seed(seed, {kStepSeedStream, global_step}));
   objective.set_step(global_step);
   // Gradients are released rather than zeroed (PyTorch 2's default): backward then writes
@@ -23,7 +21,6 @@ StepOutput forward_step(Objective& objective, torch::optim::Optimizer& optimizer
   for (auto& group : optimizer.param_groups()) {
     for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
   }
-  CudaAutocastScope autocast(bf16);
   return objective.compute(batch);
 }
 

@@ -77,6 +77,11 @@ Trainer::Trainer(Objective& objective, data::BatchLoader& train, data::BatchLoad
       checkpointer_(setup_.run_dir, setup_.options.keep_checkpoints, comm_->rank() == 0) {
   auto& module = objective_.module();
   module.to(setup_.device);
+  objective_.set_precision(setup_.options.precision);
+  if (setup_.options.precision == Precision::kBf16 && rank0()) {
+    spdlog::info("[train] bf16 mixed precision: products in bf16, weights and losses in float32");
+    warn_if_bf16_is_emulated(setup_.options.precision, setup_.device, "train");
+  }
   if (comm_->distributed()) {
     const auto smallest = train_.smallest_batch();
     if (smallest < comm_->world_size()) {
@@ -115,6 +120,16 @@ void Trainer::resume(const fs::path& checkpoint) {
         "next validated epoch becomes `best`, and later ones must beat it in {}",
         now, name_of(state_.best->metric, best_metric_names()), state_.best->epoch, now);
   }
+  // A resumed run may change precision (the weights and optimiser state are float32 either
+  // way); the numbers then differ from a run that kept it, so the log says so.
+  const auto stored = manifest.config.contains("train")
+                          ? manifest.config["train"].value("precision", std::string("fp32"))
+                          : std::string("fp32");
+  const auto& now_precision = name_of(setup_.options.precision, precision_names());
+  if (stored != now_precision && rank0()) {
+    spdlog::warn("[train] {} was trained at precision {}; the run continues at {}",
+                 checkpoint.string(), stored, now_precision);
+  }
   schedule_.restore(state_.schedule);
   early_stopping_.restore(state_.early_stopping);
   epoch_sums_ = state_.epoch_sums;
@@ -126,11 +141,9 @@ json Trainer::evaluate(data::BatchLoader& loader) {
   auto& module = objective_.module();
   module.eval();
   torch::NoGradGuard no_grad;
-  const bool bf16 = setup_.options.precision == Precision::kBf16 && setup_.device.is_cuda();
   std::map<std::string, double> sums;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
-    CudaAutocastScope autocast(bf16);
     accumulate(sums, reduce_step(objective_.compute(*batch), false).sums);
   }
   return objective_.summarize(sums);
@@ -267,9 +280,8 @@ bool Trainer::train_step(const data::Batch& batch, EpochRun& run, double waited)
   const auto& o = setup_.options;
   run.data_wait += waited;
   run.window_wait += waited;
-  const bool bf16 = o.precision == Precision::kBf16 && setup_.device.is_cuda();
   const StepOutput out = forward_step(objective_, *optimizer_, batch, setup_.seed,
-                                      static_cast<std::uint64_t>(state_.global_step), bf16);
+                                      static_cast<std::uint64_t>(state_.global_step));
   // Global sums, and whether any rank was asked to stop: every rank then checks the same
   // loss and stops after the same step.
   const auto step = reduce_step(out, stop_requested() != 0);

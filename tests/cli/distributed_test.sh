@@ -234,6 +234,14 @@ expect 2 "takes no --checkpoint" -- "$BIN" embed --merge --checkpoint "$WORK/one
 expect 2 "expected I/N" -- "$BIN" embed --checkpoint "$WORK/one" --out "$WORK/bad.h5" --shard 2/2
 expect 0 "merged 2 shards" -- "$BIN" embed --merge --out "$WORK/merged.h5" \
   "$WORK/e.shard-00001-of-00002.h5" "$WORK/e.shard-00000-of-00002.h5"
+# Shards computed at another precision are not joined; --merge computes nothing, so it takes
+# no --precision.
+expect 0 "shard 1 of 2" -- "$BIN" --threads 1 embed --checkpoint "$WORK/one" --out "$WORK/b.h5" \
+  --shard 1/2 --precision bf16
+expect 3 "precision \"bf16\" differs from \"fp32\"" -- "$BIN" embed --merge --out "$WORK/bad.h5" \
+  "$WORK/e.shard-00000-of-00002.h5" "$WORK/b.shard-00001-of-00002.h5"
+expect 2 "takes no" -- "$BIN" embed --merge --precision bf16 --out "$WORK/bad.h5" \
+  "$WORK/e.shard-00000-of-00002.h5" "$WORK/e.shard-00001-of-00002.h5"
 # Three ranks of a SLURM-style launch (no torchrun variables), test split only.
 port="$(free_port)"
 pids=()

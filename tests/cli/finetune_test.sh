@@ -159,6 +159,35 @@ with h5py.File(sys.argv[2], "r") as g:
     assert list(g["ids"].asstr()[:]) == val_ids
     assert np.array_equal(g["embeddings/fused"][:], val_fused)
 PY
+# bf16 mixed precision: embed and evaluate compute in bf16 on request, the vectors stay unit
+# float32 close to fp32's (and differ from them: bf16 ran); any other precision is refused.
+expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/pre" --precision bf16 --out "$WORK/e-bf16.h5"
+expect 2 "--precision: .*fp16" -- "$BIN" embed --checkpoint "$WORK/pre" --precision fp16 \
+  --out "$WORK/e-fp16.h5"
+expect 0 "balanced accuracy" -- "$BIN" evaluate --checkpoint "$WORK/ft/best" --precision bf16 \
+  --out "$WORK/ev-bf16"
+$PY - "$WORK/e1.h5" "$WORK/e-bf16.h5" "$WORK/ev" "$WORK/ev-bf16" <<'PY' || fail "bf16 inference is wrong"
+import json, sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1]) as f, h5py.File(sys.argv[2]) as g:
+    assert list(f["ids"].asstr()[:]) == list(g["ids"].asstr()[:])
+    assert f.attrs["precision"] == "fp32" and g.attrs["precision"] == "bf16"
+    for m in ["photometry", "spectra", "metadata", "fused"]:
+        a, b = f["embeddings/" + m][:], g["embeddings/" + m][:]
+        assert b.dtype == np.float32, b.dtype
+        diff = np.abs(a - b).max()
+        assert 1e-5 < diff < 0.02, (m, diff)
+    for m in ["photometry", "spectra", "metadata"]:
+        assert np.allclose(np.linalg.norm(g["embeddings/" + m][:], axis=1), 1, atol=1e-5)
+fp32 = json.load(open(sys.argv[3] + "/metrics.json"))
+bf16 = json.load(open(sys.argv[4] + "/metrics.json"))
+assert fp32["precision"] == "fp32" and bf16["precision"] == "bf16"
+assert bf16["objects"] == fp32["objects"]
+# 30 test objects: bf16 may move an object near a class boundary, not more than two.
+assert abs(bf16["accuracy"] - fp32["accuracy"]) * fp32["objects"] <= 2 + 1e-9, (fp32, bf16)
+PY
+[[ ! -e "$WORK/e-fp16.h5" ]] || fail "a refused --precision left an output behind"
+
 # search: neighbour lists against a numpy brute force, across modalities, contrast, errors.
 first=$($PY -c "import h5py; print(h5py.File('$WORK/e1.h5')['ids'].asstr()[0])")
 expect 0 "^query_id,query_label,query_split,rank,neighbour_id" -- \

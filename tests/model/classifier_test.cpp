@@ -123,6 +123,33 @@ TEST(Classifier, AverageFusionUsesOnlyThePresentModalities) {
   EXPECT_FALSE(torch::allclose(classifier->forward(b)[0], classifier->forward(reference)[0]));
 }
 
+TEST(Classifier, Bf16LogitsAreFloat32AndCloseToFloat32ForEveryFusion) {
+  // Mixed precision changes the arithmetic of the products only: the logits come back float32,
+  // within bf16's accuracy of the float32 classifier's, and the weights stay float32.
+  const auto o = tiny();
+  for (const std::string mode : {"photometry", "spectra", "metadata", "all"}) {
+    for (const auto fusion : {Fusion::kAvg, Fusion::kConcat}) {
+      if (mode != "all" && fusion != Fusion::kAvg) continue;
+      ClassifierOptions c;
+      c.mode = mode;
+      c.fusion = fusion;
+      torch::manual_seed(5);
+      auto classifier = Classifier(o, c, 10);
+      classifier->eval();
+      const auto b = batch(o, 16);
+      const auto fp32 = classifier->forward(b);
+      classifier->set_precision(Precision::kBf16);
+      const auto bf16 = classifier->forward(b);
+      ASSERT_EQ(bf16.scalar_type(), torch::kFloat32) << mode;
+      const double scale = fp32.abs().max().item<double>();
+      const double diff = (bf16 - fp32).abs().max().item<double>();
+      EXPECT_LE(diff, 0.05 * scale) << mode;
+      EXPECT_GT(diff, 0.0) << mode << ": no bf16 arithmetic ran";
+      for (const auto& p : classifier->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
+    }
+  }
+}
+
 ClassifierOptions fused(Fusion fusion, double modality_dropout = 0.0) {
   ClassifierOptions c;
   c.mode = "all";

@@ -87,3 +87,17 @@ TEST(FlopCount, PaperModelByHand) {
   EXPECT_DOUBLE_EQ(f.projections, 2.0 * 512 * (200 * 128 + 37 * 32 + 512));
   EXPECT_DOUBLE_EQ(training_flops(f), 3 * f.total());
 }
+
+TEST(FastDropout, Bf16SharesTheFloat32MaskAndRoundsTheScaledValue) {
+  // Mixed precision: a bf16 activation draws the mask its float32 counterpart draws, and each
+  // kept value is the float32 product rounded once to bf16.
+  const auto x = torch::randn({40, 129}).to(torch::kBFloat16);
+  const double p = 0.3;
+  const auto y = counter_dropout(x, p, 11);
+  ASSERT_EQ(y.scalar_type(), torch::kBFloat16);
+  const auto mask = counter_dropout_mask(x.numel(), p, 11).view_as(x);
+  const auto expected =
+      (x.to(torch::kFloat32) * mask * static_cast<float>(1.0 / (1.0 - p))).to(torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(y, expected));
+  EXPECT_TRUE(torch::equal(y.eq(0), counter_dropout(x.to(torch::kFloat32), p, 11).eq(0)));
+}

@@ -10,7 +10,9 @@
 #include "astrom3/io/state_dict.h"
 #include "astrom3/model/astrom3_model.h"
 #include "astrom3/model/attention.h"
+#include "astrom3/model/classifier.h"
 #include "astrom3/model/contrastive_loss.h"
+#include "astrom3/model/inference_chunks.h"
 #include "astrom3/model/parameter_summary.h"
 #include "astrom3/model/spectra_encoder.h"
 #include "support/model_support.h"
@@ -237,6 +239,55 @@ TEST(Attention, ProbSparseCountIsFactorTimesCeilLogL) {
   EXPECT_GE(idx.min().item<std::int64_t>(), 0);
   EXPECT_LT(idx.max().item<std::int64_t>(), 200);
   EXPECT_TRUE(torch::equal(idx, probsparse_sample_index(200, 6, 1)));
+}
+
+}  // namespace
+}  // namespace astrom3::model
+
+namespace astrom3::model {
+namespace {
+
+TEST(InferenceChunks, ChunkedEmbeddingsAndLogitsEqualTheWholeBatchRowByRow) {
+  // 45 rows: two full fp32 chunks of 16 and a last one of 13; bf16 chunks of 32 and 13.
+  const auto o = test::tiny_model_options();
+  auto model = make_model(o, 7);
+  model->eval();
+  auto b = test::random_batch(o, 45, 2);
+  b.ids.clear();
+  for (int i = 0; i < 45; ++i) b.ids.push_back("obj" + std::to_string(i));
+  for (const auto precision : {Precision::kFp32, Precision::kBf16}) {
+    model->set_precision(precision);
+    const auto whole = model->embed(b);  // gradients on: one pass over all 45 rows
+    std::vector<torch::Tensor> chunked;
+    {
+      torch::NoGradGuard no_grad;
+      EXPECT_EQ(inference_chunk_rows(b, precision), precision == Precision::kBf16 ? 32 : 16);
+      chunked = model->embed(b);
+    }
+    ASSERT_EQ(chunked.size(), whole.size());
+    for (std::size_t m = 0; m < whole.size(); ++m) {
+      ASSERT_EQ(chunked[m].sizes(), whole[m].sizes());
+      // Only the last bits of products may differ (another row count per BLAS call).
+      EXPECT_LE((chunked[m] - whole[m].detach()).abs().max().item<double>(), 1e-5);
+    }
+  }
+  // Views of the right rows, and no chunks where they do not pay.
+  const auto part = b.slice(16, 16);
+  EXPECT_TRUE(torch::equal(part.spectra, b.spectra.narrow(0, 16, 16)));
+  EXPECT_EQ(part.ids.front(), "obj16");
+  EXPECT_EQ(part.global_offset, 16);
+  EXPECT_EQ(inference_chunk_rows(b, Precision::kFp32), 0);  // gradients on
+
+  ClassifierOptions c;
+  c.mode = "all";
+  torch::manual_seed(3);
+  auto classifier = Classifier(o, c, 10);
+  classifier->eval();
+  const auto whole = classifier->forward(b).detach();
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(inference_chunk_rows(b.slice(0, 16), Precision::kFp32), 0);  // small batch
+  const auto chunked = classifier->forward(b);
+  EXPECT_LE((chunked - whole).abs().max().item<double>(), 1e-5);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // tested: natively (1.13) and by scripts/check_libtorch2.sh (2.6).
 #pragma once
 
+#include <c10/core/DeviceType.h>
+#include <c10/core/ScalarType.h>
 #include <torch/version.h>
 
 #include <string>
@@ -18,18 +20,22 @@ namespace astrom3 {
 /// The LibTorch version astrom3 was compiled against, "MAJOR.MINOR.PATCH".
 std::string libtorch_version();
 
-/// bf16 autocast for CUDA operations while the object lives (a no-op when disabled). The API
-/// is per device type from LibTorch 2.4, CUDA-only before.
-class CudaAutocastScope {
+/// bf16 autocast for operations on `device` (CPU or CUDA) while the object lives; a no-op when
+/// disabled. The previous state of that device's autocast is restored on exit, and the cached
+/// bf16 copies of the weights are dropped when the outermost region closes. The API is per
+/// device type from LibTorch 2.4; before, CPU and CUDA have functions of their own.
+class AutocastScope {
  public:
-  explicit CudaAutocastScope(bool enabled);
-  ~CudaAutocastScope();
-  CudaAutocastScope(const CudaAutocastScope&) = delete;
-  CudaAutocastScope& operator=(const CudaAutocastScope&) = delete;
+  AutocastScope(c10::DeviceType device, bool enabled);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
+  c10::DeviceType device_;
   bool enabled_;
   bool previous_ = false;
+  c10::ScalarType previous_dtype_ = c10::ScalarType::BFloat16;
 };
 
 /// Allows or forbids TF32 matrix products and convolutions on CUDA (Ampere and newer).

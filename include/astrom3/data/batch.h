@@ -29,6 +29,9 @@ struct Batch {
 
   /// Copies every tensor to `device`; non_blocking needs pinned source memory to overlap.
   Batch to(const torch::Device& device, bool non_blocking = false) const;
+
+  /// Rows [start, start + count) as views (no copy); global_offset moves with them.
+  Batch slice(std::int64_t start, std::int64_t count) const;
 };
 
 /// Allocates an empty batch of `batch_size` samples (pinned host memory if `pinned`).

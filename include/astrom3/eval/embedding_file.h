@@ -27,6 +27,7 @@ struct EmbeddingFileInfo {
   std::vector<std::string> class_names;
   std::int64_t objects = 0;
   std::int64_t dim = 0;
+  std::string precision = "fp32";  // of the forward pass (embed --precision); fp32 in old files
   /// Sharded embedding (astrom3 embed --shard I/N): this file holds shard `shard_index` of
   /// `shard_count`, contiguous objects of a catalogue of `catalogue_objects`.
   int shard_index = 0;

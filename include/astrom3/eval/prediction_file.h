@@ -37,6 +37,7 @@ struct PredictionFileInfo {
   std::vector<std::string> class_names;
   std::vector<std::string> modalities;  // the classifier's, in schema order
   double temperature = 1.0;
+  std::string precision = "fp32";    // of the forward pass (predict --precision)
   std::string unknown_score_method;  // eval::unknown_score_name; "" without a detector
   double unknown_threshold = std::numeric_limits<double>::quiet_NaN();  // NaN without one
   /// Sharded prediction (--shard I/N): this file holds shard `shard_index` of `shard_count`,

@@ -12,6 +12,7 @@
 
 #include <torch/nn/modules/linear.h>
 
+#include "astrom3/common/precision.h"
 #include "astrom3/data/batch.h"
 #include "astrom3/data/sample_store.h"
 #include "astrom3/model/modality_encoder.h"
@@ -39,11 +40,19 @@ class AstroM3ModelImpl : public torch::nn::Module {
   ModalityEncoder& encoder(std::size_t i) { return *encoders_.at(i); }
   torch::nn::Linear& projection(std::size_t i) { return projections_.at(i); }
 
-  /// Raw encoder features, one [B, F_i] tensor per modality.
+  /// The precision of embed() (common/precision.h); fp32 unless set. Weights stay float32.
+  void set_precision(Precision precision) { precision_ = precision; }
+  Precision precision() const { return precision_; }
+
+  /// Raw encoder features, one [B, F_i] tensor per modality, in the dtype the autocast state
+  /// of the caller gives (bf16 features inside an autocast region).
   std::vector<torch::Tensor> features(const data::Batch& batch);
-  /// Projects features and L2-normalises: one [B, embedding_dim] tensor per modality.
+  /// Projects features and L2-normalises in float32: one [B, embedding_dim] float32 tensor per
+  /// modality.
   std::vector<torch::Tensor> project(const std::vector<torch::Tensor>& features);
-  std::vector<torch::Tensor> embed(const data::Batch& batch) { return project(features(batch)); }
+  /// features then project, at the compute precision: [B, embedding_dim] float32 per modality.
+  /// Without gradients on the CPU, in cache-sized row chunks (model/inference_chunks.h).
+  std::vector<torch::Tensor> embed(const data::Batch& batch);
   /// [B, modalities] bool: which of the model's modalities each object has.
   torch::Tensor present(const data::Batch& batch) const;
 
@@ -61,6 +70,7 @@ class AstroM3ModelImpl : public torch::nn::Module {
   std::vector<std::shared_ptr<ModalityEncoder>> encoders_;
   std::vector<torch::nn::Linear> projections_;
   std::vector<torch::Tensor> logit_scales_;
+  Precision precision_ = Precision::kFp32;
 };
 TORCH_MODULE(AstroM3Model);
 

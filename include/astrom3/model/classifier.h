@@ -14,6 +14,7 @@
 
 #include <torch/nn/modules/linear.h>
 
+#include "astrom3/common/precision.h"
 #include "astrom3/data/batch.h"
 #include "astrom3/io/safetensors.h"
 #include "astrom3/model/modality_encoder.h"
@@ -26,10 +27,14 @@ class ClassifierImpl : public torch::nn::Module {
   ClassifierImpl(const ModelOptions& model, const ClassifierOptions& options,
                  std::int64_t num_classes);
 
-  /// Logits [B, num_classes]. In training, `all` hides modalities of each object from the
-  /// fusion with probability options.modality_dropout (masks from model::fast_dropout, so that
-  /// they follow torch::manual_seed and the data-parallel row offset).
+  /// Logits [B, num_classes], float32 at either precision (without gradients on the CPU, in
+  /// cache-sized row chunks: model/inference_chunks.h). In training, `all` hides modalities of
+  /// each object from the fusion with probability options.modality_dropout (masks from
+  /// model::fast_dropout, so that they follow torch::manual_seed and the data-parallel row offset).
   torch::Tensor forward(const data::Batch& batch);
+  /// The precision of forward() (common/precision.h); fp32 unless set. Weights stay float32.
+  void set_precision(Precision precision) { precision_ = precision; }
+  Precision precision() const { return precision_; }
   /// [B] bool: objects the classifier can score (they have its modality; in `all`, any).
   torch::Tensor usable(const data::Batch& batch) const;
 
@@ -63,6 +68,7 @@ class ClassifierImpl : public torch::nn::Module {
   std::vector<torch::nn::Linear> heads_;        // `all` with concat fusion: fc_<modality>
   torch::Tensor fusion_weight_;                 // [modalities], weighted fusion
   torch::nn::Linear fc_{nullptr};               // single modality, avg, weighted
+  Precision precision_ = Precision::kFp32;
 };
 TORCH_MODULE(Classifier);
 

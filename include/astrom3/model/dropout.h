@@ -6,8 +6,9 @@
 // and scaled by 1 / (1 - p); in evaluation (or p = 0) the input is returned unchanged. The mask
 // of element i is a pure function of (seed, i), with the seed drawn from LibTorch's default
 // CPU generator, so runs are reproducible under torch::manual_seed; the backward pass
-// regenerates the mask instead of storing it. CUDA tensors and dtypes other than float32 use
-// torch::dropout (fused on GPUs).
+// regenerates the mask instead of storing it. CPU tensors of float32 and bfloat16 (mixed
+// precision) take the counter path, and share the mask for one shape and seed; CUDA tensors and
+// other dtypes use torch::dropout (fused on GPUs).
 #pragma once
 
 #include <cstdint>
@@ -17,8 +18,9 @@
 
 namespace astrom3::model {
 
-/// x * mask(seed) / (1 - p), differentiable in x. p in [0, 1). Element i of x draws counter
-/// first + i, so a slice of a larger tensor can draw exactly the slice of its mask.
+/// x * mask(seed) / (1 - p), differentiable in x; x float32 or bfloat16 on the CPU. p in [0, 1).
+/// Element i of x draws counter first + i, so a slice of a larger tensor can draw exactly the slice
+/// of its mask.
 torch::Tensor counter_dropout(const torch::Tensor& x, double p, std::uint64_t seed,
                               std::int64_t first = 0);
 

@@ -22,6 +22,7 @@ class ClipObjective : public Objective {
   explicit ClipObjective(model::AstroM3Model model, std::shared_ptr<dist::Comm> comm = nullptr);
 
   torch::nn::Module& module() override { return *model_; }
+  void set_precision(Precision precision) override { model_->set_precision(precision); }
   void set_step(std::uint64_t global_step) override { model_->set_sampling_step(global_step); }
   StepOutput compute(const data::Batch& batch) override;
   nlohmann::json summarize(const std::map<std::string, double>& sums) const override;

@@ -9,6 +9,7 @@
 #include <torch/nn/module.h>
 #include <nlohmann/json.hpp>
 
+#include "astrom3/common/precision.h"
 #include "astrom3/data/batch.h"
 
 namespace astrom3::train {
@@ -25,6 +26,8 @@ class Objective {
   virtual ~Objective() = default;
   /// The module whose parameters are trained and whose weights are checkpointed.
   virtual torch::nn::Module& module() = 0;
+  /// The compute precision of the model's forward pass (the trainer sets train.precision).
+  virtual void set_precision(Precision precision) = 0;
   /// Called before every training step with the global step (seeds stochastic layers).
   virtual void set_step(std::uint64_t /*global_step*/) {}
   /// `batch` is on the training device.

@@ -5,13 +5,13 @@
 
 #include <cstdint>
 #include "astrom3/common/enum_names.h"
+#include "astrom3/common/precision.h"
 
 namespace astrom3::train {
 
 enum class OptimizerKind { kAdam, kAdamW };
 enum class Schedule { kPlateau, kCosine, kConstant };
 enum class BestMetric { kValAccuracy, kValLoss };
-enum class Precision { kFp32, kBf16 };
 
 inline const EnumNames<OptimizerKind>& optimizer_names() {
   static const EnumNames<OptimizerKind> names{{"adam", OptimizerKind::kAdam},
@@ -28,10 +28,6 @@ inline const EnumNames<Schedule>& schedule_names() {
 inline const EnumNames<BestMetric>& best_metric_names() {
   static const EnumNames<BestMetric> names{{"val_accuracy", BestMetric::kValAccuracy},
                                            {"val_loss", BestMetric::kValLoss}};
-  return names;
-}
-inline const EnumNames<Precision>& precision_names() {
-  static const EnumNames<Precision> names{{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}};
   return names;
 }
 
@@ -62,7 +58,7 @@ struct TrainOptions {
   BestMetric best_metric = BestMetric::kValAccuracy;
   std::int64_t log_every_steps = 20;       // a metrics.jsonl step record every N optimiser steps
   std::int64_t keep_checkpoints = 2;       // epoch checkpoints kept besides `best`
-  Precision precision = Precision::kFp32;  // bf16: autocast on CUDA; CPU runs stay fp32
+  Precision precision = Precision::kFp32;  // bf16: mixed precision on CPU or CUDA (precision.h)
   bool allow_tf32 = true;                  // TF32 matrix products on Ampere and newer GPUs
 };
 

@@ -17,10 +17,9 @@ namespace astrom3::train {
 /// Reseeds LibTorch's generators from (seed, global_step) so that dropout masks and ProbSparse
 /// samples depend on the step only, releases the gradients (set to undefined, as PyTorch 2's
 /// zero_grad(set_to_none=True); the optimiser skips a parameter that then gets none) and computes
-/// the objective (bf16 autocast on CUDA when `bf16`). `batch` is on the training device.
+/// the objective (at the precision set on it). `batch` is on the training device.
 StepOutput forward_step(Objective& objective, torch::optim::Optimizer& optimizer,
-                        const data::Batch& batch, std::uint64_t seed, std::uint64_t global_step,
-                        bool bf16);
+                        const data::Batch& batch, std::uint64_t seed, std::uint64_t global_step);
 
 /// Back-propagates out.loss, sums the gradients over the ranks (`reducer`, null in a single
 /// process), clips the global gradient norm to `clip_grad_norm` (0 = off) and steps the
