@@ -14,36 +14,35 @@ std::string libtorch_version() {
 
 namespace {
 
-bool autocast_enabled(c10::DeviceType device) {
-#if ASTROM3_TORCH_AT_LEAST(2, 4)
-  return at::autocast::is_autocast_enabled(device);
-#else
-  return device == c10::DeviceType::CPU ? at::autocast::is_cpu_enabled()
-                                        : at::autocast::is_enabled();
-#endif
-}
+// The autocast switch and lower-precision dtype of one device type.
+struct AutocastState {
+  bool enabled;
+  c10::ScalarType dtype;
+};
 
-void set_autocast(c10::DeviceType device, bool enabled, c10::ScalarType dtype) {
+AutocastState autocast_state(c10::DeviceType device) {
 #if ASTROM3_TORCH_AT_LEAST(2, 4)
-  at::autocast::set_autocast_dtype(device, dtype);
-  at::autocast::set_autocast_enabled(device, enabled);
+  return {at::autocast::is_autocast_enabled(device), at::autocast::get_autocast_dtype(device)};
 #else
   if (device == c10::DeviceType::CPU) {
-    at::autocast::set_autocast_cpu_dtype(dtype);
-    at::autocast::set_cpu_enabled(enabled);
-  } else {
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(enabled);
+    return {at::autocast::is_cpu_enabled(), at::autocast::get_autocast_cpu_dtype()};
   }
+  return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()};
 #endif
 }
 
-c10::ScalarType autocast_dtype(c10::DeviceType device) {
+void set_autocast(c10::DeviceType device, AutocastState state) {
 #if ASTROM3_TORCH_AT_LEAST(2, 4)
-  return at::autocast::get_autocast_dtype(device);
+  at::autocast::set_autocast_dtype(device, state.dtype);
+  at::autocast::set_autocast_enabled(device, state.enabled);
 #else
-  return device == c10::DeviceType::CPU ? at::autocast::get_autocast_cpu_dtype()
-                                        : at::autocast::get_autocast_gpu_dtype();
+  if (device == c10::DeviceType::CPU) {
+    at::autocast::set_autocast_cpu_dtype(state.dtype);
+    at::autocast::set_cpu_enabled(state.enabled);
+  } else {
+    at::autocast::set_autocast_gpu_dtype(state.dtype);
+    at::autocast::set_enabled(state.enabled);
+  }
 #endif
 }
 
@@ -52,9 +51,10 @@ c10::ScalarType autocast_dtype(c10::DeviceType device) {
 AutocastScope::AutocastScope(c10::DeviceType device, bool enabled)
     : device_(device), enabled_(enabled) {
   if (!enabled_) return;
-  previous_ = autocast_enabled(device_);
-  previous_dtype_ = autocast_dtype(device_);
-  set_autocast(device_, true, at::kBFloat16);
+  const auto previous = autocast_state(device_);
+  previous_ = previous.enabled;
+  previous_dtype_ = previous.dtype;
+  set_autocast(device_, {true, at::kBFloat16});
   at::autocast::increment_nesting();
 }
 
@@ -62,7 +62,7 @@ AutocastScope::~AutocastScope() {
   if (!enabled_) return;
   // Cached casts of the weights must not outlive the outermost autocast region.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  set_autocast(device_, previous_, previous_dtype_);
+  set_autocast(device_, {previous_, previous_dtype_});
 }
 
 void allow_tf32(bool allow) {

@@ -70,21 +70,17 @@ inline void segment(const T* in, T* out, std::int64_t begin, std::int64_t end, s
 // The loop compiled for AVX512BW (16 lanes, and 16-bit packing for bf16), AVX2 and the
 // baseline, chosen once at run time; every version computes the same bits.
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-template <typename T>
-__attribute__((target("avx512bw"))) void segment_avx512(const T* in, T* out, std::int64_t begin,
-                                                        std::int64_t end, std::uint32_t base,
-                                                        std::uint32_t threshold, float scale,
-                                                        std::uint32_t key1, std::uint32_t key2) {
-  segment(in, out, begin, end, base, threshold, scale, key1, key2);
-}
-
-template <typename T>
-__attribute__((target("avx2"))) void segment_avx2(const T* in, T* out, std::int64_t begin,
-                                                  std::int64_t end, std::uint32_t base,
-                                                  std::uint32_t threshold, float scale,
-                                                  std::uint32_t key1, std::uint32_t key2) {
-  segment(in, out, begin, end, base, threshold, scale, key1, key2);
-}
+// `segment` compiled for one instruction set.
+#define ASTROM3_SEGMENT_FOR(name, isa)                                               \
+  template <typename T>                                                              \
+  __attribute__((target(isa))) void name(                                            \
+      const T* in, T* out, std::int64_t begin, std::int64_t end, std::uint32_t base, \
+      std::uint32_t threshold, float scale, std::uint32_t k1, std::uint32_t k2) {    \
+    segment(in, out, begin, end, base, threshold, scale, k1, k2);                    \
+  }
+ASTROM3_SEGMENT_FOR(segment_avx512, "avx512bw")
+ASTROM3_SEGMENT_FOR(segment_avx2, "avx2")
+#undef ASTROM3_SEGMENT_FOR
 
 template <typename T>
 void apply_segment(const T* in, T* out, std::int64_t begin, std::int64_t end, std::uint32_t base,
