@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the fine-tuning configs of configs/paper/ and configs/quick/ (standard library only).
+"""Writes the fine-tuning configs of configs/paper/, configs/medium/ and configs/quick/ (standard
+library only).
 
     python3 scripts/make_configs.py
 
@@ -55,7 +56,20 @@ ALL_TRAIN = {"beta1": 0.9, "clip_grad_norm": 5}
 ALL_LR = {"full": 0.003, "sub50": 0.003, "sub25": 0.001, "sub10": 0.001}
 
 
-def finetune_config(base_model, data, mode, subset, clip, quick):
+# Epochs per label fraction of the reduced protocols: fewer on larger label sets, so that every
+# subset gets enough steps. quick: the demo survey, minutes; medium: the medium survey
+# (configs/medium/survey.json), about an hour per seed on 2 cores, each run converged or
+# stopped early (docs/reproduction.md).
+REDUCED_EPOCHS = {
+    "quick": {"full": 3, "sub50": 4, "sub25": 5, "sub10": 8},
+    "medium": {"full": 8, "sub50": 10, "sub25": 12, "sub10": 20},
+}
+# The metadata MLP costs ~1/60 of the photometry transformer per epoch and needs ~50 epochs to
+# converge on the medium survey (measured: 78 % after 14 epochs, 81 % after 60).
+MEDIUM_METADATA_EPOCHS = {"full": 60, "sub50": 70, "sub25": 80, "sub10": 100}
+
+
+def finetune_config(base_model, data, mode, subset, clip, kind):
     lr, beta1, wd, factor, dropout = PAPER["photometry" if mode == "all" else mode][subset]
     model = copy.deepcopy(base_model)
     if mode == "all":
@@ -73,12 +87,14 @@ def finetune_config(base_model, data, mode, subset, clip, quick):
     if mode == "all":
         train.update(ALL_TRAIN)
         finetune.update(ALL_FINETUNE)
-    if quick:
-        # Fewer epochs on larger label sets: about the same number of steps for every subset.
-        epochs = {"full": 3, "sub50": 4, "sub25": 5, "sub10": 8}[subset]
-        train.update(epochs=epochs, warmup_epochs=1, warmup_start_factor=0.1,
-                     early_stopping_patience=3, plateau_patience=1, log_every_steps=5)
-        # The quick survey is small: use learning rates that converge in a few epochs.
+    if kind in REDUCED_EPOCHS:
+        train.update(epochs=REDUCED_EPOCHS[kind][subset], warmup_epochs=1,
+                     warmup_start_factor=0.1, early_stopping_patience=3, plateau_patience=1,
+                     log_every_steps=5 if kind == "quick" else 20)
+        if kind == "medium" and mode == "metadata":
+            train.update(epochs=MEDIUM_METADATA_EPOCHS[subset], early_stopping_patience=8,
+                         plateau_patience=3)
+        # Few epochs: learning rates that converge in them.
         train["lr"] = max(lr, 1e-3)
     if mode == "all":
         train["lr"] = ALL_LR[subset]
@@ -88,7 +104,7 @@ def finetune_config(base_model, data, mode, subset, clip, quick):
 
 
 def main():
-    for kind in ("paper", "quick"):
+    for kind in ("paper", "medium", "quick"):
         clip_path = ROOT / "configs" / kind / ("clip-full.json" if kind == "paper" else "clip.json")
         clip = json.loads(clip_path.read_text())
         base_model = clip["model"]
@@ -97,11 +113,13 @@ def main():
         for mode in ("photometry", "spectra", "metadata", "all"):
             for subset in SUBSETS:
                 for init in (False, True):
-                    cfg = finetune_config(base_model, data, mode, subset, init, kind == "quick")
+                    cfg = finetune_config(base_model, data, mode, subset, init, kind)
                     if kind == "quick":
                         # Small label sets (sub10 of the demo survey: 240 objects) need small
                         # batches to take more than one step per epoch.
                         cfg["loader"] = {"batch_size": 64 if subset in ("full", "sub50") else 32}
+                    elif kind == "medium":
+                        cfg["loader"] = {"batch_size": 64}
                     elif loader:
                         cfg["loader"] = loader
                     name = "finetune-%s-%s%s.json" % (mode, subset, "-clip" if init else "")

@@ -7,8 +7,9 @@ python3-numpy, python3-h5py and python3-sklearn (scripts/setup.sh installs them)
     /usr/bin/python3 scripts/plot.py curves RUN_DIR [--out FILE.png]
         loss, accuracy, learning rate and logit scales per epoch from RUN_DIR/metrics.jsonl
     /usr/bin/python3 scripts/plot.py map EMBEDDINGS.h5 [--embedding fused] [--max N] [--out FILE.png]
-        2-D map of embeddings (astrom3 embed) coloured by class: UMAP (cosine) when the
-        umap-learn package is importable, else t-SNE (cosine) from scikit-learn
+        2-D map of embeddings (astrom3 embed) coloured by class: UMAP (cosine; Debian's
+        umap-learn, which scripts/setup.sh installs), the paper's method; t-SNE (cosine) from
+        scikit-learn only where umap-learn is not installed
     /usr/bin/python3 scripts/plot.py reliability EVAL_DIR|RUN_DIR|CHECKPOINT [--out FILE.png]
         reliability diagram (accuracy against confidence, 15 bins) before and after temperature
         scaling: of the split astrom3 evaluate scored (EVAL_DIR/metrics.json), or of the
@@ -96,7 +97,9 @@ def embedding_map(args):
     x, labels = x[keep], labels[keep]
     try:
         import umap
-        xy = umap.UMAP(n_neighbors=45, min_dist=0.7, metric="cosine", random_state=42).fit_transform(x)
+        # n_neighbors below the object count: UMAP needs more objects than neighbours.
+        xy = umap.UMAP(n_neighbors=max(2, min(45, len(x) - 1)), min_dist=0.7, metric="cosine",
+                       random_state=42).fit_transform(x)
         method = "UMAP"
     except ImportError:
         from sklearn.manifold import TSNE

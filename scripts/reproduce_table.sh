@@ -5,11 +5,17 @@
 # its split set's test split (fused `all` runs also without each modality, the paper's
 # ablation); finally results/paper_table.md (scripts/paper_table.py).
 #
-# Usage: scripts/reproduce_table.sh [--quick] [--seeds 42,0,66,12,123] [--data FILE]
+# Usage: scripts/reproduce_table.sh [--quick | --medium] [--seeds 42,0,66,12,123] [--data FILE]
 #                                   [--out DIR] [--rows photometry,all] [--precision bf16]
 #                                   [--set key=value ...]
 #   --quick   the quick configs (configs/quick/) on the synthetic demo survey (data/demo.h5,
-#             generated if missing): at most 30 minutes for 3 seeds on 2 CPU cores.
+#             generated if missing or of an older survey version): at most 30 minutes for 3 seeds on 2 CPU cores; a smoke
+#             test of the protocol (30-object sub10 test sets: differences under ~5 points are
+#             noise).
+#   --medium  the medium protocol (configs/medium/) on the medium synthetic survey
+#             (data/medium.h5 from configs/medium/survey.json, generated as --quick's: 16,000
+#             labelled objects, sub10 test sets of ~160, 4,000 unlabelled for pre-training);
+#             about 3 hours for seeds 42,0,66 on 2 CPU cores (docs/reproduction.md).
 #             Without it: configs/paper/ (the paper's protocol; a GPU machine and the real
 #             survey, e.g. --data data/astrom3.h5 --set runtime.device=cuda).
 #   --rows    the modalities to fine-tune (default photometry,spectra,metadata,all).
@@ -21,7 +27,9 @@
 # retraining.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ARGS=("$@")
 QUICK=0
+MEDIUM=0
 SEEDS="42,0,66,12,123"
 DATA=""
 OUT=""
@@ -29,18 +37,19 @@ ROWS="photometry,spectra,metadata,all"
 PRECISION=fp32
 EXTRA=()
 while [[ $# -gt 0 ]]; do
-  if [[ $1 != --quick && $1 != -h && $1 != --help && $# -lt 2 ]]; then
+  if [[ $1 != --quick && $1 != --medium && $1 != -h && $1 != --help && $# -lt 2 ]]; then
     echo "reproduce_table.sh: $1 needs a value" >&2; exit 2
   fi
   case "$1" in
     --quick) QUICK=1; shift ;;
+    --medium) MEDIUM=1; shift ;;
     --seeds) SEEDS="$2"; shift 2 ;;
     --data) DATA="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --rows) ROWS="$2"; shift 2 ;;
     --precision) PRECISION="$2"; shift 2 ;;
     --set) EXTRA+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "reproduce_table.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -59,11 +68,32 @@ case "$PRECISION" in
 esac
 BIN="${ASTROM3_BIN:-build/astrom3}"
 [[ -x "$BIN" ]] || { echo "reproduce_table.sh: $BIN not found; run scripts/build.sh" >&2; exit 2; }
+[[ $QUICK -eq 1 && $MEDIUM -eq 1 ]] &&
+  { echo "reproduce_table.sh: --quick and --medium exclude each other" >&2; exit 2; }
+# default_survey FILE SYNTH_CONFIG: generates the protocol's synthetic survey when it is missing
+# or was made by an older survey version (docs/synthetic-survey.md).
+default_survey() {
+  # The summary in a variable: `inspect | grep -q` could end inspect with SIGPIPE, which
+  # pipefail would take for a missing version.
+  local summary=""
+  [[ -f "$1" ]] && summary="$("$BIN" inspect "$1" 2>/dev/null || true)"
+  if [[ -f "$1" ]] && ! grep -q "synth_version: 2$" <<< "$summary"; then
+    echo "reproduce_table.sh: $1 is not a version 2 synthetic survey; regenerating it" >&2
+    rm -f "$1"
+  fi
+  [[ -f "$1" ]] || "$BIN" synth --config "$2" --out "$1"
+}
 if [[ $QUICK -eq 1 ]]; then
   CONF=configs/quick; CLIP=clip.json; OUT="${OUT:-results/paper_table_quick}"
   if [[ -z "$DATA" ]]; then
     DATA=data/demo.h5
-    [[ -f "$DATA" ]] || "$BIN" synth --config configs/demo.json --out "$DATA"
+    default_survey "$DATA" configs/demo.json
+  fi
+elif [[ $MEDIUM -eq 1 ]]; then
+  CONF=configs/medium; CLIP=clip.json; OUT="${OUT:-results/paper_table_medium}"
+  if [[ -z "$DATA" ]]; then
+    DATA=data/medium.h5
+    default_survey "$DATA" configs/medium/survey.json
   fi
 else
   CONF=configs/paper; CLIP=clip-full.json; OUT="${OUT:-results/paper_table}"
@@ -96,6 +126,17 @@ fi
 echo "$PRECISION" > "$OUT/precision"
 
 start=$(date +%s)
+# What the table's header reports (scripts/paper_table.py): the machine, and every invocation's
+# command and wall time (a resumed table sums them).
+{
+  echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+  echo "cores: $(nproc)"
+  echo "astrom3: $("$BIN" --version 2>/dev/null | head -1)"
+} > "$OUT/machine"
+record_wall_time() {
+  echo "$(date -u +%FT%TZ) $(( $(date +%s) - start )) s: $0 ${ARGS[*]}" >> "$OUT/invocations.log"
+}
+trap record_wall_time EXIT
 IFS=',' read -r -a SEED_LIST <<< "$SEEDS"
 for seed in "${SEED_LIST[@]}"; do
   common=(--set "data.path=$DATA" --set "runtime.seed=$seed")
@@ -129,6 +170,9 @@ for seed in "${SEED_LIST[@]}"; do
     done
   done
 done
-python3 scripts/paper_table.py "$OUT" > "$OUT.md"
+# This invocation's wall time goes into the table it builds.
+trap - EXIT
+record_wall_time
+/usr/bin/python3 scripts/paper_table.py "$OUT" > "$OUT.md"
 cp "$OUT.md" "$(dirname "$OUT")/paper_table.md"
 log "done in $(( $(date +%s) - start )) s: $OUT.md (also $(dirname "$OUT")/paper_table.md)"

@@ -19,9 +19,14 @@ ASTROM3_BUILD_PACKAGES=(
 # tests/cli/pretrain_test.sh runs the PyTorch reference (scripts/reference/astrom3_ref.py) on
 # astrom3's exports (so the LibTorch 2.6 chroot checks interop against PyTorch 2.6 too), and
 # tests/cli/finetune_test.sh reads embedding files with h5py and draws every plot of
-# scripts/plot.py (matplotlib; scikit-learn's t-SNE for embedding maps).
+# scripts/plot.py (matplotlib; scikit-learn for the t-SNE fallback of embedding maps and for
+# scripts/check_synth_modalities.py's probe).
 ASTROM3_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-h5py python3-matplotlib
                        python3-sklearn)
 # Debian's /usr/bin/python3 stack for the other scripts: golden preprocessing values (scipy),
 # golden values of the real LAMOST test spectra read independently of CFITSIO (astropy).
-ASTROM3_SCRIPT_PACKAGES=(python3-scipy python3-astropy time)  # time: peak memory in bench scripts
+# UMAP, the paper's method for embedding maps (scripts/plot.py map): Debian 12 ships it as
+# umap-learn, without a python3- prefix; Debian 13 has none (nor numba), so the LibTorch 2.6
+# chroot, which installs the two lists above only, draws t-SNE maps.
+ASTROM3_SCRIPT_PACKAGES=(python3-scipy python3-astropy umap-learn
+                         time)  # time: peak memory in bench scripts

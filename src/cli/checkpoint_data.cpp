@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
 #include "astrom3/config/config_tree.h"
 #include "astrom3/data/schema.h"
+#include "astrom3/data/splits.h"
 #include "cli/config_flags.h"
 
 namespace astrom3::cli {
@@ -83,6 +86,48 @@ bool dump_checkpoint_config(const std::string& checkpoint, const GlobalFlags& gl
   return true;
 }
 
+namespace {
+
+// Called when the split set differs from the one the checkpoint trained on. Scoring another
+// split set is safe when the training one is still in the file with the same membership and
+// none of its train objects is among the new set's val or test objects: the standard subsets
+// nest in full_<seed>, so a sub10_42 classifier may be scored on full_42's larger test split.
+// Otherwise the new set's val/test objects may have been trained on: a warning.
+void warn_unless_held_out(const CheckpointData& c) {
+  const auto& survey = *c.data.survey;
+  const auto& sets = survey.split_sets;
+  const auto trained = sets.find(c.manifest.split_set);
+  if (trained != sets.end() &&
+      data::split_membership_hash(survey, trained->second) == c.manifest.split_hash) {
+    std::vector<std::int64_t> seen = trained->second.train;
+    std::sort(seen.begin(), seen.end());
+    const auto& scored = survey.split_set(c.data.split_set);
+    std::int64_t overlap = 0;
+    for (const auto* rows : {&scored.val, &scored.test}) {
+      for (auto r : *rows) overlap += std::binary_search(seen.begin(), seen.end(), r);
+    }
+    if (overlap == 0) {
+      spdlog::info(
+          "[data] split set {}: none of its val or test objects is in the train split of {}, "
+          "which {} was trained on",
+          c.data.split_set, c.manifest.split_set, c.dir.string());
+      return;
+    }
+    spdlog::warn(
+        "[data] {} val/test objects of split set {} are in the train split of {}, which {} was "
+        "trained on: their scores are not held-out",
+        overlap, c.data.split_set, c.manifest.split_set, c.dir.string());
+    return;
+  }
+  spdlog::warn(
+      "[data] split set {} of {} has a different membership than the one {} was "
+      "trained on (hash {} vs {}): its val/test objects may have been trained on",
+      c.data.split_set, c.config.data.path, c.dir.string(), c.data.split_hash,
+      c.manifest.split_hash);
+}
+
+}  // namespace
+
 CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalFlags& global,
                                     const CheckpointSettings& settings,
                                     const data::SplitRowSelector& select) {
@@ -101,11 +146,7 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalF
   }
   c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), load);
   if (!c.manifest.split_hash.empty() && c.manifest.split_hash != c.data.split_hash) {
-    spdlog::warn(
-        "[data] split set {} of {} has a different membership than the one {} was "
-        "trained on (hash {} vs {}): its val/test objects may have been trained on",
-        c.data.split_set, c.config.data.path, c.dir.string(), c.data.split_hash,
-        c.manifest.split_hash);
+    warn_unless_held_out(c);
   }
   return c;
 }

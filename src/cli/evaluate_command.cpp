@@ -60,11 +60,13 @@ std::vector<data::Modality> modalities_to_drop(const CheckpointData& c,
 }
 
 // Scores the classifier on `split` with the modalities `hidden` treated as absent, writes the
-// confusion matrix to `confusion` and prints the report (under `label`, e.g. "without spectra").
+// confusion matrix to `confusion` and the scored objects to `objects`, and prints the report
+// (under `label`, e.g. "without spectra").
 eval::ClassifierEvaluation score_split(model::ClassifierImpl& classifier, const CheckpointData& c,
                                        const std::string& split,
                                        const std::vector<data::Modality>& hidden,
-                                       const fs::path& confusion, const std::string& label) {
+                                       const fs::path& confusion, const fs::path& objects,
+                                       const std::string& label) {
   const auto p = eval::predict_classes(classifier, split_store(c.data, split), c.config.loader,
                                        resolve_device(c.config.runtime.device), hidden);
   auto e = eval::evaluate_classifier(p, c.data.survey->class_names, c.manifest.calibration);
@@ -75,6 +77,7 @@ eval::ClassifierEvaluation score_split(model::ClassifierImpl& classifier, const 
                  split, label.empty() ? "" : " " + label);
   }
   write_text_file_atomic(confusion, eval::confusion_csv(e.report));
+  write_text_file_atomic(objects, eval::scored_objects_csv(e));
   return e;
 }
 
@@ -111,7 +114,8 @@ json score_open_set(model::ClassifierImpl& classifier, const CheckpointData& c,
 json evaluate_classifier(const CheckpointData& c, const std::string& split, const fs::path& out,
                          const std::vector<data::Modality>& hidden, Precision precision) {
   auto classifier = load_classifier(c, "evaluate", precision);
-  const auto all = score_split(*classifier, c, split, {}, out / "confusion.csv", "");
+  const auto all =
+      score_split(*classifier, c, split, {}, out / "confusion.csv", out / "objects.csv", "");
   json metrics = eval::to_json(all);
   if (auto open_set = score_open_set(*classifier, c, all.logits); !open_set.is_null()) {
     metrics["open_set"] = open_set;
@@ -120,8 +124,9 @@ json evaluate_classifier(const CheckpointData& c, const std::string& split, cons
   json ablation = json::object();
   for (auto m : hidden) {
     const std::string name = model::modality_name(m);
-    ablation[name] = eval::to_json(score_split(
-        *classifier, c, split, {m}, out / ("confusion-no-" + name + ".csv"), "without " + name));
+    ablation[name] = eval::to_json(
+        score_split(*classifier, c, split, {m}, out / ("confusion-no-" + name + ".csv"),
+                    out / ("objects-no-" + name + ".csv"), "without " + name));
   }
   if (!hidden.empty()) metrics["drop_modality"] = ablation;
   return metrics;

@@ -51,6 +51,7 @@ namespace astrom3::synth {
 template <typename V>
 void visit(V& v, SynthOptions& o) {
   using namespace astrom3::config;
+  v.field("version", o.version, int_in(synth::kFirstSynthVersion, synth::kLatestSynthVersion));
   v.field("objects", o.objects, non_negative_int());
   v.field("seed", o.seed, non_negative_int());
   v.field("unlabeled", o.unlabeled, non_negative_int());

@@ -5,6 +5,7 @@
 
 #include "astrom3/common/tensor_values.h"
 #include "astrom3/eval/embedding_probes.h"
+#include "astrom3/ingest/text_table.h"
 
 namespace astrom3::eval {
 using nlohmann::json;
@@ -21,7 +22,8 @@ ClassifierEvaluation evaluate_classifier(const ClassPredictions& p,
                                          const std::vector<std::string>& class_names,
                                          const std::optional<Calibration>& calibration) {
   ClassifierEvaluation e;
-  std::vector<std::int64_t> truth, predicted;
+  auto& truth = e.truth;
+  auto& predicted = e.predicted;
   e.logits = torch::empty({0, 1});
   torch::Tensor labels = torch::empty({0}, torch::kInt64);
   if (!p.ids.empty()) {
@@ -32,6 +34,7 @@ ClassifierEvaluation evaluate_classifier(const ClassPredictions& p,
     e.logits = p.logits.index_select(0, keep);
     truth = tensor_values<std::int64_t>(labels);
     predicted = tensor_values<std::int64_t>(e.logits.argmax(1));
+    for (auto row : tensor_values<std::int64_t>(keep)) e.ids.push_back(p.ids[row]);
   }
   e.report = classification_report(truth, predicted, class_names);
   e.calibrated = calibration.has_value();
@@ -39,6 +42,17 @@ ClassifierEvaluation evaluate_classifier(const ClassPredictions& p,
   e.raw = calibration_quality(e.logits, labels, 1.0);
   e.scaled = calibration_quality(e.logits, labels, e.temperature);
   return e;
+}
+
+std::string scored_objects_csv(const ClassifierEvaluation& e) {
+  const auto& names = e.report.class_names;
+  std::string out = "id,label,predicted,correct\n";
+  for (std::size_t i = 0; i < e.ids.size(); ++i) {
+    out += fmt::format(
+        "{},{},{},{}\n", ingest::csv_field(e.ids[i]), ingest::csv_field(names[e.truth[i]]),
+        ingest::csv_field(names[e.predicted[i]]), e.truth[i] == e.predicted[i] ? 1 : 0);
+  }
+  return out;
 }
 
 json to_json(const ClassifierEvaluation& e) {

@@ -121,7 +121,7 @@ double model_delta_mag(const Star& s, double t, double phase) {
   }
 }
 
-RawLightCurve simulate_lightcurve(const Star& s, Rng& rng) {
+RawLightCurve simulate_lightcurve(const Star& s, Rng& rng, int version) {
   RawLightCurve lc;
   const int n = static_cast<int>(std::clamp(rng.lognormal(std::log(450.0), 0.55), 100.0, 1500.0));
   const double span = rng.uniform(2.0, 6.0) * 365.25;
@@ -138,16 +138,25 @@ RawLightCurve simulate_lightcurve(const Star& s, Rng& rng) {
   }
   std::sort(times.begin(), times.end());
 
-  // V zero point 3640 Jy; errors grow towards faint magnitudes (ASAS-SN: ~0.02 mag at V 13).
+  // V zero point 3640 Jy; errors grow towards faint magnitudes. Version 2 follows ASAS-SN's
+  // (~0.02 mag at V 13, ~0.04 at V 14, ~0.09 at V 15); version 1 has about half of that.
   const double f0 = 3.64e6 * std::pow(10.0, -0.4 * s.apparent_v);  // mJy
-  const double sigma_mag = 0.008 + 0.015 * std::pow(10.0, 0.4 * (s.apparent_v - 14.0));
+  const double sigma_mag = version >= 2
+                               ? 0.01 + 0.03 * std::pow(10.0, 0.4 * (s.apparent_v - 14.0))
+                               : 0.008 + 0.015 * std::pow(10.0, 0.4 * (s.apparent_v - 14.0));
   lc.median_error_mag = sigma_mag;
   const double t0 = rng.uniform(0.0, s.period_days);
   const double phase0 = rng.uniform();
+  // Version 2: ASAS-SN's 8" pixels blend neighbours into the aperture, more often in the crowded
+  // galactic plane; their constant light, in units of the star's, dilutes the amplitude.
+  double blend = 0.0;
+  if (version >= 2 && rng.bernoulli(std::fabs(s.b_deg) < 10.0 ? 0.4 : 0.12)) {
+    blend = rng.uniform(0.2, 2.0);
+  }
   for (double t : times) {
     const double phase = frac((t - start - t0) / s.period_days + phase0);
     const double dm = model_delta_mag(s, t - start, phase);
-    const double flux = f0 * std::pow(10.0, -0.4 * dm);
+    const double flux = f0 * (std::pow(10.0, -0.4 * dm) + blend);
     const double err = flux * sigma_mag / 1.0857 + 0.03 + 0.005 * f0 * rng.uniform();
     double obs = flux + err * rng.normal() * (rng.bernoulli(0.05) ? 2.5 : 1.0);
     if (rng.bernoulli(0.005)) obs += (rng.bernoulli(0.5) ? 1.0 : -1.0) * rng.uniform(5, 15) * err;

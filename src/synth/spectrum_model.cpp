@@ -35,30 +35,42 @@ double band(double lambda, double head, double depth, double extent, bool to_red
 
 }  // namespace
 
-RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
+RawSpectrum simulate_spectrum(const Star& s, Rng& rng, int version) {
   RawSpectrum out;
   out.wavelength.resize(kLamostPixels);
   out.flux.resize(kLamostPixels);
   out.ivar.resize(kLamostPixels);
 
   const double t = s.teff;
+  const bool v2 = version >= 2;
   const double metal = std::pow(10.0, std::clamp(s.metallicity, -2.5, 0.5));  // line strength
+  // Version 1 saturates metal lines at solar strength and all but erases them below; version 2
+  // weakens them as the square root of the metal abundance, as curve-of-growth lines do.
+  const double metals = v2 ? std::sqrt(metal) : std::min(1.0, metal);
+  // Version 2's surface gravity: giants have narrower Balmer wings, weaker pressure-sensitive
+  // Mg b and Na D, and a stronger Ca II triplet than dwarfs of the same temperature.
+  const double balmer_width = v2 && s.giant ? 0.6 : 1.0;
+  const double mgb = v2 ? (s.giant ? 0.7 : 1.2) : 1.0;
+  const double nad = v2 ? (s.giant ? 0.6 : 1.3) : 1.0;
+  const double cat = v2 ? (s.giant ? 1.4 : 0.85) : 1.0;
   const double balmer = std::exp(-std::pow((t - 9500.0) / 2600.0, 2.0));
   const double cool = std::clamp((7500.0 - t) / 3000.0, 0.05, 1.0);
+  const double bw = balmer_width;
   std::vector<Line> lines = {
-      {6564.6, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer},
-      {4862.7, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer},
-      {4341.7, 0.55 * balmer + 0.08, 4.0 + 16.0 * balmer},
-      {4102.9, 0.5 * balmer + 0.06, 4.0 + 14.0 * balmer},
-      {3971.2, 0.45 * balmer + 0.05, 4.0 + 12.0 * balmer},
-      {3934.8, 0.8 * cool * std::min(1.0, metal), 4.0 + 4.0 * cool},  // Ca II K
-      {3969.6, 0.7 * cool * std::min(1.0, metal), 4.0 + 4.0 * cool},  // Ca II H
-      {5175.0, 0.35 * cool * std::min(1.0, metal), 6.0},              // Mg b
-      {5895.0, 0.35 * cool * std::min(1.0, metal), 4.0},              // Na D
-      {4300.0, 0.25 * cool * std::min(1.0, metal), 10.0},             // G band
-      {8544.0, 0.3 * cool * std::min(1.0, metal), 5.0},               // Ca triplet
-      {8664.0, 0.25 * cool * std::min(1.0, metal), 5.0},
+      {6564.6, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer * bw},
+      {4862.7, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer * bw},
+      {4341.7, 0.55 * balmer + 0.08, 4.0 + 16.0 * balmer * bw},
+      {4102.9, 0.5 * balmer + 0.06, 4.0 + 14.0 * balmer * bw},
+      {3971.2, 0.45 * balmer + 0.05, 4.0 + 12.0 * balmer * bw},
+      {3934.8, 0.8 * cool * metals, 4.0 + 4.0 * cool},  // Ca II K
+      {3969.6, 0.7 * cool * metals, 4.0 + 4.0 * cool},  // Ca II H
+      {5175.0, 0.35 * cool * metals * mgb, 6.0},        // Mg b
+      {5895.0, 0.35 * cool * metals * nad, 4.0},        // Na D
+      {4300.0, 0.25 * cool * metals, 10.0},             // G band
+      {8544.0, 0.3 * cool * metals * cat, 5.0},         // Ca triplet
+      {8664.0, 0.25 * cool * metals * cat, 5.0},
   };
+  if (v2) lines.push_back({8500.0, 0.2 * cool * metals * cat, 5.0});  // the triplet's third line
   // Emission: Miras show strong Balmer emission; active dwarfs (ROT) Ca II and H-alpha cores.
   std::vector<Line> emission;
   if (s.label == M) {
@@ -80,14 +92,32 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
   static constexpr double kC2[] = {4737, 5165, 5636, 6191};
 
   const double doppler = 1.0 + s.radial_velocity / kC;
-  const double scale =
-      2000.0 * std::pow(10.0, -0.4 * (s.apparent_v - 12.0)) * rng.lognormal(0, 0.5);
-  const double snr = std::clamp(rng.lognormal(std::log(40.0), 0.7), 5.0, 300.0);
+  double scale, snr, tilt = 0.0;
+  if (v2) {
+    // Fibre positioning, seeing and flux calibration decouple the recorded flux level from the
+    // star's V magnitude (a factor of ~2.7 of log-scatter); a per-plate calibration error tilts
+    // the continuum; the signal-to-noise ratio falls with magnitude, with a wide spread.
+    scale = 2000.0 * std::pow(10.0, -0.4 * (s.apparent_v - 12.0)) * rng.lognormal(0, 1.0);
+    snr = std::clamp(50.0 * std::pow(10.0, -0.2 * (s.apparent_v - 12.0)) * rng.lognormal(0, 0.6),
+                     3.0, 300.0);
+    tilt = rng.normal(0.0, 0.4);
+  } else {
+    scale = 2000.0 * std::pow(10.0, -0.4 * (s.apparent_v - 12.0)) * rng.lognormal(0, 0.5);
+    snr = std::clamp(rng.lognormal(std::log(40.0), 0.7), 5.0, 300.0);
+  }
+  // Version 2: the interstellar reddening of the catalogue colours, E(B-V) = A_V / 3.1, with an
+  // optical extinction curve A(lambda) / E(B-V) = 3.1 (5500 / lambda)^1.3 (close to Cardelli et
+  // al. 1989 between 3900 and 9000 A), times the calibration tilt.
+  const double ebv = v2 ? s.extinction_v / 3.1 : 0.0;
+  const auto response = [&](double lam) {
+    return throughput(lam) * std::pow(10.0, -0.4 * ebv * 3.1 * std::pow(5500.0 / lam, 1.3)) *
+           std::pow(lam / 6000.0, tilt);
+  };
   const double peak = [&] {
     double m = 0.0;
     for (int i = 0; i < kLamostPixels; i += 16) {
       const double lam = std::pow(10.0, kLamostCoeff0 + kLamostCoeff1 * i);
-      m = std::max(m, planck(lam, t) * throughput(lam));
+      m = std::max(m, planck(lam, t) * response(lam));
     }
     return m;
   }();
@@ -95,7 +125,7 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng) {
   for (int i = 0; i < kLamostPixels; ++i) {
     const double lam = std::pow(10.0, kLamostCoeff0 + kLamostCoeff1 * i);
     const double rest = lam / doppler;
-    double f = planck(lam, t) * throughput(lam) / peak;
+    double f = planck(lam, t) * response(lam) / peak;
     for (const auto& l : lines) {
       f *=
           1.0 - std::min(0.95, l.depth) * std::exp(-0.5 * std::pow((rest - l.center) / l.sigma, 2));

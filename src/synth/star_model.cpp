@@ -1,5 +1,7 @@
 #include "astrom3/synth/star_model.h"
 #include "astrom3/common/math_constants.h"
+#include "astrom3/synth/star_model_v2.h"
+#include "astrom3/synth/stellar_tables.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,58 +11,13 @@ namespace {
 
 using namespace star_class;
 
-double interp(const double* xs, const double* ys, int n, double x) {
-  if (x <= xs[0]) return ys[0];
-  if (x >= xs[n - 1]) return ys[n - 1];
-  int i = 0;
-  while (x > xs[i + 1]) ++i;
-  const double w = (x - xs[i]) / (xs[i + 1] - xs[i]);
-  return ys[i] + w * (ys[i + 1] - ys[i]);
-}
-
-// Colour and luminosity tables against Teff (ascending), approximate dwarf values
-// (Pecaut & Mamajek 2013 style); giants use the same colours at the same Teff.
-constexpr int kT = 12;
-constexpr double kTeff[kT] = {2400, 3000, 3500, 4000, 4500, 5000,
-                              5500, 6000, 6500, 7000, 8000, 10000};
-constexpr double kBpRp[kT] = {4.5, 3.0, 2.3, 1.75, 1.35, 1.10, 0.90, 0.75, 0.60, 0.45, 0.25, 0.0};
-constexpr double kVminusK[kT] = {7.5, 5.5, 4.2, 3.4, 2.6, 2.15, 1.7, 1.45, 1.2, 0.9, 0.5, 0.0};
-constexpr double kMsMv[kT] = {16.0, 12.5, 10.0, 8.2, 7.0, 6.0, 5.0, 4.2, 3.5, 2.8, 2.2, 1.0};
-
 double clamp(double x, double lo, double hi) {
   return std::min(hi, std::max(lo, x));
 }
 
-// Log-normal draw with median `median`, log-sd `sd`, truncated to [lo, hi] by redrawing.
-double bounded_lognormal(Rng& rng, double median, double sd, double lo, double hi) {
-  for (int i = 0; i < 64; ++i) {
-    const double v = rng.lognormal(std::log(median), sd);
-    if (v >= lo && v <= hi) return v;
-  }
-  return clamp(median, lo, hi);
-}
-
-double log_uniform(Rng& rng, double lo, double hi) {
-  return std::exp(rng.uniform(std::log(lo), std::log(hi)));
-}
-
-}  // namespace
-
-std::vector<std::string> star_class_names() {
-  std::vector<std::string> names(data::kClassNames.begin(), data::kClassNames.end());
-  names.insert(names.end(), kUnseenClassNames.begin(), kUnseenClassNames.end());
-  return names;
-}
-
-double main_sequence_abs_mag(double teff) {
-  return interp(kTeff, kMsMv, kT, teff);
-}
-
-Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
-  Star s;
-  s.label = label;
-  for (auto& v : s.shape) v = rng.uniform();
-  switch (label) {
+// Version 1's class priors: period, amplitude, temperature, luminosity, population.
+void draw_class_v1(Star& s, Rng& rng, double carbon_mira_fraction) {
+  switch (s.label) {
     case DSCT:
       s.period_days = bounded_lognormal(rng, 0.08, 0.5, 0.02, 0.2);
       s.amplitude_mag = log_uniform(rng, 0.02, 0.15);
@@ -171,17 +128,23 @@ Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
       s.dust = rng.uniform(0.0, 0.8);
       break;
   }
-  if (s.population == Population::kThinDisk && label != RRAB && label != RRC && label != T2CEP) {
-    s.metallicity = rng.normal(-0.1, 0.25);
-  }
+}
 
+// The disk's vertical scale [pc] the star is drawn from (the halo has none).
+double disk_scale_height(const Star& s, int version) {
+  if (version >= 2 && s.label < data::kNumClasses) return disk_scale_height_v2(s);
+  const bool young = s.label == DCEP || s.label == YSO;  // Cepheids, YSOs stay near the plane
+  return young ? 70.0 : s.giant ? 400.0 : 250.0;
+}
+
+// Apparent brightness, position, distance, extinction and radial velocity.
+void place_star(Star& s, Rng& rng, int version) {
+  const int label = s.label;
   // Apparent brightness within ASAS-SN's range, skewed to faint stars (number counts rise).
   s.apparent_v = 9.0 + 6.5 * std::pow(rng.uniform(), 0.6);
   s.l_deg = rng.uniform(0.0, 360.0);
   const bool halo = s.population == Population::kHalo;
-  // Young stars (Cepheids, YSOs) stay close to the galactic plane.
-  const bool young = label == DCEP || label == YSO;
-  const double z_scale = halo ? 0.0 : rng.normal(0.0, young ? 70.0 : s.giant ? 400.0 : 250.0);
+  const double z_scale = halo ? 0.0 : rng.normal(0.0, disk_scale_height(s, version));
   const double halo_b = std::asin(rng.uniform(-1.0, 1.0)) * 180.0 / kPi;
   // Distance from the distance modulus, with extinction growing along the line of sight.
   double distance = 1000.0;
@@ -198,15 +161,40 @@ Star draw_star(int label, Rng& rng, double carbon_mira_fraction) {
   s.distance_pc = distance;
   s.b_deg = halo ? halo_b : std::atan2(z_scale, distance) * 180.0 / kPi;
   s.radial_velocity = rng.normal(0.0, halo ? 150.0 : 30.0);
+}
+
+}  // namespace
+
+std::vector<std::string> star_class_names() {
+  std::vector<std::string> names(data::kClassNames.begin(), data::kClassNames.end());
+  names.insert(names.end(), kUnseenClassNames.begin(), kUnseenClassNames.end());
+  return names;
+}
+
+Star draw_star(int label, Rng& rng, double carbon_mira_fraction, int version) {
+  Star s;
+  s.label = label;
+  for (auto& v : s.shape) v = rng.uniform();
+  if (version >= 2 && label < data::kNumClasses) {
+    draw_class_v2(s, rng, carbon_mira_fraction);
+  } else {
+    draw_class_v1(s, rng, carbon_mira_fraction);
+  }
+  if (s.population == Population::kThinDisk && label != RRAB && label != RRC && label != T2CEP) {
+    s.metallicity = rng.normal(-0.1, 0.25);
+  }
+  place_star(s, rng, version);
   return s;
 }
 
-std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& s, Rng& rng) {
+std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& s, Rng& rng, int version) {
   const double ebv = s.extinction_v / 3.1;
   // A single-epoch magnitude of a variable scatters by a fraction of its amplitude.
   auto epoch_scatter = [&] { return s.amplitude_mag * (rng.uniform() - 0.5) * 0.5; };
 
-  const double bp_rp = interp(kTeff, kBpRp, kT, s.teff) + 1.34 * ebv + rng.normal(0, 0.03);
+  // Version 2: metal-poor stars are bluer at the same temperature (weaker line blanketing).
+  const double blanketing = version >= 2 ? 0.05 * s.metallicity : 0.0;
+  const double bp_rp = intrinsic_bp_rp(s.teff) + blanketing + 1.34 * ebv + rng.normal(0, 0.03);
   const double g_minus_v =
       -0.02704 + 0.01424 * bp_rp - 0.2156 * bp_rp * bp_rp + 0.01426 * bp_rp * bp_rp * bp_rp;
   const double v = s.apparent_v;
@@ -214,7 +202,7 @@ std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& s, Rng& rn
   const double rp = g - (0.6 * bp_rp - 0.05 * bp_rp * bp_rp);
   const double bp = rp + bp_rp;
 
-  double v_minus_k = interp(kTeff, kVminusK, kT, s.teff) + 2.72 * ebv;
+  double v_minus_k = intrinsic_v_minus_k(s.teff) + 2.72 * ebv;
   double j_minus_k = 0.24 * v_minus_k + rng.normal(0, 0.03);
   if (s.carbon) j_minus_k += rng.uniform(0.5, 1.2);  // C stars are much redder in J-K
   const double k = v - v_minus_k + epoch_scatter() * 0.4;
@@ -233,17 +221,18 @@ std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& s, Rng& rn
 
   const double plx_err = 0.02 + 0.03 * std::pow(10.0, 0.2 * (g - 13.0));
   const double parallax = 1000.0 / s.distance_pc + rng.normal(0, plx_err);
-  const double v_t = s.population == Population::kHalo ? rng.uniform(120, 280)
-                                                       : 10.0 + std::fabs(rng.normal(0, 30));
+  const double v_t = version >= 2                        ? tangential_velocity_v2(s, rng)
+                     : s.population == Population::kHalo ? rng.uniform(120, 280)
+                                                         : 10.0 + std::fabs(rng.normal(0, 30));
   const double pm_true = v_t / (4.74 * s.distance_pc / 1000.0);
   const double angle = rng.uniform(0.0, 2.0 * kPi);
   const double pm_err = 0.02 + 0.04 * std::pow(10.0, 0.2 * (g - 13.0));
   const double pmra = pm_true * std::cos(angle) + rng.normal(0, pm_err);
   const double pmdec = pm_true * std::sin(angle) + rng.normal(0, pm_err);
 
-  double ruwe = rng.lognormal(0.0, 0.1);
-  if (s.giant && s.label == M) ruwe = rng.lognormal(std::log(1.3), 0.3);
-  if ((s.label == EA || s.label == EB || s.label == EW) && rng.bernoulli(0.15)) {
+  double ruwe = version >= 2 ? ruwe_v2(s, rng) : rng.lognormal(0.0, 0.1);
+  if (version < 2 && s.giant && s.label == M) ruwe = rng.lognormal(std::log(1.3), 0.3);
+  if (version < 2 && (s.label == EA || s.label == EB || s.label == EW) && rng.bernoulli(0.15)) {
     ruwe = std::min(7.0, rng.lognormal(std::log(2.0), 0.5));
   }
 

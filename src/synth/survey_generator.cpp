@@ -15,6 +15,7 @@
 #include "astrom3/data/normalization.h"
 #include "astrom3/data/schema.h"
 #include "astrom3/data/splits.h"
+#include "astrom3/synth/catalogue_features.h"
 #include "astrom3/synth/lightcurve_model.h"
 #include "astrom3/synth/spectrum_model.h"
 #include "astrom3/synth/star_model.h"
@@ -76,9 +77,10 @@ namespace {
 data::SurveyBuilder::Object make_object(std::int64_t index, int label, bool labelled,
                                         const SynthOptions& options, PlantedTruth& truth) {
   Rng rng(derive_seed(options.seed, {static_cast<std::uint64_t>(index)}));
-  const Star star = draw_star(label, rng, options.carbon_mira_fraction);
-  RawLightCurve lc = simulate_lightcurve(star, rng);
-  RawSpectrum spec = simulate_spectrum(star, rng);
+  const int version = options.version;
+  const Star star = draw_star(label, rng, options.carbon_mira_fraction, version);
+  RawLightCurve lc = simulate_lightcurve(star, rng, version);
+  RawSpectrum spec = simulate_spectrum(star, rng, version);
   // Planting has its own stream: without planted cases the object is unchanged.
   Rng plant(derive_seed(options.seed, {static_cast<std::uint64_t>(index), 0x9A17ED}));
   truth.true_label = label;
@@ -97,9 +99,16 @@ data::SurveyBuilder::Object make_object(std::int64_t index, int label, bool labe
     const auto other = plant.integer(0, data::kNumClasses - 2);
     o.label = static_cast<int>(other >= label ? other + 1 : other);
   }
-  o.photo_features = catalogue_features(star, lc.median_error_mag / star.amplitude_mag, rng);
-  o.meta = catalogue_metadata(star, rng);
-  if (truth.oddball) plant_oddball(lc, spec, o.meta, plant);
+  if (version >= 2) {
+    // Measured on the light curve as observed, an oddball's extra pulsation included.
+    o.meta = catalogue_metadata(star, rng, version);
+    if (truth.oddball) plant_oddball(lc, spec, o.meta, plant);
+    o.photo_features = measured_catalogue_features(star, lc, rng);
+  } else {
+    o.photo_features = catalogue_features(star, lc.median_error_mag / star.amplitude_mag, rng);
+    o.meta = catalogue_metadata(star, rng, version);
+    if (truth.oddball) plant_oddball(lc, spec, o.meta, plant);
+  }
   o.time = std::move(lc.time);
   o.flux = std::move(lc.flux);
   o.flux_err = std::move(lc.flux_err);
@@ -120,6 +129,10 @@ data::Survey generate_survey(const SynthOptions& options, int threads,
     throw ConfigError("synth.oddball_class: '" + options.oddball_class + "' is not a class");
   }
   if (options.unseen < 0) throw ConfigError("synth.unseen must be non-negative");
+  if (options.version < kFirstSynthVersion || options.version > kLatestSynthVersion) {
+    throw ConfigError(fmt::format("synth.version: {} is not a survey version (1 to {})",
+                                  options.version, kLatestSynthVersion));
+  }
   const std::int64_t known = options.objects + options.unlabeled;
   const std::int64_t total = known + options.unseen;
   // The survey is built in memory: about 112 kB per object at the peak (measured with 1,000 and
@@ -185,6 +198,7 @@ data::Survey generate_survey(const SynthOptions& options, int threads,
   }
   survey.provenance["generator"] = std::string("astrom3 synth ") + kVersion;
   survey.provenance["seed"] = std::to_string(options.seed);
+  survey.provenance["synth_version"] = std::to_string(options.version);
   if (truth) *truth = std::move(planted);
   return survey;
 }

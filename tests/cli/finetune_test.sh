@@ -296,6 +296,16 @@ expect 0 "test split of split set sub10_42 .* has no objects" -- "$BIN" evaluate
   --checkpoint "$WORK/ft10" --out "$WORK/empty"
 $PY -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['objects'] == 0 and m['accuracy'] == 0" \
   "$WORK/empty/metrics.json" || fail "empty evaluation wrote wrong metrics"
+# Scored on another split set: full_42's test split is held out from sub10_42's training (the
+# subsets nest), full_0's is not; objects.csv lists every scored object.
+expect 0 "none of its val or test objects is in the train split of sub10_42" -- \
+  "$BIN" evaluate --checkpoint "$WORK/ft10" --set data.split_set=full_42 --out "$WORK/ft10-full"
+checks=$((checks + 1))
+[[ $(($(wc -l < "$WORK/ft10-full/objects.csv") - 1)) -eq \
+   $($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['objects'])" "$WORK/ft10-full/metrics.json") ]] ||
+  fail "objects.csv does not list every scored object"
+expect 0 "[0-9]+ val/test objects of split set full_0 are in the train split of sub10_42" -- \
+  "$BIN" evaluate --checkpoint "$WORK/ft10" --set data.split_set=full_0 --out "$WORK/ft10-full0"
 
 # A tiny table run: one seed, one epoch per run, the full grid (600 objects, so that sub10 has
 # val and test objects).
@@ -305,9 +315,12 @@ if ASTROM3_BIN="$BIN" "$SRC/scripts/reproduce_table.sh" --quick --seeds 42 --dat
      --out "$WORK/table/runs" --set train.epochs=1 --set loader.batch_size=16 \
      --set runtime.threads=1 > "$WORK/table.log" 2>&1; then
   $PY - "$WORK/table/paper_table.md" <<'PY' || fail "paper_table.md has the wrong structure"
+import re
 import sys
 text = open(sys.argv[1]).read()
-main, fusion = text.split("## Fusion")
+main, effects = text.split("## Effects")
+clip_gain, fusion = effects.split("### Fusion")
+fusion, spread = fusion.split("### Seed-to-seed spread")
 rows = [l for l in main.splitlines() if l.startswith("| ") and not l.startswith("| modality")]
 modes = [r.split("|")[1].strip() for r in rows]
 # The four modalities, then the fused classifier without each modality (evaluate
@@ -315,17 +328,34 @@ modes = [r.split("|")[1].strip() for r in rows]
 ablation = ["all without metadata", "all without photometry", "all without spectra"]
 want = ["photometry", "spectra", "metadata", "all"] + ablation
 assert modes == [m for m in want for _ in range(4)], modes
+interval = re.compile(r"^\d+\.\d\d ± 0\.00 \[(\d+\.\d), (\d+\.\d)\]$")  # one seed
+for r in rows:
+    cells = [c.strip() for c in r.split("|")[1:-1]]
+    assert len(cells) == 10, cells
+    if cells[2] == "0":  # a subset of the tiny survey without test objects
+        assert cells[3] == cells[4] == cells[5] == "–", cells
+        continue
+    assert int(cells[2].split("/")[0]) > 0, cells  # test objects
+    for c in cells[3:5]:
+        m = interval.match(c)
+        assert m and float(m.group(1)) <= float(c.split()[0]) <= float(m.group(2)), c
+    float(cells[5])
+gains = [l for l in clip_gain.splitlines() if l.startswith("| ") and not l.startswith("| modality")]
+assert [g.split("|")[1].strip() for g in gains] == want[:4], gains
+for g in gains:
+    cells = [c.strip() for c in g.split("|")[2:-1]]
+    assert cells[0].endswith("(1 seed)"), cells  # full labels always have test objects
+    for c in cells:
+        # Paired: evaluate wrote objects.csv for both runs; "–" for empty test splits.
+        assert c == "–" or (c.endswith("(1 seed)") and "unpaired" not in c), c
 fused = [l for l in fusion.splitlines() if l.startswith("| ") and not l.startswith("| labels")]
 assert [r.split("|")[1].strip() for r in fused] == ["100%", "50%", "25%", "10%"], fused
 for r in fused:
     cells = [c.strip() for c in r.split("|")[1:-1]]
+    if cells[0] != "100%" and cells[1:] == ["–"] * 4:
+        continue  # a subset of the tiny survey without test objects
     assert cells[1] in ("photometry", "spectra", "metadata") and cells[2].endswith("(1 seed)"), cells
-    assert cells[5].endswith("(1 seed)"), cells
-for r in rows:
-    cells = [c.strip() for c in r.split("|")[1:-1]]
-    assert len(cells) == 9
-    assert cells[2].endswith("± 0.00") and cells[3].endswith("± 0.00"), cells  # one seed
-    float(cells[4])
+    assert cells[4].endswith("(1 seed)"), cells
 assert "84.64 ± 6.32" in rows[0] and "91.47 ± 0.45" in rows[0]
 PY
 else

@@ -74,31 +74,38 @@ TEST(SurveyGenerator, UnlabelledObjectsAreListedOnlyInFullSets) {
 }
 
 // Per-class catalogue statistics against the intended ranges (docs/synthetic-survey.md).
-TEST(SurveyGenerator, PeriodsAndAmplitudesLieInTheIntendedRanges) {
+TEST(SurveyGenerator, CataloguePeriodsAndMeasuredAmplitudesFollowTheClassPriors) {
   const auto& s = *test::small_survey(2000, 21);
+  // Version 2's priors (star_model_v2.cpp): period range [d] and model peak-to-peak [mag].
   struct Range {
     double p_lo, p_hi, a_lo, a_hi;
   };
   const std::map<std::string, Range> ranges = {
-      {"DSCT", {0.02, 0.2, 0.015, 0.2}}, {"EA", {0.5, 20, 0.08, 1.9}},
-      {"EB", {0.3, 3, 0.15, 1.0}},       {"EW", {0.22, 0.6, 0.15, 0.9}},
-      {"HADS", {0.04, 0.2, 0.14, 1.0}},  {"M", {100, 600, 2.0, 8.5}},
-      {"ROT", {0.5, 30, 0.02, 0.4}},     {"RRAB", {0.42, 0.9, 0.4, 1.5}},
-      {"RRC", {0.22, 0.45, 0.15, 0.65}}, {"SR", {20, 400, 0.15, 2.5}}};
+      {"DSCT", {0.02, 0.25, 0.02, 0.2}}, {"EA", {0.5, 50, 0.1, 1.5}},
+      {"EB", {0.3, 5, 0.2, 0.8}},        {"EW", {0.22, 0.7, 0.15, 0.75}},
+      {"HADS", {0.04, 0.25, 0.2, 0.9}},  {"M", {100, 700, 2.5, 8.0}},
+      {"ROT", {0.5, 80, 0.03, 0.35}},    {"RRAB", {0.42, 0.9, 0.3, 1.4}},
+      {"RRC", {0.22, 0.45, 0.2, 0.55}},  {"SR", {20, 400, 0.15, 1.8}}};
   std::map<std::string, int> outside, total;
+  std::map<std::string, std::vector<double>> amplitudes;
   for (std::int64_t i = 0; i < s.size(); ++i) {
     const std::string cls = s.class_names[s.labels[i]];
     const auto& r = ranges.at(cls);
-    const double amp = s.photo_features(i)[data::kAmplitude];
     const double period = s.photo_features(i)[data::kPeriod];
     ++total[cls];
-    EXPECT_GE(amp, r.a_lo) << cls;
-    EXPECT_LE(amp, r.a_hi) << cls;
-    // About 2 % of catalogue periods (8 % for eclipsing binaries) are half/double aliases.
-    if (period < r.p_lo * 0.999 || period > r.p_hi * 1.001) ++outside[cls];
+    amplitudes[cls].push_back(s.photo_features(i)[data::kAmplitude]);
+    // 4 % of catalogue periods (15 % for eclipsing binaries) are half/double aliases; those of
+    // irregular variables scatter by 4 %.
+    if (period < r.p_lo * 0.85 || period > r.p_hi * 1.15) ++outside[cls];
   }
   for (const auto& [cls, n] : total) {
-    EXPECT_LE(outside[cls], std::max(3, n / 8)) << cls << ": " << outside[cls] << " of " << n;
+    EXPECT_LE(outside[cls], std::max(3, n / 5)) << cls << ": " << outside[cls] << " of " << n;
+    // The amplitude is measured on the light curve: noise widens it, blended neighbours
+    // dilute it, but the class's typical star lies in its prior range.
+    auto& a = amplitudes[cls];
+    std::nth_element(a.begin(), a.begin() + a.size() / 2, a.end());
+    EXPECT_GE(a[a.size() / 2], ranges.at(cls).a_lo) << cls;
+    EXPECT_LE(a[a.size() / 2], ranges.at(cls).a_hi) << cls;
   }
   // Period ranges of EW, EB, RRC and ROT overlap: period alone cannot separate them.
   EXPECT_LT(ranges.at("EB").p_lo, ranges.at("EW").p_hi);

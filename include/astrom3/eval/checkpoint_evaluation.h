@@ -32,12 +32,19 @@ struct ClassifierEvaluation {
   CalibrationQuality raw;     // probabilities at T = 1
   CalibrationQuality scaled;  // at `temperature` (the predicted classes are the same)
   torch::Tensor logits;       // [N, C] of the scored objects, in prediction order
+  // The scored objects in prediction order: id, catalogue label and predicted class (indices
+  // into the class names), for statistics over objects (bootstrap intervals, paired tests).
+  std::vector<std::string> ids;
+  std::vector<std::int64_t> truth, predicted;
 };
 
 /// Scores `p` (predict_classes on one split) against its labels.
 ClassifierEvaluation evaluate_classifier(const ClassPredictions& p,
                                          const std::vector<std::string>& class_names,
                                          const std::optional<Calibration>& calibration);
+/// The scored objects as CSV: header "id,label,predicted,correct", one row per object with
+/// class names and correct = 1 or 0.
+std::string scored_objects_csv(const ClassifierEvaluation& evaluation);
 /// The report's JSON with `not_scored` and `calibration` {temperature, calibrated, before, after}.
 nlohmann::json to_json(const ClassifierEvaluation& evaluation);
 /// The report table, then a line on unscored objects (naming the removal of a modality when

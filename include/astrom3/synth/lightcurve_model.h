@@ -21,7 +21,8 @@ struct RawLightCurve {
 double model_delta_mag(const Star& star, double t, double phase);
 
 /// Samples the star: 100-1500 epochs over 2-6 years with seasonal gaps, flux in mJy with
-/// magnitude-dependent errors, about 0.5 % outliers and 1 % exactly repeated rows.
-RawLightCurve simulate_lightcurve(const Star& star, Rng& rng);
+/// magnitude-dependent errors (larger at the faint end in survey version 2), about 0.5 %
+/// outliers and 1 % exactly repeated rows.
+RawLightCurve simulate_lightcurve(const Star& star, Rng& rng, int version = kLatestSynthVersion);
 
 }  // namespace astrom3::synth

@@ -21,6 +21,9 @@ struct RawSpectrum {
   std::vector<float> ivar;        // 1/sigma^2; 0 for bad pixels
 };
 
-RawSpectrum simulate_spectrum(const Star& star, Rng& rng);
+/// The spectrum of `star` with survey version `version`'s model (star_model.h): version 2 adds
+/// interstellar reddening, a flux calibration tilt and scatter, magnitude-dependent
+/// signal-to-noise, gravity- and metallicity-sensitive lines.
+RawSpectrum simulate_spectrum(const Star& star, Rng& rng, int version = kLatestSynthVersion);
 
 }  // namespace astrom3::synth

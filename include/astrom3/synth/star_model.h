@@ -10,6 +10,7 @@
 
 #include "astrom3/common/rng.h"
 #include "astrom3/data/schema.h"
+#include "astrom3/synth/stellar_tables.h"
 
 namespace astrom3::synth {
 
@@ -53,18 +54,27 @@ std::vector<std::string> star_class_names();
 /// Share of carbon (C-type) stars among Miras.
 inline constexpr double kDefaultCarbonMiraFraction = 0.12;
 
-/// Draws a star of class `label` (index into star_class_names()).
-Star draw_star(int label, Rng& rng, double carbon_mira_fraction = kDefaultCarbonMiraFraction);
+/// Versions of the synthetic survey's physical model (docs/synthetic-survey.md). 1: the first
+/// survey, kept so that its files and the tests pinned to it can be regenerated bit for bit.
+/// 2: the three views share one star's physics (period-luminosity-temperature relations,
+/// extinction, gravity) and the catalogue features are measured on the light curve.
+inline constexpr int kFirstSynthVersion = 1;
+inline constexpr int kLatestSynthVersion = 2;
+
+/// Draws a star of class `label` (index into star_class_names()) with the priors of survey
+/// version `version`. Unseen classes have version 1's priors in every version.
+Star draw_star(int label, Rng& rng, double carbon_mira_fraction = kDefaultCarbonMiraFraction,
+               int version = kLatestSynthVersion);
 
 /// The 34 catalogue columns (data::kMetaCols order, raw: apparent magnitudes, degrees).
-std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& star, Rng& rng);
+std::array<double, data::kNumMetaCols> catalogue_metadata(const Star& star, Rng& rng,
+                                                          int version = kLatestSynthVersion);
 
-/// The 4 ASAS-SN features (amplitude [mag], period [d], lksl_statistic, rfr_score).
-/// `noise_to_signal` is the light curve's median error over its amplitude.
+/// Version 1's 4 ASAS-SN features (amplitude [mag], period [d], lksl_statistic, rfr_score), drawn
+/// around the star's own values with class-dependent lksl and rfr. `noise_to_signal` is the light
+/// curve's median error over its amplitude. Version 2 measures them on the light curve
+/// (catalogue_features.h).
 std::array<double, data::kNumPhotoCols> catalogue_features(const Star& star, double noise_to_signal,
                                                            Rng& rng);
-
-/// Main-sequence absolute V magnitude at `teff` (interpolated table).
-double main_sequence_abs_mag(double teff);
 
 }  // namespace astrom3::synth

@@ -13,6 +13,9 @@ namespace astrom3::synth {
 
 /// The `synth` section of a run config.
 struct SynthOptions {
+  /// The physical model (star_model.h: kFirstSynthVersion..kLatestSynthVersion), recorded in the
+  /// file's provenance as synth_version.
+  int version = kLatestSynthVersion;
   std::int64_t objects = 21440;  // labelled objects (the paper's 10-class total)
   std::uint64_t seed = 42;
   std::int64_t unlabeled = 0;  // extra objects without a label (listed in full_* sets)
