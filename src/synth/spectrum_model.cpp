@@ -49,13 +49,12 @@ RawSpectrum simulate_spectrum(const Star& s, Rng& rng, int version) {
   const double metals = v2 ? std::sqrt(metal) : std::min(1.0, metal);
   // Version 2's surface gravity: giants have narrower Balmer wings, weaker pressure-sensitive
   // Mg b and Na D, and a stronger Ca II triplet than dwarfs of the same temperature.
-  const double balmer_width = v2 && s.giant ? 0.6 : 1.0;
+  const double bw = v2 && s.giant ? 0.6 : 1.0;  // Balmer wing width
   const double mgb = v2 ? (s.giant ? 0.7 : 1.2) : 1.0;
   const double nad = v2 ? (s.giant ? 0.6 : 1.3) : 1.0;
   const double cat = v2 ? (s.giant ? 1.4 : 0.85) : 1.0;
   const double balmer = std::exp(-std::pow((t - 9500.0) / 2600.0, 2.0));
   const double cool = std::clamp((7500.0 - t) / 3000.0, 0.05, 1.0);
-  const double bw = balmer_width;
   std::vector<Line> lines = {
       {6564.6, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer * bw},
       {4862.7, 0.6 * balmer + 0.1, 4.0 + 18.0 * balmer * bw},
