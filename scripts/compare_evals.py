@@ -6,7 +6,8 @@ statistics of scripts/paper_table.py. Debian's /usr/bin/python3 (numpy).
 
     /usr/bin/python3 scripts/compare_evals.py EVAL_A EVAL_B [--names "from scratch,from CLIP"]
 
-Exit status 2 when the two evaluations did not score the same objects, or scored none.
+Exit status 2 when a directory has no metrics.json, or the two evaluations did not score the
+same objects, or scored none.
 """
 import argparse
 import json
@@ -20,8 +21,12 @@ from paper_table import Run, bootstrap_difference, bootstrap_mean  # noqa: E402
 
 
 def load(directory):
-    d = Path(directory)
-    return Run(json.loads((d / "metrics.json").read_text()), d / "objects.csv")
+    metrics = Path(directory) / "metrics.json"
+    if not metrics.is_file():
+        print("compare_evals.py: %s: no such file (an `astrom3 evaluate --out DIR` directory "
+              "is needed)" % metrics, file=sys.stderr)
+        sys.exit(2)
+    return Run(json.loads(metrics.read_text()), metrics.parent / "objects.csv")
 
 
 def main():

@@ -58,17 +58,8 @@ void draw_class_v1(Star& s, Rng& rng, double carbon_mira_fraction) {
       s.dust = rng.uniform(0.5, 3.0);
       break;
     case ROT:
-      s.giant = rng.bernoulli(0.3);
-      if (s.giant) {
-        s.period_days = bounded_lognormal(rng, 15, 0.4, 5, 30);
-        s.teff = rng.uniform(4200, 5100);
-        s.abs_mag_v = rng.uniform(0.0, 1.8);
-      } else {
-        s.period_days = bounded_lognormal(rng, 4, 0.9, 0.5, 30);
-        s.teff = rng.uniform(3800, 6000);
-        s.abs_mag_v = main_sequence_abs_mag(s.teff) + rng.normal(0, 0.3);
-      }
-      s.amplitude_mag = log_uniform(rng, 0.03, 0.3);
+      draw_rotator(s, rng,
+                   {0.3, 15, 0.4, 5, 30, 4200, 5100, 0.0, 1.8, 4, 0.9, 0.5, 30, 3800, 6000, 0.3});
       break;
     case RRAB:
       s.period_days = bounded_lognormal(rng, 0.57, 0.15, 0.42, 0.9);

@@ -36,6 +36,20 @@ double delta_scuti_teff(double period, double scatter, Rng& rng) {
   return 7500.0 - 1500.0 * (std::log10(period) + 1.0) + rng.normal(0.0, scatter);
 }
 
+// A delta Scuti star or HADS: log-normal period [d], log-uniform V amplitude [mag], then the
+// temperature and luminosity its period gives, with the class's scatter [K, mag].
+struct DeltaScutiPriors {
+  double period_median, period_sd, period_lo, period_hi;
+  double amplitude_lo, amplitude_hi;
+  double teff_scatter, mv_scatter;
+};
+void draw_delta_scuti(Star& s, Rng& rng, const DeltaScutiPriors& p) {
+  s.period_days = bounded_lognormal(rng, p.period_median, p.period_sd, p.period_lo, p.period_hi);
+  s.amplitude_mag = log_uniform(rng, p.amplitude_lo, p.amplitude_hi);
+  s.teff = delta_scuti_teff(s.period_days, p.teff_scatter, rng);
+  s.abs_mag_v = delta_scuti_abs_mag(s.period_days, p.mv_scatter, rng);
+}
+
 // Mira and semi-regular period-luminosity relation in Ks (Whitelock et al. 2008), converted to
 // V with the star's V - Ks at its temperature.
 double long_period_abs_mag_v(double period, double offset, double scatter, double teff, Rng& rng) {
@@ -87,16 +101,10 @@ void draw_class_v2(Star& s, Rng& rng, double carbon_mira_fraction) {
       s.abs_mag_v = rr_lyrae_abs_mag(s.metallicity, rng) - 0.05;
       break;
     case HADS:
-      s.period_days = bounded_lognormal(rng, 0.1, 0.35, 0.04, 0.25);
-      s.amplitude_mag = log_uniform(rng, 0.2, 0.9);
-      s.teff = delta_scuti_teff(s.period_days, 200.0, rng);
-      s.abs_mag_v = delta_scuti_abs_mag(s.period_days, 0.15, rng);
+      draw_delta_scuti(s, rng, {0.1, 0.35, 0.04, 0.25, 0.2, 0.9, 200.0, 0.15});
       break;
-    case DSCT:
-      s.period_days = bounded_lognormal(rng, 0.07, 0.5, 0.02, 0.25);
-      s.amplitude_mag = log_uniform(rng, 0.02, 0.2);
-      s.teff = delta_scuti_teff(s.period_days, 300.0, rng);
-      s.abs_mag_v = delta_scuti_abs_mag(s.period_days, 0.35, rng);
+    case DSCT:  // wider relations: multi-mode, overtone-dominated
+      draw_delta_scuti(s, rng, {0.07, 0.5, 0.02, 0.25, 0.02, 0.2, 300.0, 0.35});
       break;
     case EW:
       // Contact binaries: the period-colour relation (longer periods are hotter) and the
@@ -120,18 +128,10 @@ void draw_class_v2(Star& s, Rng& rng, double carbon_mira_fraction) {
       draw_binary_primary(s, rng, 0.25, {4400, 5300, 0.3, 2.5}, {5500, 15000, 0.4});
       break;
     case ROT:
-      // Spotted rotators: young active dwarfs (BY Dra, close and faint) or giants (FK Com).
-      s.giant = rng.bernoulli(0.3);
-      if (s.giant) {
-        s.period_days = bounded_lognormal(rng, 20, 0.45, 5, 80);
-        s.teff = rng.uniform(4200, 5100);
-        s.abs_mag_v = rng.uniform(0.0, 1.8);
-      } else {
-        s.period_days = bounded_lognormal(rng, 4, 0.9, 0.5, 30);
-        s.teff = rng.uniform(3300, 5600);  // mostly K and M dwarfs
-        s.abs_mag_v = main_sequence_abs_mag(s.teff) + rng.normal(0.0, 0.3);
-      }
-      s.amplitude_mag = log_uniform(rng, 0.03, 0.35);
+      // Spotted rotators: young active dwarfs (BY Dra, close and faint; mostly K and M) or
+      // giants (FK Com).
+      draw_rotator(s, rng,
+                   {0.3, 20, 0.45, 5, 80, 4200, 5100, 0.0, 1.8, 4, 0.9, 0.5, 30, 3300, 5600, 0.35});
       break;
     case M: {
       s.period_days = bounded_lognormal(rng, 300, 0.35, 100, 700);
@@ -157,6 +157,22 @@ void draw_class_v2(Star& s, Rng& rng, double carbon_mira_fraction) {
       s.dust = rng.uniform(0.0, 0.8);
       break;
   }
+}
+
+void draw_rotator(Star& s, Rng& rng, const RotatorPriors& p) {
+  s.giant = rng.bernoulli(p.giant_share);
+  if (s.giant) {
+    s.period_days = bounded_lognormal(rng, p.giant_period_median, p.giant_period_sd,
+                                      p.giant_period_lo, p.giant_period_hi);
+    s.teff = rng.uniform(p.giant_teff_lo, p.giant_teff_hi);
+    s.abs_mag_v = rng.uniform(p.giant_mv_lo, p.giant_mv_hi);
+  } else {
+    s.period_days = bounded_lognormal(rng, p.dwarf_period_median, p.dwarf_period_sd,
+                                      p.dwarf_period_lo, p.dwarf_period_hi);
+    s.teff = rng.uniform(p.dwarf_teff_lo, p.dwarf_teff_hi);
+    s.abs_mag_v = main_sequence_abs_mag(s.teff) + rng.normal(0.0, 0.3);
+  }
+  s.amplitude_mag = log_uniform(rng, 0.03, p.amplitude_hi);
 }
 
 double disk_scale_height_v2(const Star& s) {

@@ -13,6 +13,20 @@ namespace astrom3::synth {
 /// (star.label < data::kNumClasses).
 void draw_class_v2(Star& star, Rng& rng, double carbon_mira_fraction);
 
+/// Priors of a spotted rotator (ROT), which both survey versions draw the same way with other
+/// numbers: a giant with probability `giant_share` (period log-normal, T_eff [K] and M_V
+/// uniform), else a dwarf (period log-normal, T_eff uniform, on the main sequence with 0.3 mag of
+/// scatter); the V amplitude log-uniform in [0.03, amplitude_hi] mag.
+struct RotatorPriors {
+  double giant_share;
+  double giant_period_median, giant_period_sd, giant_period_lo, giant_period_hi;
+  double giant_teff_lo, giant_teff_hi, giant_mv_lo, giant_mv_hi;
+  double dwarf_period_median, dwarf_period_sd, dwarf_period_lo, dwarf_period_hi;
+  double dwarf_teff_lo, dwarf_teff_hi;
+  double amplitude_hi;
+};
+void draw_rotator(Star& star, Rng& rng, const RotatorPriors& priors);
+
 /// The vertical scale [pc] of the disk population `star` belongs to: young, hot stars near the
 /// plane, old ones further out.
 double disk_scale_height_v2(const Star& star);
