@@ -15,6 +15,7 @@ clearly above each single one. Debian's /usr/bin/python3 (numpy, h5py, scikit-le
 """
 import argparse
 import json
+import sys
 
 import h5py
 import numpy as np
@@ -67,15 +68,37 @@ def probe(xtr, ytr, xte):
     return model.fit(xtr, ytr).predict(xte)
 
 
+def fail(message):
+    print("check_synth_modalities.py: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def survey_version(provenance):
+    """The synthetic survey's version as the provenance records it; files `astrom3 synth` wrote
+    before versions existed are version 1."""
+    generator = provenance.get("generator", "")
+    if "synth_version" in provenance:  # also a synthetic raw layout read by prepare astrom3
+        return "survey version %s" % provenance["synth_version"]
+    if generator.startswith("astrom3 synth"):
+        return "survey version 1 (written before versions)"
+    return "no synthetic survey version recorded (%s)" % (generator or "no generator")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("survey")
     parser.add_argument("--split-set", default="full_42")
     args = parser.parse_args()
     with h5py.File(args.survey, "r") as f:
+        if f"splits/{args.split_set}" not in f:
+            fail(f"{args.survey} has no split set {args.split_set} (it has: "
+                 f"{', '.join(f['splits']) if 'splits' in f else 'none'})")
         y = f["objects/label"][:]
         tr = f[f"splits/{args.split_set}/train"][:]
         te = f[f"splits/{args.split_set}/test"][:]
+        if len(tr) == 0 or len(te) == 0:
+            fail(f"split set {args.split_set} has {len(tr)} train and {len(te)} test objects; "
+                 "the probe needs both (a larger survey, or another --split-set)")
         names = json.loads(f.attrs["class_names"])
         rows = np.concatenate([tr, te])
         feats = {"photometry": photometry_features(f, rows), "spectra": spectra_features(f, rows),
@@ -83,7 +106,7 @@ def main():
         provenance = json.loads(f.attrs.get("provenance", "{}"))
     feats["all (concatenated)"] = np.concatenate(list(feats.values()), axis=1)
     n = len(tr)
-    print(f"{args.survey}: survey version {provenance.get('synth_version', '1')}, split set "
+    print(f"{args.survey}: {survey_version(provenance)}, split set "
           f"{args.split_set}, {n} train / {len(te)} test objects")
     print(f"{'modality':20s} {'accuracy':>8s}   recall: " + " ".join(f"{c:>5s}" for c in names))
     scores = {}

@@ -6,8 +6,8 @@ statistics of scripts/paper_table.py. Debian's /usr/bin/python3 (numpy).
 
     /usr/bin/python3 scripts/compare_evals.py EVAL_A EVAL_B [--names "from scratch,from CLIP"]
 
-Exit status 2 when a directory has no metrics.json, or the two evaluations did not score the
-same objects, or scored none.
+Exit status 2 when a directory has no metrics.json or one that is not a classifier's
+evaluation, or the two evaluations did not score the same objects, or scored none.
 """
 import argparse
 import json
@@ -20,13 +20,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paper_table import Run, bootstrap_difference, bootstrap_mean  # noqa: E402
 
 
+def fail(message):
+    print("compare_evals.py: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
 def load(directory):
     metrics = Path(directory) / "metrics.json"
     if not metrics.is_file():
-        print("compare_evals.py: %s: no such file (an `astrom3 evaluate --out DIR` directory "
-              "is needed)" % metrics, file=sys.stderr)
-        sys.exit(2)
-    return Run(json.loads(metrics.read_text()), metrics.parent / "objects.csv")
+        fail("%s: no such file (an `astrom3 evaluate --out DIR` directory is needed)" % metrics)
+    try:
+        m = json.loads(metrics.read_text())
+    except ValueError as e:
+        fail("%s: not JSON (%s)" % (metrics, e))
+    if not isinstance(m, dict) or "accuracy" not in m or "macro_f1" not in m:
+        fail("%s: not a classifier's evaluation (no accuracy; a CLIP checkpoint's evaluation "
+             "scores retrieval, not classes)" % metrics)
+    return Run(m, metrics.parent / "objects.csv")
 
 
 def main():
@@ -37,15 +47,12 @@ def main():
     args = parser.parse_args()
     names = args.names.split(",")
     if len(names) != 2:
-        sys.exit("compare_evals.py: --names needs two labels")
+        fail("--names needs two labels, comma-separated")
     a, b = load(args.a), load(args.b)
     if a.correct is None or b.correct is None or set(a.correct) != set(b.correct):
-        print("compare_evals.py: the evaluations did not score the same objects (or lack "
-              "objects.csv)", file=sys.stderr)
-        sys.exit(2)
+        fail("the evaluations did not score the same objects (or lack objects.csv)")
     if a.objects == 0:
-        print("compare_evals.py: the evaluations scored no object", file=sys.stderr)
-        sys.exit(2)
+        fail("the evaluations scored no object")
     rng = np.random.default_rng(0)
     width = max(len(n) for n in names)
     for name, run in zip(names, (a, b)):

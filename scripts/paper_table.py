@@ -67,12 +67,26 @@ class Run:
 
 
 def load(root):
-    """{(mode, subset, init): {seed: Run}}, with the ablation rows as modes "all without X"."""
+    """{(mode, subset, init): {seed: Run}}, with the ablation rows as modes "all without X".
+    Directories the script does not write (a CLIP evaluation, a renamed copy) are skipped with a
+    warning on stderr."""
     runs = {}
+    subsets = [s for s, _ in SUBSETS]
     for path in sorted(Path(root).glob("seed*/*/eval/metrics.json")):
-        mode, subset, init = path.parent.parent.name.split("-")
+        parts = path.parent.parent.name.split("-")
         seed = path.parent.parent.parent.name[len("seed"):]
-        m = json.loads(path.read_text())
+        try:
+            m = json.loads(path.read_text())
+            ok = (len(parts) == 3 and parts[0] in MODES and parts[1] in subsets and
+                  parts[2] in ("scratch", "clip") and seed.isdigit() and
+                  "accuracy" in m and "macro_f1" in m)
+        except (ValueError, AttributeError):
+            ok = False
+        if not ok:
+            print("paper_table.py: skipping %s: not a classifier evaluation of "
+                  "seed<N>/<mode>-<subset>-<scratch|clip>" % path, file=sys.stderr)
+            continue
+        mode, subset, init = parts
         runs.setdefault((mode, subset, init), {})[seed] = Run(m, path.parent / "objects.csv")
         for dropped, d in m.get("drop_modality", {}).items():
             runs.setdefault(("all without " + dropped, subset, init), {})[seed] = Run(
@@ -82,6 +96,12 @@ def load(root):
 
 def seed_order(seeds):
     return sorted(seeds, key=int)
+
+
+def scored(runs):
+    """The seeds whose test split holds objects: a tiny survey's subset can be empty for one seed
+    and not another, and an empty split has no accuracy to average, pair or spread."""
+    return {s: r for s, r in runs.items() if r.objects > 0}
 
 
 def bootstrap_mean(runs, rng):
@@ -98,6 +118,7 @@ def bootstrap_mean(runs, rng):
 def bootstrap_difference(a, b, rng):
     """Mean over the seeds both have of a - b [points], its 95 % paired bootstrap interval,
     whether it was paired, and the seed count; None without a common seed."""
+    a, b = scored(a), scored(b)
     seeds = seed_order(set(a) & set(b))
     if not seeds:
         return None
@@ -128,7 +149,8 @@ def spread(values):
 
 
 def cell(runs, rng):
-    if not runs or all(r.objects == 0 for r in runs.values()):
+    runs = scored(runs)
+    if not runs:
         return "–"  # no run, or test splits without objects (tiny surveys' subsets)
     acc = [r.accuracy for r in runs.values()]
     interval = bootstrap_mean(runs, rng)
@@ -167,8 +189,17 @@ def provenance(root):
     return lines
 
 
+def fail(message):
+    print("paper_table.py: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
 def main(root):
+    if not Path(root).is_dir():
+        fail("%s is not a directory of reproduce_table.sh runs" % root)
     runs = load(root)
+    if not runs:
+        fail("no evaluations under %s (seed<N>/<run>/eval/metrics.json)" % root)
     rng = np.random.default_rng(0)
     seeds = seed_order({s for r in runs.values() for s in r})
     about = provenance(root)
@@ -177,7 +208,8 @@ def main(root):
            "bootstrap interval of that mean over test objects (resampled within each seed, averaged "
            "over seeds). Subset rows "
            "use the subset's own balanced test split, as the paper does; `test objects` is its "
-           "size per seed. Paper: v1 numbers of arXiv 2411.08842 §5 (– where unpublished)."
+           "size per seed (a seed whose split is empty, 0, is left out of the row's statistics). "
+           "Paper: v1 numbers of arXiv 2411.08842 §5 (– where unpublished)."
            % (root, ", ".join(seeds)), "",
            "| modality | labels | test objects | accuracy, scratch | accuracy, CLIP | gain | "
            "paper, scratch | paper, CLIP | macro-F1, scratch | macro-F1, CLIP |",
@@ -189,13 +221,13 @@ def main(root):
                 continue
             scratch = runs.get((mode, subset, "scratch"), {})
             clip = runs.get((mode, subset, "clip"), {})
-            acc_s = [r.accuracy for r in scratch.values() if r.objects > 0]
-            acc_c = [r.accuracy for r in clip.values() if r.objects > 0]
+            acc_s = [r.accuracy for r in scored(scratch).values()]
+            acc_c = [r.accuracy for r in scored(clip).values()]
             gain = ("%+.2f" % (statistics.fmean(acc_c) - statistics.fmean(acc_s))
                     if acc_s and acc_c else "–")
             paper = PAPER.get((mode, subset), ("–", "–"))
-            f1_s = [r.macro_f1 for r in scratch.values() if r.objects > 0]
-            f1_c = [r.macro_f1 for r in clip.values() if r.objects > 0]
+            f1_s = [r.macro_f1 for r in scored(scratch).values()]
+            f1_c = [r.macro_f1 for r in scored(clip).values()]
             out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 mode, label, test_objects({**scratch, **clip}), cell(scratch, rng),
                 cell(clip, rng), gain, paper[0], paper[1],
@@ -220,8 +252,8 @@ def main(root):
     for subset, label in SUBSETS:
         row = [label]
         for init in ("scratch", "clip"):
-            singles = {m: runs[(m, subset, init)] for m in MODES[:3]
-                       if any(r.objects > 0 for r in runs.get((m, subset, init), {}).values())}
+            singles = {m: scored(runs.get((m, subset, init), {})) for m in MODES[:3]}
+            singles = {m: r for m, r in singles.items() if r}
             best = max(singles, key=lambda m: statistics.fmean(
                 r.accuracy for r in singles[m].values()), default=None)
             fused = runs.get(("all", subset, init), {})
@@ -236,8 +268,8 @@ def main(root):
     for mode in MODES:
         cells = []
         for subset, _ in SUBSETS:
-            s = [r.accuracy for r in runs.get((mode, subset, "scratch"), {}).values()]
-            c = [r.accuracy for r in runs.get((mode, subset, "clip"), {}).values()]
+            s = [r.accuracy for r in scored(runs.get((mode, subset, "scratch"), {})).values()]
+            c = [r.accuracy for r in scored(runs.get((mode, subset, "clip"), {})).values()]
             if len(s) > 1 and len(c) > 1:
                 mark = "lower with CLIP" if spread(c) < spread(s) else "not lower"
                 cells.append("%.2f / %.2f (%s)" % (spread(s), spread(c), mark))

@@ -86,6 +86,9 @@ def curves(args):
     return out
 
 
+MAP_MIN_OBJECTS = 10
+
+
 def embedding_map(args):
     import h5py
     with h5py.File(args.input, "r") as f:
@@ -95,6 +98,9 @@ def embedding_map(args):
     rng = np.random.default_rng(0)
     keep = np.arange(len(x)) if len(x) <= args.max else np.sort(rng.choice(len(x), args.max, replace=False))
     x, labels = x[keep], labels[keep]
+    if len(x) < MAP_MIN_OBJECTS:
+        sys.exit("%s: %d objects; a 2-D map needs at least %d (UMAP's spectral start and t-SNE's "
+                 "perplexity fail below that)" % (args.input, len(x), MAP_MIN_OBJECTS))
     try:
         import umap
         # n_neighbors below the object count: UMAP needs more objects than neighbours.
@@ -110,6 +116,8 @@ def embedding_map(args):
     cmap = plt.get_cmap("tab10")
     for c, name in enumerate(names):
         sel = labels == c
+        if not sel.any():
+            continue  # absent classes stay out of the legend
         ax.scatter(xy[sel, 0], xy[sel, 1], s=4, color=cmap(c % 10), label=name)
     if (labels < 0).any():
         ax.scatter(xy[labels < 0, 0], xy[labels < 0, 1], s=4, color="lightgrey", label="unlabelled")

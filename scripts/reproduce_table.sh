@@ -37,9 +37,10 @@ ROWS="photometry,spectra,metadata,all"
 PRECISION=fp32
 EXTRA=()
 while [[ $# -gt 0 ]]; do
-  if [[ $1 != --quick && $1 != --medium && $1 != -h && $1 != --help && $# -lt 2 ]]; then
-    echo "reproduce_table.sh: $1 needs a value" >&2; exit 2
-  fi
+  case "$1" in
+    --seeds|--data|--out|--rows|--precision|--set)
+      [[ $# -ge 2 ]] || { echo "reproduce_table.sh: $1 needs a value" >&2; exit 2; } ;;
+  esac
   case "$1" in
     --quick) QUICK=1; shift ;;
     --medium) MEDIUM=1; shift ;;
@@ -49,10 +50,12 @@ while [[ $# -gt 0 ]]; do
     --rows) ROWS="$2"; shift 2 ;;
     --precision) PRECISION="$2"; shift 2 ;;
     --set) EXTRA+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "reproduce_table.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+[[ $SEEDS =~ ^[0-9]+(,[0-9]+)*$ ]] ||
+  { echo "reproduce_table.sh: --seeds: expected integers separated by commas, got '$SEEDS'" >&2; exit 2; }
 IFS=',' read -r -a MODE_LIST <<< "$ROWS"
 [[ ${#MODE_LIST[@]} -gt 0 ]] || { echo "reproduce_table.sh: --rows lists no modality" >&2; exit 2; }
 for mode in "${MODE_LIST[@]}"; do
@@ -101,7 +104,11 @@ else
 fi
 [[ -f "$DATA" ]] || { echo "reproduce_table.sh: no such survey file: $DATA" >&2; exit 2; }
 
-log() { echo "[reproduce $(date +%H:%M:%S)] $*"; }
+log() {
+  echo "[reproduce $(date +%H:%M:%S)] $*"
+  [[ -n "${started:-}" ]] && record_wall_time
+  return 0
+}
 # train RUN_DIR COMMAND ARGS...: trains into RUN_DIR, resuming an interrupted run.
 train() {
   local dir="$1" cmd="$2"
@@ -133,8 +140,15 @@ start=$(date +%s)
   echo "cores: $(nproc)"
   echo "astrom3: $("$BIN" --version 2>/dev/null | head -1)"
 } > "$OUT/machine"
+# One line per invocation, "<start, UTC> <seconds> s: <command>", rewritten as each run starts
+# and at exit: an invocation killed without running its exit trap (a batch job's time limit,
+# SIGKILL, a reboot) still counts up to the run it was in.
+started="$(date -u +%FT%TZ)"
 record_wall_time() {
-  echo "$(date -u +%FT%TZ) $(( $(date +%s) - start )) s: $0 ${ARGS[*]}" >> "$OUT/invocations.log"
+  local line="$started $(( $(date +%s) - start )) s: $0 ${ARGS[*]}"
+  { grep -v "^$started " "$OUT/invocations.log" 2>/dev/null || true; echo "$line"; } \
+    > "$OUT/invocations.tmp"
+  mv "$OUT/invocations.tmp" "$OUT/invocations.log"
 }
 trap record_wall_time EXIT
 IFS=',' read -r -a SEED_LIST <<< "$SEEDS"

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "astrom3/common/device.h"
 #include "astrom3/common/error.h"
@@ -143,6 +144,13 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalF
     const auto& origin = c.manifest.normalization_source;
     load.normalization_source =
         "checkpoint " + c.dir.string() + (origin.empty() ? "" : " (" + origin + ")");
+  }
+  // The checkpoint records data.path as training was given it, often relative to the directory
+  // training ran in: name where the path came from and the way out.
+  if (settings.data_path.empty() && !std::filesystem::exists(c.config.data.path)) {
+    throw DataError(c.config.data.path + ": no such file (the survey " + c.dir.string() +
+                    " was trained on, as its config records it, relative to the directory "
+                    "training ran in); pass --data FILE");
   }
   c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), load);
   if (!c.manifest.split_hash.empty() && c.manifest.split_hash != c.data.split_hash) {

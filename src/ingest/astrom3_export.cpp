@@ -184,6 +184,9 @@ RawLayoutSummary write_astrom3_layout(const data::Survey& s, const fs::path& req
     info.mean = set.normalization.mean;
     info.std = set.normalization.std;
     info.generator = generator;
+    if (const auto v = s.provenance.find("synth_version"); v != s.provenance.end()) {
+      info.synth_version = v->second;  // so that `prepare astrom3` records the same version
+    }
     write_text(d / "info.json", split_info_json(info));
     ++summary.split_sets;
   }

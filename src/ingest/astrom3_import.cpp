@@ -396,12 +396,14 @@ ImportResult import_astrom3_dataset(const AstroM3ImportOptions& options) {
 
   bool full_dataset = false;
   bool synthetic = false;
+  std::string synth_version;
   for (const auto& d : dirs) {
     data::SplitSet set = make_split_set(survey, row_of, d.subset, d.seed, d.ids[0], d.ids[1],
                                         d.ids[2], d.ids[3], d.ids[4]);
     const std::string name = data::split_set_name(d.subset, d.seed);
     if (d.has_info) {
       synthetic = synthetic || !d.info.generator.empty();
+      if (!d.info.synth_version.empty()) synth_version = d.info.synth_version;
       if (!options.refit_normalization) {
         data::NormalizationStats published;
         split_info_statistics(d.info, (d.dir / "info.json").string(), published.mean,
@@ -444,6 +446,7 @@ ImportResult import_astrom3_dataset(const AstroM3ImportOptions& options) {
                          {"hjd_float32", options.hjd_float32},
                          {"refit_normalization", options.refit_normalization}};
   stamp_provenance(survey, "astrom3", "MeriDK/AstroM3Dataset raw layout", opts);
+  if (!synth_version.empty()) survey.provenance["synth_version"] = synth_version;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }

@@ -43,6 +43,9 @@ SplitInfo parse_split_info(const std::string& text, const std::string& source) {
     info.mean = j.at("mean").get<std::vector<double>>();
     info.std = j.at("std").get<std::vector<double>>();
     if (j.contains("generator")) info.generator = j.at("generator").get<std::string>();
+    if (j.contains("synth_version")) {
+      info.synth_version = std::to_string(j.at("synth_version").get<int>());
+    }
   } catch (const nlohmann::json::exception& e) {
     throw DataError(source + ": not a valid AstroM3 info.json: " + e.what());
   }
@@ -68,6 +71,7 @@ std::string split_info_json(const SplitInfo& info) {
   j["mean"] = info.mean;
   j["std"] = info.std;
   if (!info.generator.empty()) j["generator"] = info.generator;
+  if (!info.synth_version.empty()) j["synth_version"] = std::stoi(info.synth_version);
   return j.dump(2) + "\n";
 }
 

@@ -24,6 +24,15 @@ expect 0 "data leakage" -- "$BIN" --threads 1 finetune "${FT[@]}" --set data.spl
   --set train.epochs=1 --init "$WORK/pre" --allow-split-mismatch --out "$WORK/leak-ok"
 expect 2 "finetune --init needs a clip checkpoint" -- "$BIN" finetune "${FT[@]}" --init "$WORK/leak-ok" --out "$WORK/x"
 
+# A checkpoint records data.path as given, here relative to the directory training ran in:
+# elsewhere the error names where the path came from, and --data is the way out.
+(cd "$WORK" && "$BIN" --threads 1 pretrain --config "$SRC/configs/quick/clip.json" \
+  --set data.path=s.h5 --set loader.batch_size=60 --set train.epochs=1 --out rel 2>/dev/null) ||
+  fail "pretrain with a relative data.path failed"
+expect 3 "s.h5: no such file \(the survey .* was trained on.*pass --data FILE" -- \
+  "$BIN" embed --checkpoint "$WORK/rel" --out "$WORK/rel.h5"
+expect 0 "wrote" -- "$BIN" embed --checkpoint "$WORK/rel" --data "$WORK/s.h5" --out "$WORK/rel.h5"
+
 # Fine-tune from CLIP, resume for one more epoch, evaluate.
 expect 0 "initialised [0-9]+ tensors" -- "$BIN" --threads 1 finetune "${FT[@]}" --init "$WORK/pre/best" \
   --out "$WORK/ft"
@@ -358,6 +367,23 @@ for r in fused:
     assert cells[4].endswith("(1 seed)"), cells
 assert "84.64 ± 6.32" in rows[0] and "91.47 ± 0.45" in rows[0]
 PY
+  # One line per invocation, rewritten as each run starts (not one per run); a rerun of the
+  # finished grid adds its own, and the header sums both.
+  checks=$((checks + 1))
+  ASTROM3_BIN="$BIN" "$SRC/scripts/reproduce_table.sh" --quick --seeds 42 --data "$WORK/t.h5" \
+    --out "$WORK/table/runs" > "$WORK/table2.log" 2>&1 || fail "rerun of a finished table failed"
+  $PY - "$WORK/table/runs/invocations.log" "$WORK/table/paper_table.md" <<'PY' ||
+import re
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, lines
+pattern = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (\d+) s: .*reproduce_table\.sh --quick")
+seconds = [int(pattern.match(l).group(1)) for l in lines]
+assert seconds[0] > 0, lines  # the first one trained the grid
+assert "Wall time: %d s" % sum(seconds) in open(sys.argv[2]).read()
+assert "over 2 invocations" in open(sys.argv[2]).read()
+PY
+    fail "invocations.log or the table's wall time is wrong: $(cat "$WORK/table/runs/invocations.log")"
 else
   fail "reproduce_table.sh failed:"$'\n'"$(tail -20 "$WORK/table.log")"
 fi

@@ -48,13 +48,28 @@ with tempfile.TemporaryDirectory() as tmp:
     # Metadata without objects.csv: the effect falls back to unpaired resampling.
     write_eval(root / "seed42/metadata-full-scratch/eval", lambda i: i < 800, objects_csv=False)
     write_eval(root / "seed42/metadata-full-clip/eval", lambda i: i < 900, objects_csv=False)
-    table = subprocess.run(["/usr/bin/python3", str(SRC / "scripts/paper_table.py"), str(root)],
-                           check=True, capture_output=True, text=True).stdout
+    # Seed 0's photometry sub10 test split is empty (a tiny survey's subset): left out of the
+    # row's every statistic, not averaged in as 0 %.
+    for init in ("scratch", "clip"):
+        empty = root / ("seed0/photometry-sub10-%s/eval" % init)
+        empty.mkdir(parents=True)
+        (empty / "metrics.json").write_text(json.dumps(
+            {"accuracy": 0.0, "macro_f1": 0.0, "objects": 0}))
+        (empty / "objects.csv").write_text("id,label,predicted,correct\n")
+    # A CLIP checkpoint's evaluation (retrieval, no accuracy) is not a cell: skipped, with a
+    # warning.
+    (root / "seed42/pretrain/eval").mkdir(parents=True)
+    (root / "seed42/pretrain/eval/metrics.json").write_text(json.dumps({"retrieval": {}}))
+    done = subprocess.run(["/usr/bin/python3", str(SRC / "scripts/paper_table.py"), str(root)],
+                          check=True, capture_output=True, text=True)
+    table = done.stdout
+    check("skipping" in done.stderr and "pretrain" in done.stderr, "no warning: " + done.stderr)
 
     table_rows = [l for l in table.splitlines() if l.startswith("| photometry | 10% |")]
     check(len(table_rows) == 1, "no photometry 10% row")
     c = [x.strip() for x in table_rows[0].split("|")[1:-1]]
-    check(c[2] == "1000", "test objects: " + c[2])
+    check(c[2] == "0/1000", "test objects: " + c[2])
+    check(c[5] == "+10.00", "gain: " + c[5])
     # One cell: 80 % of 1000, 95 % interval 80 +- 1.96 x 100 sqrt(0.8 x 0.2 / 1000) = 80 +- 2.48.
     lo, hi = interval(c[3])
     check(abs(lo - 77.5) < 0.4 and abs(hi - 82.5) < 0.4, "scratch interval %s" % c[3])
@@ -63,7 +78,8 @@ with tempfile.TemporaryDirectory() as tmp:
     gain = [x.strip() for x in table.split("### CLIP − scratch")[1].split("###")[0].splitlines()
             if x.startswith("| photometry")][0].split("|")[1:-1]
     sub10 = gain[4].strip()
-    check(sub10.startswith("+10.00 [") and "**> 0**" in sub10 and "unpaired" not in sub10, sub10)
+    check(sub10.startswith("+10.00 [") and "**> 0**" in sub10 and "unpaired" not in sub10
+          and "(1 seed)" in sub10, sub10)
     lo, hi = [float(x) for x in sub10.split("[")[1].split("]")[0].split(", ")]
     check(abs(lo - 8.14) < 0.4 and abs(hi - 11.86) < 0.4, "paired interval " + sub10)
 
@@ -86,4 +102,13 @@ with tempfile.TemporaryDirectory() as tmp:
                               str(root / "seed42/metadata-full-clip/eval")],
                              capture_output=True, text=True)
     check(refused.returncode == 2, "compare_evals.py accepted evaluations of other objects")
+    refused = subprocess.run(["/usr/bin/python3", str(SRC / "scripts/compare_evals.py"),
+                              str(root / "seed42/photometry-sub10-scratch/eval"),
+                              str(root / "seed42/pretrain/eval")], capture_output=True, text=True)
+    check(refused.returncode == 2 and "not a classifier" in refused.stderr,
+          "compare_evals.py accepted a CLIP evaluation: " + refused.stderr)
+    missing = subprocess.run(["/usr/bin/python3", str(SRC / "scripts/paper_table.py"),
+                              str(Path(tmp) / "nothing")], capture_output=True, text=True)
+    check(missing.returncode == 2 and "not a directory" in missing.stderr,
+          "paper_table.py on a missing directory: %d %s" % (missing.returncode, missing.stderr))
 print("paper_table_test: ok")

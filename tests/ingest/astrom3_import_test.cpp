@@ -121,6 +121,8 @@ TEST(AstroM3Import, RawLayoutRoundTripEqualsTheSyntheticSurveyFieldByField) {
   EXPECT_TRUE(result.report.partial.empty());
   EXPECT_TRUE(result.report.warnings.empty()) << result.report.warnings.front();
   EXPECT_EQ(result.survey.provenance.at("source"), "MeriDK/AstroM3Dataset raw layout");
+  // The survey version travels through info.json, so a round trip is still a version 2 survey.
+  EXPECT_EQ(result.survey.provenance.at("synth_version"), "2");
 }
 
 TEST(AstroM3Import, ExtractedFolderAndThreadCountGiveTheSameSurvey) {

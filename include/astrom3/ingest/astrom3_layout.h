@@ -39,6 +39,7 @@ struct SplitInfo {
   std::vector<std::string> all_cols;    // photo_cols + meta_cols
   std::vector<double> mean, std;        // [all_cols.size()]
   std::string generator;                // set by astrom3 synth; empty in the published files
+  std::string synth_version;            // astrom3 synth's survey version ("2"); empty likewise
 };
 
 /// Parses info.json; throws DataError naming `source` for invalid JSON, missing keys, unknown
