@@ -15,7 +15,7 @@
 #   --medium  the medium protocol (configs/medium/) on the medium synthetic survey
 #             (data/medium.h5 from configs/medium/survey.json, generated as --quick's: 16,000
 #             labelled objects, sub10 test sets of ~160, 4,000 unlabelled for pre-training);
-#             about 3 hours for seeds 42,0,66 on 2 CPU cores (docs/reproduction.md).
+#             2.65 h for seeds 42,0,66 on 2 CPU cores (docs/results/medium_table.md).
 #             Without it: configs/paper/ (the paper's protocol; a GPU machine and the real
 #             survey, e.g. --data data/astrom3.h5 --set runtime.device=cuda).
 #   --rows    the modalities to fine-tune (default photometry,spectra,metadata,all).
