@@ -184,9 +184,10 @@ for seed in "${SEED_LIST[@]}"; do
     done
   done
 done
-# This invocation's wall time goes into the table it builds.
+# This invocation's wall time goes into the table it builds, and stays as the table says.
 trap - EXIT
 record_wall_time
+started=""
 /usr/bin/python3 scripts/paper_table.py "$OUT" > "$OUT.md"
 cp "$OUT.md" "$(dirname "$OUT")/paper_table.md"
 log "done in $(( $(date +%s) - start )) s: $OUT.md (also $(dirname "$OUT")/paper_table.md)"
