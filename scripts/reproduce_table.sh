@@ -188,6 +188,8 @@ done
 trap - EXIT
 record_wall_time
 started=""
-/usr/bin/python3 scripts/paper_table.py "$OUT" > "$OUT.md"
+# Built aside: a failing paper_table.py leaves no truncated table behind.
+/usr/bin/python3 scripts/paper_table.py "$OUT" > "$OUT.md.tmp"
+mv "$OUT.md.tmp" "$OUT.md"
 cp "$OUT.md" "$(dirname "$OUT")/paper_table.md"
 log "done in $(( $(date +%s) - start )) s: $OUT.md (also $(dirname "$OUT")/paper_table.md)"

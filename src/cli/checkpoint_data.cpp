@@ -146,11 +146,17 @@ CheckpointData load_checkpoint_data(const std::string& checkpoint, const GlobalF
         "checkpoint " + c.dir.string() + (origin.empty() ? "" : " (" + origin + ")");
   }
   // The checkpoint records data.path as training was given it, often relative to the directory
-  // training ran in: name where the path came from and the way out.
-  if (settings.data_path.empty() && !std::filesystem::exists(c.config.data.path)) {
-    throw DataError(c.config.data.path + ": no such file (the survey " + c.dir.string() +
-                    " was trained on, as its config records it, relative to the directory "
-                    "training ran in); pass --data FILE");
+  // training ran in: when that path is missing, name where it came from and the way out.
+  const auto stored_path =
+      c.manifest.config.value("data", nlohmann::json::object()).value("path", std::string());
+  const std::string& path = c.config.data.path;
+  if (path == stored_path && settings.data_path.empty() && !std::filesystem::exists(path)) {
+    throw DataError(path + ": no such file (the survey " + c.dir.string() +
+                    " was trained on, as its config records it" +
+                    (std::filesystem::path(path).is_relative()
+                         ? ", relative to the directory training ran in"
+                         : "") +
+                    "); pass --data FILE");
   }
   c.data = data::load_split_data(c.config.data, worker_threads(c.config.runtime.threads), load);
   if (!c.manifest.split_hash.empty() && c.manifest.split_hash != c.data.split_hash) {
